@@ -1,0 +1,28 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+
+/**
+ * Every HTTP error leaves as `{ code, message, details }` (PRODUCT.md "Errors"); unknown errors are
+ * logged and answered with a bare 500 so internals never leak.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) return;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const payload = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : { message: body };
+      const details = Array.isArray(payload.details) ? payload.details : Array.isArray(payload.message) ? payload.message : [];
+      const message = typeof payload.message === 'string' ? payload.message : exception.message;
+      response.status(status).json({ code: payload.code ?? status, message, details });
+      return;
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ code: 500, message: 'Internal server error', details: [] });
+  }
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { filteredList, type StreamDefinition } from '@app/realtime';
+import { COINGECKO_API, type CoinGeckoApi, type CoinGeckoGlobal } from '@app/upstream';
+import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
+import { dominanceRow, overallSnapshotCards, type MarketSnapshotInput } from './market-snapshot.cards';
+import { MARKET_SNAPSHOT_CACHE, MarketSnapshotSource, dominanceOf } from './market-snapshot.source';
+
+export const MARKET_SNAPSHOT_PATHS = {
+  overall: `${STABLECOINS_WS_PREFIX}/overall-market-snapshot`,
+  btcDominance: `${STABLECOINS_WS_PREFIX}/btc_dom`,
+  ethDominance: `${STABLECOINS_WS_PREFIX}/eth_dom`,
+} as const;
+
+/** The three market-snapshot streams of seed 000. None takes upstream params; all take the filter pipe's. */
+@Injectable()
+export class MarketSnapshotStreams {
+  readonly overall: StreamDefinition<object, MarketSnapshotInput>;
+  readonly btcDominance: StreamDefinition<object, CoinGeckoGlobal>;
+  readonly ethDominance: StreamDefinition<object, CoinGeckoGlobal>;
+
+  constructor(source: MarketSnapshotSource, @Inject(COINGECKO_API) coingecko: CoinGeckoApi) {
+    const refresh = (callsPerRefresh: number) => ({ freshMs: MARKET_SNAPSHOT_CACHE.freshMs, callsPerRefresh, budget: coingecko });
+    this.overall = {
+      name: 'overall-market-snapshot',
+      path: MARKET_SNAPSHOT_PATHS.overall,
+      requiresAuth: true,
+      refresh: refresh(3),
+      load: () => source.loadOverall(),
+      render: (input, query, _params, { now }) => filteredList('results', overallSnapshotCards(input), query, now),
+    };
+    this.btcDominance = {
+      name: 'btc_dom',
+      path: MARKET_SNAPSHOT_PATHS.btcDominance,
+      requiresAuth: true,
+      refresh: refresh(1),
+      load: () => source.loadGlobal(),
+      render: (global, query, _params, { now }) => filteredList('results', [dominanceRow('Bitcoin', dominanceOf(global, 'btc'))], query, now),
+    };
+    this.ethDominance = {
+      name: 'eth_dom',
+      path: MARKET_SNAPSHOT_PATHS.ethDominance,
+      requiresAuth: true,
+      refresh: refresh(1),
+      load: () => source.loadGlobal(),
+      render: (global, query, _params, { now }) => filteredList('results', [dominanceRow('Ethereum', dominanceOf(global, 'eth'))], query, now),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { DATABASE, checkDatabase, type Database } from '@app/storage';
+import { UpstreamCache } from '@app/upstream';
+import { StreamHub } from '@app/realtime';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    @Inject(DATABASE) private readonly database: Database,
+    private readonly cache: UpstreamCache,
+    private readonly hub: StreamHub,
+  ) {}
+
+  /** The process is up and its event loop turns. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([() => this.indicator.check('realtime').up(this.hub.stats())]);
+  }
+
+  /** The stores in use answer: the database (Postgres or embedded PGlite) and the cache (Redis when configured). */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => checkDatabase(this.database),
+      async () => {
+        const check = this.indicator.check('cache');
+        return (await this.cache.isHealthy()) ? check.up({ store: this.cache.storeKind }) : check.down({ store: this.cache.storeKind });
+      },
+    ]);
+  }
+}

@@ -1,0 +1,34 @@
+import type { AppConfig } from '@app/config';
+import type { IncomingHttpHeaders } from 'node:http';
+import { AuthError, AuthFailureReason } from './auth-error';
+import { extractToken } from './extract-token';
+import { JwtClaims, JwtVerifier } from './jwt-verifier';
+
+export type WsAuthResult =
+  | { ok: true; subject?: string; claims: JwtClaims }
+  /** `message` is safe to put in the error frame; close with 4401 */
+  | { ok: false; code: 'unauthorized'; reason: AuthFailureReason; message: string };
+
+/** Decides whether a seed-000 stream upgrade may proceed. */
+export class WsAuthenticator {
+  constructor(
+    private readonly settings: Pick<AppConfig['auth'], 'required'>,
+    private readonly verifier: JwtVerifier,
+  ) {}
+
+  /** false when `AUTH_REQUIRED` is off: everyone is let in and tokens are not even read */
+  get enabled(): boolean {
+    return this.settings.required;
+  }
+
+  async authenticate(req: { headers: IncomingHttpHeaders }): Promise<WsAuthResult> {
+    if (!this.enabled) return { ok: true, claims: {} };
+    try {
+      const claims = await this.verifier.verify(extractToken(req));
+      return { ok: true, subject: claims.sub, claims };
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      return { ok: false, code: 'unauthorized', reason: error.reason, message: error.message };
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric of the service, on one registry per app instance
+ * (a registry per instance keeps parallel test apps from sharing counters).
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly wsConnections = new Gauge({ name: 'ws_connections', help: 'Open WebSocket connections', labelNames: ['stream'], registers: [this.registry] });
+  readonly wsConnectionsRejected = new Counter({
+    name: 'ws_connections_rejected_total',
+    help: 'WebSocket connections refused or closed at connect (invalid params, auth, overload)',
+    labelNames: ['stream', 'reason'],
+    registers: [this.registry],
+  });
+  readonly wsFramesSent = new Counter({ name: 'ws_frames_sent_total', help: 'Frames written to sockets', labelNames: ['stream'], registers: [this.registry] });
+  readonly wsFramesSkipped = new Counter({
+    name: 'ws_frames_skipped_total',
+    help: 'Frames not written because the socket send buffer was over its bound (latest frame wins later)',
+    labelNames: ['stream'],
+    registers: [this.registry],
+  });
+  readonly wsSocketsTerminated = new Counter({
+    name: 'ws_sockets_terminated_total',
+    help: 'Sockets terminated by the server (dead heartbeat or stuck send buffer)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly upstreamCalls = new Counter({
+    name: 'upstream_calls_total',
+    help: 'HTTP calls to upstream APIs by upstream and status (HTTP code, timeout or error)',
+    labelNames: ['upstream', 'status'],
+    registers: [this.registry],
+  });
+  readonly upstreamLatency = new Histogram({
+    name: 'upstream_call_duration_seconds',
+    help: 'Upstream HTTP call latency',
+    labelNames: ['upstream'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  readonly cacheEvents = new Counter({
+    name: 'cache_events_total',
+    help: 'Upstream cache lookups by outcome (hit, stale, miss, fallback, error, refresh_error, store_error)',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
+  readonly refreshDuration = new Histogram({
+    name: 'stream_refresh_duration_seconds',
+    help: 'Time to load upstream data and publish all views of one stream refresh',
+    labelNames: ['stream', 'outcome'],
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

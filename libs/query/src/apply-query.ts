@@ -1,0 +1,60 @@
+import type { CompiledQuery, QueryResult } from './contracts';
+import { dedupePositions } from './dedupe';
+import { isObjectRow } from './field-access';
+import type { RowPredicate } from './filters';
+import { planOf, type QueryPlan } from './query-plan';
+import { haystackCacheFor, searchHaystack } from './search';
+import { sortPositions } from './sort';
+import { timeRangePredicate } from './time-range';
+
+/** Indices of the rows passing time range, filters and search, in input order; undefined = all rows. */
+function matchingPositions(rows: readonly unknown[], plan: QueryPlan, now: number): number[] | undefined {
+  const { filter, search } = plan;
+  const inTimeRange: RowPredicate | undefined = plan.timeRange && timeRangePredicate(plan.timeRange, now);
+  if (!filter && search === undefined && !inTimeRange) return undefined;
+
+  const haystacks = search === undefined ? undefined : haystackCacheFor(rows);
+  const positions: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!isObjectRow(row)) continue;
+    // cheapest tests first: search may have to build the row's haystack
+    if (inTimeRange && !inTimeRange(row)) continue;
+    if (filter && !filter(row)) continue;
+    if (haystacks !== undefined) {
+      let haystack = haystacks[i];
+      if (haystack === undefined) haystack = haystacks[i] = searchHaystack(row);
+      if (!haystack.includes(search as string)) continue;
+    }
+    positions.push(i);
+  }
+  return positions;
+}
+
+function allPositions(count: number): number[] {
+  const positions = new Array<number>(count);
+  for (let i = 0; i < count; i++) positions[i] = i;
+  return positions;
+}
+
+/**
+ * Applies a compiled query: time range, filters and search, then dedupe, then sort, then the page.
+ * Never mutates `rows`; `count` is the number of matches before pagination.
+ * `now` (epoch ms) anchors `timeframe`.
+ */
+export function applyQuery<T>(rows: readonly T[], query: CompiledQuery, now: number = Date.now()): QueryResult<T> {
+  const plan = planOf(query);
+  let positions = matchingPositions(rows, plan, now);
+  if (plan.dedupeFields) positions = dedupePositions(rows, positions ?? allPositions(rows.length), plan.dedupeFields);
+
+  const count = positions ? positions.length : rows.length;
+  const start = plan.pageSize === undefined ? 0 : (plan.page - 1) * plan.pageSize;
+  const end = plan.pageSize === undefined ? count : Math.min(start + plan.pageSize, count);
+  if (start >= end) return { rows: [], count };
+
+  if (plan.sort) positions = sortPositions(rows, positions ?? allPositions(rows.length), plan.sort, end);
+  if (!positions) return { rows: rows.slice(start, end), count };
+  const page = new Array<T>(end - start);
+  for (let i = start; i < end; i++) page[i - start] = rows[positions[i]];
+  return { rows: page, count };
+}

@@ -1,0 +1,183 @@
+import { QueryValidationError, type CompiledQuery, type QueryOptions, type RawQuery } from './contracts';
+import { fieldName } from './field-access';
+import { compileFilters, type CompiledFilters } from './filters';
+import {
+  FILTER_QUERY_PARAMS,
+  ParamProblems,
+  readFieldList,
+  readFilters,
+  readPositiveInteger,
+  readText,
+  readTime,
+  type TimeParam,
+} from './params';
+import { CompiledPipeQuery, type QueryPlan, type TimeRange } from './query-plan';
+import { parseTimeframeSeconds } from './time';
+
+export const DEFAULT_MAX_PAGE_SIZE = 500;
+export const DEFAULT_TIME_FIELD = 'timestamp';
+
+const KNOWN_PARAMS: ReadonlySet<string> = new Set(FILTER_QUERY_PARAMS);
+
+type SortOrder = 'asc' | 'desc';
+
+function readSortOrder(value: unknown, problems: ParamProblems): SortOrder | undefined {
+  const text = readText(value, 'sort_order', problems)?.toLowerCase();
+  if (text === undefined || text === 'asc' || text === 'desc') return text;
+  return problems.add('sort_order', 'must be "asc" or "desc"');
+}
+
+function readTimeframe(value: unknown, problems: ParamProblems): { text: string; seconds: number } | undefined {
+  const text = readText(value, 'timeframe', problems)?.toLowerCase();
+  if (text === undefined) return undefined;
+  const seconds = parseTimeframeSeconds(text);
+  if (Number.isNaN(seconds)) return problems.add('timeframe', 'must be a positive duration like 30m, 24h, 7d, 2w or 1y');
+  return { text, seconds };
+}
+
+function readFiltersCompiled(value: unknown, problems: ParamProblems): (CompiledFilters & { given: object }) | undefined {
+  const given = readFilters(value, problems);
+  if (given === undefined) return undefined;
+  const compiled = compileFilters(given);
+  for (const message of compiled.problems) problems.add('filters', message);
+  return { ...compiled, given };
+}
+
+function clampPageSize(requested: number | undefined, options: QueryOptions): number | undefined {
+  const maxPageSize = options.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
+  const pageSize = requested ?? options.defaultPageSize;
+  return pageSize === undefined ? undefined : Math.min(pageSize, maxPageSize);
+}
+
+function checkTimeOrder(start: TimeParam | undefined, end: TimeParam | undefined, problems: ParamProblems): void {
+  if (start && end && start.seconds > end.seconds) problems.add('end_time', 'must not be before start_time');
+}
+
+/** The entries whose value is defined, in the order given. */
+function definedEntries(entries: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+}
+
+/** The pipe's params after validation, before defaults. */
+interface ParsedParams {
+  filters?: CompiledFilters & { given: object };
+  search?: string;
+  sortBy?: string;
+  sortOrder?: SortOrder;
+  page?: number;
+  pageSize?: number;
+  startTime?: TimeParam;
+  endTime?: TimeParam;
+  timeField?: string;
+  timeframe?: { text: string; seconds: number };
+  dedupeFields?: string[];
+}
+
+function parseParams(raw: RawQuery, extraKnownParams: readonly string[]): ParsedParams {
+  const problems = new ParamProblems();
+  const allowed = new Set(extraKnownParams);
+  for (const param of Object.keys(raw)) {
+    if (!KNOWN_PARAMS.has(param) && !allowed.has(param)) problems.add(param, 'unknown parameter');
+  }
+  const parsed: ParsedParams = {
+    filters: readFiltersCompiled(raw.filters, problems),
+    search: readText(raw.search, 'search', problems, false),
+    sortBy: readText(raw.sort_by, 'sort_by', problems),
+    sortOrder: readSortOrder(raw.sort_order, problems),
+    page: readPositiveInteger(raw.page, 'page', problems),
+    pageSize: readPositiveInteger(raw.page_size, 'page_size', problems),
+    startTime: readTime(raw.start_time, 'start_time', problems),
+    endTime: readTime(raw.end_time, 'end_time', problems),
+    timeField: readText(raw.time_field, 'time_field', problems),
+    timeframe: readTimeframe(raw.timeframe, problems),
+    dedupeFields: readFieldList(raw.dedupe_key, 'dedupe_key', problems),
+  };
+  checkTimeOrder(parsed.startTime, parsed.endTime, problems);
+  if (problems.list.length > 0) throw new QueryValidationError(problems.list);
+  return parsed;
+}
+
+/** The effective query: defaults applied, page size clamped, params that cannot matter dropped. */
+function effectiveQuery(parsed: ParsedParams, options: QueryOptions) {
+  const pageSize = clampPageSize(parsed.pageSize, options);
+  const hasTimeRange = parsed.startTime !== undefined || parsed.endTime !== undefined || parsed.timeframe !== undefined;
+  return {
+    filters: parsed.filters?.predicate === undefined ? undefined : parsed.filters,
+    search: parsed.search?.toLowerCase(),
+    sort: parsed.sortBy === undefined ? undefined : { by: parsed.sortBy, order: parsed.sortOrder ?? options.defaultSortOrder ?? 'asc' },
+    page: pageSize === undefined ? undefined : { page: parsed.page ?? 1, pageSize },
+    timeField: hasTimeRange ? (parsed.timeField ?? options.defaultTimeField ?? DEFAULT_TIME_FIELD) : undefined,
+    dedupeFields: parsed.dedupeFields && [...new Set(parsed.dedupeFields)],
+  };
+}
+
+type EffectiveQuery = ReturnType<typeof effectiveQuery>;
+
+function toPlan(effective: EffectiveQuery, parsed: ParsedParams): QueryPlan {
+  const timeRange: TimeRange | undefined = effective.timeField === undefined
+    ? undefined
+    : {
+        field: fieldName(effective.timeField),
+        startSeconds: parsed.startTime?.seconds,
+        endSeconds: parsed.endTime?.seconds,
+        withinSeconds: parsed.timeframe?.seconds,
+      };
+  return {
+    filter: effective.filters?.predicate,
+    search: effective.search,
+    timeRange,
+    dedupeFields: effective.dedupeFields?.map(fieldName),
+    sort: effective.sort && { field: fieldName(effective.sort.by), descending: effective.sort.order === 'desc' },
+    page: effective.page?.page ?? 1,
+    pageSize: effective.page?.pageSize,
+  };
+}
+
+/** Only what changes the result, in a fixed order, times in seconds. */
+function canonicalKey(effective: EffectiveQuery, parsed: ParsedParams): string {
+  const time = effective.timeField && [effective.timeField, parsed.startTime?.seconds ?? null, parsed.endTime?.seconds ?? null, parsed.timeframe?.seconds ?? null];
+  return JSON.stringify(
+    definedEntries({
+      filters: effective.filters?.canonical,
+      search: effective.search,
+      time,
+      dedupe: effective.dedupeFields && [...effective.dedupeFields].sort(),
+      sort: effective.sort && [effective.sort.by, effective.sort.order],
+      page: effective.page && [effective.page.page, effective.page.pageSize],
+    }),
+  );
+}
+
+/** The params the client gave, typed; page_size as clamped; times in the client's own unit. */
+function echoParams(parsed: ParsedParams, effective: EffectiveQuery): Record<string, unknown> {
+  return definedEntries({
+    filters: parsed.filters?.given,
+    search: parsed.search,
+    sort_by: parsed.sortBy,
+    sort_order: parsed.sortOrder,
+    page: parsed.page,
+    page_size: parsed.pageSize === undefined ? undefined : effective.page?.pageSize,
+    start_time: parsed.startTime?.echo,
+    end_time: parsed.endTime?.echo,
+    time_field: parsed.timeField,
+    timeframe: parsed.timeframe?.text,
+    dedupe_key: parsed.dedupeFields?.join(','),
+  });
+}
+
+/**
+ * Validates and normalises the pipe's params (see FILTER_QUERY_PARAMS) into a CompiledQuery.
+ *
+ * - Params in `extraKnownParams` (the endpoint's own upstream params) are allowed and ignored;
+ *   any other unknown param is an error.
+ * - Every problem is collected into one QueryValidationError naming each param.
+ * - `page_size` above `maxPageSize` is clamped; `page` only matters when there is a page size.
+ * - `key` depends only on what the query does: param order, "2" vs 2, filter key order, the case
+ *   of string conditions, spelled-out defaults and ms-vs-s times do not change it.
+ * - `params` echoes the given params, typed; start_time/end_time keep the client's unit.
+ */
+export function compileQuery(raw: RawQuery, options: QueryOptions = {}, extraKnownParams: readonly string[] = []): CompiledQuery {
+  const parsed = parseParams(raw, extraKnownParams);
+  const effective = effectiveQuery(parsed, options);
+  return new CompiledPipeQuery(canonicalKey(effective, parsed), echoParams(parsed, effective), toPlan(effective, parsed));
+}

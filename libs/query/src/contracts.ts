@@ -1,0 +1,40 @@
+/**
+ * The seed-000 client-side query (`ws_apply_filters`): filters, search, sort, pagination, time range.
+ * Raw values arrive as query-string strings or, on update messages, as JSON values of any type.
+ */
+export interface RawQuery {
+  [param: string]: unknown;
+}
+
+export interface QueryOptions {
+  /** default for `time_field` when the client gives none (seed: "timestamp", comparative series: "time") */
+  defaultTimeField?: string;
+  /** default page size when `page_size` is absent: unset means "all rows" */
+  defaultPageSize?: number;
+  /** cap for `page_size` */
+  maxPageSize?: number;
+  /** default `sort_order` (event_logs: desc) */
+  defaultSortOrder?: 'asc' | 'desc';
+}
+
+/** A validated, compiled query: compiled once at subscribe time, applied on every refresh. */
+export interface CompiledQuery {
+  /** canonical, order-independent string of the normalised params: equal keys render equal views */
+  readonly key: string;
+  /** the normalised params, for echoing in frames (`query_params`) */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export interface QueryResult<T> {
+  rows: T[];
+  /** number of matches before pagination */
+  count: number;
+}
+
+/** Bad query input: `details` names each parameter and what is wrong with it. */
+export class QueryValidationError extends Error {
+  override name = 'QueryValidationError';
+  constructor(readonly details: Array<{ param: string; message: string }>) {
+    super(details.map((d) => `${d.param}: ${d.message}`).join('; '));
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * `sort_by` / `sort_order`, numeric-aware and stable.
+ *
+ * Each value gets a kind, and kinds always come in this order whatever the direction:
+ *   numbers (incl. numeric strings such as "$2,345,678,901", "52.34 %", "1,234 USD"),
+ *   other strings (case-insensitive), then missing / null / unsortable values.
+ * So a numeric column with a stray "N/A" keeps its numbers first in both directions, and missing
+ * values are always last. Ties keep input order (the row index is the final tie-breaker).
+ *
+ * Keys are computed once per matched row into typed arrays; the comparator only reads them. One page
+ * of many matches takes a bounded heap; a full sort of numeric keys takes a radix sort.
+ */
+import { isObjectRow, MISSING, readField, type FieldName } from './field-access';
+import { parseNumericString } from './numeric';
+import { radixOrder } from './radix-order';
+
+export interface SortSpec {
+  readonly field: FieldName;
+  readonly descending: boolean;
+}
+
+const KIND_NUMBER = 0;
+const KIND_STRING = 1;
+const KIND_MISSING = 2;
+
+/** Below this share of the matches, a bounded heap beats sorting everything for one page. */
+const PARTIAL_SORT_RATIO = 0.25;
+
+/** Below this, a comparator sort is as fast as setting up radix buckets. */
+const RADIX_MIN_COUNT = 1024;
+
+type Compare = (a: number, b: number) => number;
+
+interface SortKeys {
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+  readonly strings: Array<string | undefined>;
+  readonly allNumeric: boolean;
+}
+
+function computeKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName): SortKeys {
+  const count = positions.length;
+  const kinds = new Uint8Array(count);
+  const numbers = new Float64Array(count);
+  const strings = new Array<string | undefined>(count);
+  let allNumeric = true;
+  for (let i = 0; i < count; i++) {
+    const row = rows[positions[i]];
+    const value = isObjectRow(row) ? readField(row, field) : MISSING;
+    let numeric = NaN;
+    if (typeof value === 'number') numeric = value;
+    else if (typeof value === 'string') {
+      numeric = parseNumericString(value);
+      if (Number.isNaN(numeric)) {
+        kinds[i] = KIND_STRING;
+        strings[i] = value.toLowerCase();
+        allNumeric = false;
+        continue;
+      }
+    } else if (typeof value === 'boolean') {
+      kinds[i] = KIND_STRING;
+      strings[i] = String(value);
+      allNumeric = false;
+      continue;
+    }
+    if (Number.isNaN(numeric)) {
+      kinds[i] = KIND_MISSING;
+      allNumeric = false;
+    } else {
+      numbers[i] = numeric;
+    }
+  }
+  return { kinds, numbers, strings, allNumeric };
+}
+
+/** Not `a - b`: that is NaN for two equal infinities. */
+function compareNumbers(left: number, right: number, direction: number): number {
+  if (left < right) return -direction;
+  return left > right ? direction : 0;
+}
+
+/** Compares two key slots (indices into `keys`, which follow input order, so a - b keeps ties stable). */
+function comparator(keys: SortKeys, descending: boolean): Compare {
+  const { kinds, numbers, strings } = keys;
+  const direction = descending ? -1 : 1;
+  if (keys.allNumeric) {
+    return (a, b) => compareNumbers(numbers[a], numbers[b], direction) || a - b;
+  }
+  return (a, b) => {
+    const kindA = kinds[a];
+    const kindB = kinds[b];
+    if (kindA !== kindB) return kindA - kindB;
+    if (kindA === KIND_NUMBER) {
+      const order = compareNumbers(numbers[a], numbers[b], direction);
+      if (order !== 0) return order;
+    } else if (kindA === KIND_STRING) {
+      const left = strings[a] as string;
+      const right = strings[b] as string;
+      if (left !== right) return (left < right ? -1 : 1) * direction;
+    }
+    return a - b;
+  };
+}
+
+function siftDown(heap: number[], start: number, compare: Compare): void {
+  const size = heap.length;
+  let parent = start;
+  for (;;) {
+    const left = 2 * parent + 1;
+    if (left >= size) return;
+    const right = left + 1;
+    const larger = right < size && compare(heap[right], heap[left]) > 0 ? right : left;
+    if (compare(heap[larger], heap[parent]) <= 0) return;
+    const swapped = heap[parent];
+    heap[parent] = heap[larger];
+    heap[larger] = swapped;
+    parent = larger;
+  }
+}
+
+/** The `limit` first slots in sorted order, via a max-heap of the best so far: O(n log limit). */
+function firstSorted(count: number, limit: number, compare: Compare): number[] {
+  const heap: number[] = [];
+  for (let slot = 0; slot < limit; slot++) heap.push(slot);
+  for (let i = (limit >> 1) - 1; i >= 0; i--) siftDown(heap, i, compare);
+  for (let slot = limit; slot < count; slot++) {
+    if (compare(slot, heap[0]) < 0) {
+      heap[0] = slot;
+      siftDown(heap, 0, compare);
+    }
+  }
+  return heap.sort(compare);
+}
+
+/** Numbers by value (radix when many), then strings, then missing values in input order. */
+function allSorted(keys: SortKeys, compare: Compare, descending: boolean): number[] {
+  const numberSlots: number[] = [];
+  const stringSlots: number[] = [];
+  const missingSlots: number[] = [];
+  const { kinds, numbers } = keys;
+  for (let slot = 0; slot < kinds.length; slot++) {
+    const kind = kinds[slot];
+    if (kind === KIND_NUMBER) numberSlots.push(slot);
+    else if (kind === KIND_STRING) stringSlots.push(slot);
+    else missingSlots.push(slot);
+  }
+  const sorted: number[] = [];
+  if (numberSlots.length >= RADIX_MIN_COUNT) {
+    const values = new Float64Array(numberSlots.length);
+    for (let i = 0; i < numberSlots.length; i++) values[i] = numbers[numberSlots[i]];
+    const order = radixOrder(values, descending);
+    for (let i = 0; i < order.length; i++) sorted.push(numberSlots[order[i]]);
+  } else {
+    for (const slot of numberSlots.sort(compare)) sorted.push(slot);
+  }
+  for (const slot of stringSlots.sort(compare)) sorted.push(slot);
+  for (const slot of missingSlots) sorted.push(slot);
+  return sorted;
+}
+
+/**
+ * Sorts `positions` (row indices) by the spec and returns the first `limit` of them
+ * (all when limit is undefined). The comparator is a strict total order, so a partial sort
+ * returns exactly the prefix a full sort would.
+ */
+export function sortPositions(
+  rows: readonly unknown[],
+  positions: ArrayLike<number>,
+  spec: SortSpec,
+  limit?: number,
+): number[] {
+  const count = positions.length;
+  const wanted = limit === undefined ? count : Math.min(limit, count);
+  if (wanted === 0) return [];
+  const keys = computeKeys(rows, positions, spec.field);
+  const compare = comparator(keys, spec.descending);
+  const slots = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(count, wanted, compare) : allSorted(keys, compare, spec.descending);
+  const sorted = new Array<number>(wanted);
+  for (let i = 0; i < wanted; i++) sorted[i] = positions[slots[i]];
+  return sorted;
+}

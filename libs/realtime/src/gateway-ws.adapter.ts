@@ -1,0 +1,64 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+
+type PathServer = WebSocketServer & { path: string };
+
+/**
+ * Nest's WsAdapter with three changes for a push gateway:
+ * - an upgrade to an unknown path is answered `404 Not Found` (the stock adapter drops the socket silently);
+ * - inbound messages are not bound to Nest handlers: the hub reads update messages itself, which also
+ *   saves the per-connection RxJS pipeline (~7 KiB heap per client, reference/perf-anchors.md §3);
+ * - every path server gets the same `maxPayload` and no permessage-deflate.
+ */
+export class GatewayWsAdapter extends WsAdapter {
+  private readonly pathServers: PathServer[] = [];
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly limits: { maxPayloadBytes: number },
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> = {}): WebSocketServer {
+    const server = super.create(port, { ...options, maxPayload: this.limits.maxPayloadBytes, perMessageDeflate: false }) as PathServer;
+    if (server.options?.noServer) this.pathServers.push(server);
+    return server;
+  }
+
+  override bindMessageHandlers(): void {
+    // Intentionally empty: see the class comment.
+  }
+
+  protected override ensureHttpServerExists(port: number, httpServer?: HttpServer): HttpServer | undefined {
+    if (this.httpServersRegistry.has(port)) return undefined;
+    const server = httpServer ?? (super.ensureHttpServerExists(port) as HttpServer);
+    if (httpServer) {
+      this.httpServersRegistry.set(port, httpServer);
+      httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.routeUpgrade(request, socket, head));
+    }
+    return server;
+  }
+
+  private routeUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let pathname: string;
+    try {
+      pathname = new URL(request.url ?? '/', 'ws://localhost').pathname;
+    } catch {
+      return refuse(socket, 400, 'Bad Request');
+    }
+    const target = this.pathServers.find((server) => server.path === pathname);
+    if (!target) return refuse(socket, 404, 'Not Found');
+    target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
+  }
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const body = JSON.stringify({ code: status, message: `no WebSocket stream at this path (${reason})`, details: [] });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { WsAuthenticator } from '@app/auth';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
+import { StreamHub } from './stream-hub';
+
+export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<RealtimeOptions> = {}): RealtimeOptions {
+  return {
+    ...DEFAULT_REALTIME_OPTIONS,
+    maxConnections: config.ws.maxConnections,
+    maxPayloadBytes: config.ws.maxPayloadBytes,
+    heartbeatMs: config.ws.heartbeatMs,
+    ...overrides,
+  };
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: REALTIME_OPTIONS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => realtimeOptionsFromConfig(config) },
+    // the seed-000 streams authenticate with the app's JWT authenticator
+    { provide: STREAM_AUTHENTICATOR, useExisting: WsAuthenticator },
+    StreamHub,
+  ],
+  exports: [StreamHub, REALTIME_OPTIONS],
+})
+export class RealtimeModule {}

@@ -1,0 +1,59 @@
+import type { Type } from '@nestjs/common';
+import { applyQuery, type CompiledQuery, type QueryOptions } from '@app/query';
+import type { UpstreamBudget } from '@app/upstream';
+
+/** What one refresh of a stream loaded. */
+export interface StreamLoad<D> {
+  data: D;
+  /** epoch ms of the oldest upstream value inside `data` */
+  fetchedAt: number;
+  /** true when some of `data` is past its fresh TTL (the cache served it while refreshing or after a failed refresh) */
+  stale?: boolean;
+  /** parts that could not be loaded this time: the frame is partial and says so */
+  missing?: Array<{ source: string; reason: string }>;
+}
+
+/** How often a stream may refresh: the inputs of `adaptive_interval`. */
+export interface RefreshPolicy {
+  /** how long loaded data stays fresh (the cache's fresh TTL): refreshing sooner only re-reads the cache */
+  freshMs: number;
+  /** upstream calls one refresh makes when the cache is cold */
+  callsPerRefresh: number;
+  /** the request budget those calls draw from */
+  budget?: UpstreamBudget;
+}
+
+export interface RenderContext {
+  /** epoch ms of this render */
+  now: number;
+}
+
+/**
+ * One WebSocket stream: its path, its upstream params, how to load and how to render a view.
+ * Features declare these; the hub does connections, grouping, scheduling and sending.
+ */
+export interface StreamDefinition<P extends object = object, D = unknown> {
+  /** short name used in logs and metrics */
+  readonly name: string;
+  /** full WebSocket path, e.g. /tzone_apis/services/stablecoins/btc_dom */
+  readonly path: string;
+  /** class-validator DTO of the stream's upstream params (absent: the stream takes none) */
+  readonly paramsType?: Type<P>;
+  /** defaults of the filter pipe for this stream (time field, page size, sort order) */
+  readonly queryOptions?: QueryOptions;
+  /** seed-000 streams need a JWT when auth is required */
+  readonly requiresAuth: boolean;
+  readonly refresh: RefreshPolicy;
+  /** loads upstream data for one set of upstream params (through the cache) */
+  load(params: P): Promise<StreamLoad<D>>;
+  /** renders one view: the frame body without `adaptive_interval`/`timestamp`, which the hub adds */
+  render(data: D, query: CompiledQuery, params: P, context: RenderContext): Record<string, unknown>;
+}
+
+export type AnyStreamDefinition = StreamDefinition<any, any>;
+
+/** The seed's list frame: `{ [key]: page, count }`, with `count` the matches before pagination. */
+export function filteredList<T>(key: string, rows: readonly T[], query: CompiledQuery, now: number): Record<string, unknown> {
+  const result = applyQuery(rows, query, now);
+  return { [key]: result.rows, count: result.count };
+}

@@ -1,0 +1,190 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { applyQuery } from '@app/query';
+import { MetricsService } from '@app/observability';
+import { DEFAULT_REALTIME_OPTIONS, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
+import type { StreamDefinition } from './stream-definition';
+import { StreamHub } from './stream-hub';
+import { StreamClient } from '../../../test/support/ws-client';
+
+interface Row {
+  symbol: string;
+  price: number;
+}
+
+/** A stream over a mutable in-memory list, counting its loads. */
+function tableStream(state: { rows: Row[]; loads: number; fail?: boolean; freshMs?: number }): StreamDefinition<object, Row[]> {
+  return {
+    name: 'table',
+    path: '/table',
+    requiresAuth: true,
+    refresh: { freshMs: state.freshMs ?? 60_000, callsPerRefresh: 1, budget: { upstream: 'fake', callsPerMinute: 60 } },
+    load: async () => {
+      state.loads++;
+      if (state.fail) throw new Error('upstream down');
+      return { data: state.rows.map((row) => ({ ...row })), fetchedAt: Date.now() };
+    },
+    render: (rows, query, _params, { now }) => {
+      const result = applyQuery(rows, query, now);
+      return { results: result.rows, count: result.count };
+    },
+  };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('StreamHub', () => {
+  let server: Server;
+  let wss: WebSocketServer;
+  let hub: StreamHub;
+  let url: string;
+  let state: { rows: Row[]; loads: number; fail?: boolean; freshMs?: number };
+  let authenticator: StreamAuthenticator & { allow: boolean };
+  const clients: StreamClient[] = [];
+
+  async function start(options: Partial<RealtimeOptions> = {}) {
+    state = { rows: [{ symbol: 'BTC', price: 100 }, { symbol: 'ETH', price: 10 }, { symbol: 'USDT', price: 1 }], loads: 0 };
+    authenticator = { enabled: true, allow: true, authenticate: async () => (authenticator.allow ? { ok: true } : { ok: false, reason: 'token expired' }) };
+    hub = new StreamHub({ ...DEFAULT_REALTIME_OPTIONS, jitterMs: 0, lingerMs: 50, errorBackoffMs: 50, ...options }, new MetricsService(), authenticator);
+    const definition = tableStream(state);
+    server = createServer();
+    wss = new WebSocketServer({ server });
+    wss.on('connection', (socket, request) => void hub.connect(definition, socket, request));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/table`;
+  }
+
+  function connect(query = ''): StreamClient {
+    const client = StreamClient.connect(`${url}${query}`);
+    clients.push(client);
+    return client;
+  }
+
+  afterEach(async () => {
+    await hub.onApplicationShutdown();
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    wss.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the filtered view with adaptive_interval and timestamp', async () => {
+    await start();
+    const frame = await connect('?sort_by=price&sort_order=desc&page_size=2').next();
+    expect(frame.results).toEqual([{ symbol: 'BTC', price: 100 }, { symbol: 'ETH', price: 10 }]);
+    expect(frame.count).toBe(3);
+    expect(frame.adaptive_interval).toBe(60); // fresh for 60 s; budget floor is 1 s
+    expect(frame.timestamp).toBeCloseTo(Date.now() / 1000, -1);
+    expect(frame.stale).toBeUndefined();
+  });
+
+  it('refreshes once per feed however many clients and views there are', async () => {
+    await start();
+    const group = Array.from({ length: 60 }, (_, i) => connect(`?filters=${encodeURIComponent(JSON.stringify({ symbol: ['BTC', 'ETH', 'USDT'][i % 3] }))}&page_size=1&page=${(i % 2) + 1}`));
+    await Promise.all(group.map((client) => client.next()));
+    expect(state.loads).toBe(1);
+    expect(hub.stats()).toMatchObject({ subscribers: 60, feeds: 1, views: 6 });
+    state.rows[0].price = 101;
+    await hub.refreshNow();
+    expect(state.loads).toBe(2);
+    const btc = await group[0].next();
+    expect(btc.results).toEqual([{ symbol: 'BTC', price: 101 }]);
+  });
+
+  it('does not re-send a view whose content did not change', async () => {
+    await start();
+    const eth = connect('?filters={"symbol":"ETH"}');
+    await eth.next();
+    state.rows[0].price = 200; // only BTC changes
+    await hub.refreshNow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(eth.frames).toHaveLength(1);
+  });
+
+  it('re-renders at once on an update message and keeps the view on a bad one', async () => {
+    await start();
+    const client = connect('?filters={"symbol":"BTC"}');
+    await client.next();
+    client.send({ filters: { symbol: 'USDT' } });
+    expect((await client.next()).results).toEqual([{ symbol: 'USDT', price: 1 }]);
+    client.send({ page: 0 });
+    const error = await client.next();
+    expect(error).toMatchObject({ type: 'error', code: 'invalid_params' });
+    expect(error.details[0].param).toBe('page');
+    client.send('{not json');
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'invalid_message' });
+    state.rows[2].price = 0.99;
+    await hub.refreshNow();
+    expect((await client.next()).results).toEqual([{ symbol: 'USDT', price: 0.99 }]);
+  });
+
+  it('answers invalid query params with an error frame and close 1008', async () => {
+    await start();
+    const client = connect('?page=abc&colour=red');
+    const error = await client.next();
+    expect(error).toMatchObject({ type: 'error', code: 'invalid_params' });
+    expect(error.details.map((detail: { param: string }) => detail.param).sort()).toEqual(['colour', 'page']);
+    expect((await client.closed).code).toBe(1008);
+  });
+
+  it('closes unauthenticated clients with 4401', async () => {
+    await start();
+    authenticator.allow = false;
+    const client = connect();
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'unauthorized', message: 'token expired' });
+    expect((await client.closed).code).toBe(4401);
+  });
+
+  it('refuses connections beyond the cap with 1013', async () => {
+    await start({ maxConnections: 2 });
+    await Promise.all([connect().next(), connect().next()]);
+    const third = connect();
+    expect(await third.next()).toMatchObject({ type: 'error', code: 'overloaded' });
+    expect((await third.closed).code).toBe(1013);
+  });
+
+  it('keeps the last good data marked stale while the upstream fails, then recovers by itself', async () => {
+    await start({ minIntervalMs: 50 });
+    state.freshMs = 0;
+    const client = connect();
+    const first = await client.next();
+    expect(first.stale).toBeUndefined();
+    state.fail = true;
+    await hub.refreshNow();
+    const stale = await client.next();
+    expect(stale).toMatchObject({ stale: true, stale_reason: 'upstream down', count: 3 });
+    expect(stale.results).toEqual(first.results);
+    state.fail = false;
+    state.rows[0].price = 150;
+    const recovered = await client.next((frame) => frame.stale === undefined, 3_000);
+    expect(recovered.results[0]).toEqual({ symbol: 'BTC', price: 150 });
+  });
+
+  it('stops refreshing a feed after the last subscriber leaves and the linger passes', async () => {
+    await start({ minIntervalMs: 20 });
+    state.freshMs = 0;
+    const client = connect();
+    await client.next();
+    await client.close();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(hub.stats().feeds).toBe(0);
+    const loads = state.loads;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(state.loads).toBe(loads);
+  });
+
+  it('terminates a socket that stops answering pings', async () => {
+    await start({ heartbeatMs: 50 });
+    const silent = new StreamClient(new WebSocket(url, { autoPong: false }));
+    clients.push(silent);
+    await silent.next();
+    expect((await silent.closed).code).toBe(1006);
+    await waitFor(() => hub.stats().subscribers === 0);
+  });
+});

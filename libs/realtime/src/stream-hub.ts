@@ -1,0 +1,324 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { MetricsService } from '@app/observability';
+import { Feed, Subscriber, View } from './feed';
+import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
+import { SocketSender } from './socket-sender';
+import type { AnyStreamDefinition } from './stream-definition';
+import { SubscriptionError, mergeUpdate, queryFromUrl, resolveSubscription, type Subscription } from './subscription';
+import { CloseCode, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
+
+/**
+ * The realtime hub every stream gateway hands its connections to.
+ * Clients are grouped into feeds (same upstream params: one refresh loop) and views (same canonical
+ * query: one render, one serialised buffer per refresh, sent to all of them).
+ */
+@Injectable()
+export class StreamHub implements OnApplicationShutdown {
+  private readonly logger = new Logger(StreamHub.name);
+  private readonly feeds = new Map<string, Feed>();
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly sender: SocketSender;
+  private heartbeat?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(
+    @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
+    private readonly metrics: MetricsService,
+    @Optional() @Inject(STREAM_AUTHENTICATOR) private readonly authenticator?: StreamAuthenticator,
+  ) {
+    this.sender = new SocketSender(options, {
+      onSent: (count) => this.metrics.wsFramesSent.inc({ stream: 'lag-resend' }, count),
+      onSkipped: (count) => this.metrics.wsFramesSkipped.inc({ stream: 'all' }, count),
+      onTerminated: (reason) => this.metrics.wsSocketsTerminated.inc({ reason }),
+    });
+  }
+
+  /** Entry point of every stream gateway's `handleConnection`. */
+  async connect(definition: AnyStreamDefinition, socket: WebSocket, request: IncomingMessage): Promise<void> {
+    if (this.closing || this.subscribers.size >= this.options.maxConnections) {
+      this.reject(definition, socket, 'overloaded', 'server is at its connection limit, retry later', CloseCode.TryAgainLater);
+      return;
+    }
+    const subscriber = new Subscriber(socket, definition);
+    this.subscribers.add(subscriber);
+    this.metrics.wsConnections.inc({ stream: definition.name });
+    this.ensureHeartbeat();
+    socket.on('pong', () => (subscriber.alive = true));
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(subscriber, data, isBinary));
+    socket.once('close', () => this.disconnect(subscriber));
+
+    if (definition.requiresAuth && this.authenticator?.enabled) {
+      const verdict = await this.authenticator.authenticate(request);
+      if (!verdict.ok) {
+        // A key-server outage is not the client's fault: ask it to retry instead of telling it its token is bad.
+        if (verdict.reason === 'unavailable') this.reject(definition, socket, 'overloaded', 'token keys are unavailable, retry later', CloseCode.TryAgainLater);
+        else this.reject(definition, socket, 'unauthorized', verdict.message ?? verdict.reason, CloseCode.Unauthorized);
+        return;
+      }
+      if (socket.readyState !== WebSocket.OPEN) return;
+    }
+
+    const raw = queryFromUrl(request.url);
+    let subscription: Subscription;
+    try {
+      subscription = resolveSubscription(definition, raw);
+    } catch (error) {
+      if (!(error instanceof SubscriptionError)) throw error;
+      this.reject(definition, socket, 'invalid_params', `invalid query parameters: ${error.message}`, CloseCode.PolicyViolation, error.details);
+      return;
+    }
+    subscriber.raw = raw;
+    subscriber.ready = true;
+    this.join(subscriber, subscription);
+    if (subscriber.pendingUpdate) this.applyUpdate(subscriber, subscriber.pendingUpdate);
+  }
+
+  /** Forces a refresh of every feed of a stream (or all streams) now; used by operations and tests. */
+  async refreshNow(streamName?: string): Promise<void> {
+    const feeds = [...this.feeds.values()].filter((feed) => !streamName || feed.definition.name === streamName);
+    await Promise.all(feeds.map((feed) => this.refresh(feed)));
+  }
+
+  stats(): { subscribers: number; feeds: number; views: number; lagging: number } {
+    let views = 0;
+    for (const feed of this.feeds.values()) views += feed.views.size;
+    return { subscribers: this.subscribers.size, feeds: this.feeds.size, views, lagging: this.sender.laggingCount };
+  }
+
+  /** Graceful shutdown: stop refreshing and close every socket with 1001. */
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.sender.stop();
+    for (const feed of this.feeds.values()) this.stopFeed(feed);
+    for (const subscriber of this.subscribers) subscriber.socket.close(CloseCode.GoingAway, 'server shutting down');
+  }
+
+  private reject(definition: AnyStreamDefinition, socket: WebSocket, code: ErrorCode, message: string, closeCode: number, details: ErrorDetail[] = []): void {
+    this.metrics.wsConnectionsRejected.inc({ stream: definition.name, reason: code });
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(errorFrame(code, message, details));
+    socket.close(closeCode, code);
+  }
+
+  private onMessage(subscriber: Subscriber, data: Buffer, isBinary: boolean): void {
+    subscriber.alive = true;
+    if (!this.allowMessage(subscriber)) {
+      subscriber.socket.send(errorFrame('rate_limited', `at most ${this.options.maxMessagesPerSecond} update messages per second`));
+      return;
+    }
+    if (isBinary) {
+      subscriber.socket.send(errorFrame('invalid_message', 'update messages must be JSON text'));
+      return;
+    }
+    if (!subscriber.ready) {
+      subscriber.pendingUpdate = data; // latest wins; applied once the connection is accepted
+      return;
+    }
+    this.applyUpdate(subscriber, data);
+  }
+
+  private applyUpdate(subscriber: Subscriber, data: Buffer): void {
+    subscriber.pendingUpdate = undefined;
+    let update: unknown;
+    try {
+      update = JSON.parse(data.toString('utf8'));
+    } catch {
+      subscriber.socket.send(errorFrame('invalid_message', 'update message is not valid JSON; the previous view is kept'));
+      return;
+    }
+    if (!update || typeof update !== 'object' || Array.isArray(update)) {
+      subscriber.socket.send(errorFrame('invalid_message', 'update message must be a JSON object of params; the previous view is kept'));
+      return;
+    }
+    const raw = mergeUpdate(subscriber.raw, update as Record<string, unknown>);
+    let subscription: Subscription;
+    try {
+      subscription = resolveSubscription(subscriber.definition, raw);
+    } catch (error) {
+      if (!(error instanceof SubscriptionError)) throw error;
+      subscriber.socket.send(errorFrame('invalid_params', `invalid params: ${error.message}; the previous view is kept`, error.details));
+      return;
+    }
+    subscriber.raw = raw;
+    this.leave(subscriber);
+    this.join(subscriber, subscription);
+  }
+
+  private allowMessage(subscriber: Subscriber): boolean {
+    const now = Date.now();
+    if (now - subscriber.messageWindowStart >= 1000) {
+      subscriber.messageWindowStart = now;
+      subscriber.messagesInWindow = 0;
+    }
+    return ++subscriber.messagesInWindow <= this.options.maxMessagesPerSecond;
+  }
+
+  /** Puts a subscriber into its feed and view and gives it a frame at once when one can be had. */
+  private join(subscriber: Subscriber, subscription: Subscription): void {
+    let feed = this.feeds.get(subscription.feedKey);
+    const isNewFeed = !feed;
+    if (!feed) {
+      feed = new Feed(subscription.feedKey, subscriber.definition, subscription.params);
+      this.feeds.set(feed.key, feed);
+    }
+    if (feed.lingerTimer) {
+      clearTimeout(feed.lingerTimer);
+      feed.lingerTimer = undefined;
+    }
+    let view = feed.views.get(subscription.query.key);
+    if (!view) {
+      view = new View(subscription.query.key, subscription.query, feed);
+      feed.views.set(view.key, view);
+    }
+    view.subscribers.add(subscriber);
+    subscriber.view = view;
+
+    if (isNewFeed) {
+      void this.refresh(feed);
+    } else if (view.lastFrame) {
+      if (this.sender.send(subscriber, view.lastFrame)) this.metrics.wsFramesSent.inc({ stream: feed.definition.name });
+    } else if (feed.last && !feed.loading) {
+      this.publishView(feed, view, Date.now());
+    } else if (!feed.last && !feed.loading && feed.failing) {
+      subscriber.socket.send(errorFrame('upstream_unavailable', `upstream data is not available yet: ${feed.lastError}`));
+    }
+  }
+
+  private leave(subscriber: Subscriber): void {
+    const view = subscriber.view;
+    if (!view) return;
+    subscriber.view = undefined;
+    view.subscribers.delete(subscriber);
+    const feed = view.feed;
+    if (view.subscribers.size === 0) feed.views.delete(view.key);
+    if (feed.views.size === 0 && !feed.lingerTimer && !feed.stopped) {
+      feed.lingerTimer = setTimeout(() => {
+        if (feed.views.size > 0) return;
+        this.stopFeed(feed);
+        this.feeds.delete(feed.key);
+      }, this.options.lingerMs).unref();
+    }
+  }
+
+  private disconnect(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    this.metrics.wsConnections.dec({ stream: subscriber.definition.name });
+    this.sender.forget(subscriber);
+    this.leave(subscriber);
+  }
+
+  private stopFeed(feed: Feed): void {
+    feed.stopped = true;
+    if (feed.timer) clearTimeout(feed.timer);
+    if (feed.lingerTimer) clearTimeout(feed.lingerTimer);
+  }
+
+  /** One refresh: load once, render every view, schedule the next. Concurrent calls share the one in flight. */
+  private refresh(feed: Feed): Promise<void> {
+    feed.loading ??= this.runRefresh(feed).finally(() => (feed.loading = undefined));
+    return feed.loading;
+  }
+
+  private async runRefresh(feed: Feed): Promise<void> {
+    if (feed.timer) clearTimeout(feed.timer);
+    const stopTimer = this.metrics.refreshDuration.startTimer({ stream: feed.definition.name });
+    let outcome = 'ok';
+    try {
+      feed.last = await feed.definition.load(feed.params);
+      feed.failing = false;
+      feed.failures = 0;
+      feed.lastError = undefined;
+    } catch (error) {
+      outcome = 'error';
+      feed.failing = true;
+      feed.failures += 1;
+      feed.lastError = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`refresh of ${feed.key} failed (${feed.failures} in a row): ${feed.lastError}`);
+    }
+    if (feed.stopped) return;
+    feed.intervalMs = this.nextInterval(feed, Date.now());
+    if (feed.last) {
+      this.publishAll(feed);
+    } else {
+      const frame = Buffer.from(errorFrame('upstream_unavailable', `upstream data is not available yet: ${feed.lastError}; retrying`));
+      for (const view of feed.views.values()) this.sendToView(view, frame);
+    }
+    stopTimer({ outcome });
+    const jitter = Math.random() * this.options.jitterMs;
+    feed.timer = setTimeout(() => void this.refresh(feed), feed.intervalMs + jitter).unref();
+  }
+
+  /**
+   * Seconds to the next push: no sooner than the data can change (its fresh TTL) nor than the
+   * upstream budget allows for all feeds drawing on it; backs off while the upstream fails.
+   */
+  private nextInterval(feed: Feed, now: number): number {
+    const { minIntervalMs, maxIntervalMs, errorBackoffMs, errorBackoffMaxMs } = this.options;
+    if (feed.failing) return Math.min(errorBackoffMs * 2 ** (feed.failures - 1), errorBackoffMaxMs);
+    const { freshMs, callsPerRefresh, budget } = feed.definition.refresh;
+    const freshRemaining = feed.last ? feed.last.fetchedAt + freshMs - now : 0;
+    let budgetFloor = 0;
+    if (budget) {
+      let feedsOnBudget = 0;
+      for (const other of this.feeds.values()) if (other.definition.refresh.budget?.upstream === budget.upstream) feedsOnBudget++;
+      budgetFloor = (callsPerRefresh * feedsOnBudget * 60_000) / budget.callsPerMinute;
+    }
+    return Math.min(Math.max(freshRemaining, budgetFloor, minIntervalMs), maxIntervalMs);
+  }
+
+  private publishAll(feed: Feed): void {
+    const now = Date.now();
+    for (const view of feed.views.values()) this.publishView(feed, view, now);
+  }
+
+  /** Renders one view; serialises once; sends the same buffer to every subscriber, unless nothing changed. */
+  private publishView(feed: Feed, view: View, now: number): void {
+    const load = feed.last!;
+    let body: Record<string, unknown>;
+    try {
+      body = feed.definition.render(load.data, view.query, feed.params, { now });
+    } catch (error) {
+      this.logger.error(`render of ${feed.key} view ${view.key} failed: ${(error as Error).stack}`);
+      return;
+    }
+    if (load.missing?.length) Object.assign(body, { partial: true, missing: load.missing });
+    const bodyJson = JSON.stringify(body);
+    const stale = feed.failing || load.stale === true;
+    if (bodyJson === view.lastBody && stale === view.lastStale && view.lastFrame) return;
+    view.lastBody = bodyJson;
+    view.lastStale = stale;
+
+    let tail = `"adaptive_interval":${Math.round(feed.intervalMs / 1000)},"timestamp":${now / 1000}`;
+    if (stale) tail += `,"stale":true,"stale_age_seconds":${Math.round((now - load.fetchedAt) / 1000)}`;
+    if (feed.failing && feed.lastError) tail += `,"stale_reason":${JSON.stringify(feed.lastError)}`;
+    const json = bodyJson.length > 2 ? `${bodyJson.slice(0, -1)},${tail}}` : `{${tail}}`;
+    view.lastFrame = Buffer.from(json);
+    this.sendToView(view, view.lastFrame);
+  }
+
+  private sendToView(view: View, frame: Buffer): void {
+    let sent = 0;
+    for (const subscriber of view.subscribers) if (this.sender.send(subscriber, frame)) sent++;
+    this.metrics.wsFramesSent.inc({ stream: view.feed.definition.name }, sent);
+  }
+
+  private ensureHeartbeat(): void {
+    this.heartbeat ??= setInterval(() => this.beat(), this.options.heartbeatMs).unref();
+  }
+
+  /** ws has no liveness check of its own: a socket that missed the previous ping is dead and terminated. */
+  private beat(): void {
+    for (const subscriber of this.subscribers) {
+      if (!subscriber.alive) {
+        this.metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' });
+        subscriber.socket.terminate();
+        continue;
+      }
+      subscriber.alive = false;
+      if (subscriber.socket.readyState === WebSocket.OPEN) subscriber.socket.ping();
+    }
+  }
+}

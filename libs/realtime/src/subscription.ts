@@ -1,0 +1,94 @@
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { FILTER_QUERY_PARAMS, QueryValidationError, compileQuery, type CompiledQuery } from '@app/query';
+import type { AnyStreamDefinition } from './stream-definition';
+import type { ErrorDetail } from './ws-protocol';
+
+/** A client's validated view of a stream: upstream params (shared refresh) plus its compiled filter query. */
+export interface Subscription {
+  params: object;
+  /** equal for clients that can share one upstream refresh */
+  feedKey: string;
+  query: CompiledQuery;
+  /** the raw params as the client gave them, kept so update messages can be merged into them */
+  raw: Record<string, unknown>;
+}
+
+export class SubscriptionError extends Error {
+  override name = 'SubscriptionError';
+  constructor(readonly details: ErrorDetail[]) {
+    super(details.map((d) => `${d.param}: ${d.message}`).join('; '));
+  }
+}
+
+const FILTER_PARAMS = new Set<string>(FILTER_QUERY_PARAMS);
+
+/** Reads a connection URL's query string into a flat object (a repeated key keeps its last value). */
+export function queryFromUrl(url: string | undefined): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const question = url?.indexOf('?') ?? -1;
+  if (!url || question < 0) return raw;
+  for (const [key, value] of new URLSearchParams(url.slice(question + 1))) raw[key] = value;
+  return raw;
+}
+
+/**
+ * Merges an update message into the previous params: given keys replace, `null` removes a key.
+ * (PRODUCT.md: updates carry the new params, flat, with the query-string names.)
+ */
+export function mergeUpdate(previous: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...previous };
+  for (const [key, value] of Object.entries(update)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+/** Validates raw params for a stream; throws `SubscriptionError` naming every bad or unknown parameter. */
+export function resolveSubscription(definition: AnyStreamDefinition, raw: Record<string, unknown>): Subscription {
+  const filterRaw: Record<string, unknown> = {};
+  const upstreamRaw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) (FILTER_PARAMS.has(key) ? filterRaw : upstreamRaw)[key] = value;
+
+  const details: ErrorDetail[] = [];
+  let params: object = {};
+  if (definition.paramsType) {
+    params = plainToInstance(definition.paramsType, upstreamRaw) as object;
+    const errors = validateSync(params, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
+    details.push(...errors.flatMap(toDetails));
+  } else {
+    for (const key of Object.keys(upstreamRaw)) details.push({ param: key, message: 'unknown parameter' });
+  }
+
+  let query: CompiledQuery | undefined;
+  try {
+    query = compileQuery(filterRaw, definition.queryOptions);
+  } catch (error) {
+    if (!(error instanceof QueryValidationError)) throw error;
+    details.push(...error.details);
+  }
+  if (details.length > 0 || !query) throw new SubscriptionError(details);
+  return { params, feedKey: `${definition.name}?${canonicalJson(params)}`, query, raw };
+}
+
+function toDetails(error: ValidationError): ErrorDetail[] {
+  const own = Object.values(error.constraints ?? {}).map((message) => ({
+    param: error.property,
+    message: message.includes('should not exist') ? 'unknown parameter' : message,
+  }));
+  return [...own, ...(error.children ?? []).flatMap(toDetails)];
+}
+
+/** JSON with object keys sorted, so equal params give equal keys whatever their order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,19 @@
+/** The upstream APIs the simulator can stand in for. */
+export type UpstreamName = 'coingecko' | 'defillama' | 'coindesk' | 'deribit';
+
+export const UPSTREAM_NAMES: readonly UpstreamName[] = ['coingecko', 'defillama', 'coindesk', 'deribit'];
+
+/**
+ * Each upstream is mounted at `/<name>` followed by the real API's own root path, so a client configured with
+ * `baseUrls.coingecko` builds exactly the paths it would build against the real host.
+ */
+export const UPSTREAM_API_ROOTS: Readonly<Record<UpstreamName, string>> = {
+  coingecko: '/api/v3', // https://api.coingecko.com/api/v3
+  defillama: '', // https://stablecoins.llama.fi
+  coindesk: '', // https://data-api.coindesk.com
+  deribit: '/api/v2', // https://www.deribit.com/api/v2
+};
+
+export function isUpstreamName(value: string): value is UpstreamName {
+  return (UPSTREAM_NAMES as readonly string[]).includes(value);
+}

@@ -1,0 +1,10 @@
+export * from './contracts';
+export { createDatabase, describeStorage } from './create-database';
+export { checkDatabase } from './database-health';
+export { findMigrationsDir, readMigrations, runMigrations } from './migrations';
+export type { Migration } from './migrations';
+export { PgliteDatabase } from './pglite/pglite-database';
+export { PostgresDatabase } from './postgres-database';
+export { StorageModule } from './storage.module';
+export type { StorageOptions } from './storage.module';
+export { TransactionRolledBackError } from './transaction';

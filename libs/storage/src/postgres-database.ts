@@ -1,0 +1,57 @@
+import { Logger } from '@nestjs/common';
+import { Pool, PoolClient, QueryResult } from 'pg';
+import { Database, SqlExecutor } from './contracts';
+import { assertOutsideTransaction, RawResult, runTransaction, Session, toQueryResult } from './transaction';
+
+const logger = new Logger('Storage');
+
+/** `Database` over a `pg` pool; each transaction holds one pooled client from BEGIN to COMMIT. */
+export class PostgresDatabase implements Database {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+  private closing?: Promise<void>;
+
+  constructor(connectionString: string, poolSize = 10) {
+    this.pool = new Pool({ connectionString, max: poolSize, application_name: 'market-gateway' });
+    // An idle client losing its connection emits 'error' on the pool; unhandled, that would kill the process.
+    this.pool.on('error', (error) => logger.warn(`idle Postgres connection failed: ${error.message}`));
+  }
+
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+    assertOutsideTransaction();
+    return toQueryResult<R>(toRawResult(await this.pool.query(sql, params)));
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    assertOutsideTransaction();
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await runTransaction(clientSession(client), work, (error) => {
+        broken = error instanceof Error ? error : new Error(String(error));
+      });
+    } finally {
+      client.release(broken); // a client whose ROLLBACK failed is destroyed, not returned to the pool
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query('select 1');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
+  }
+}
+
+function clientSession(client: PoolClient): Session {
+  return { query: async (sql, params) => toRawResult(await client.query(sql, params)) };
+}
+
+/** A parameterless query may hold several statements; pg then returns one result each and we keep the last. */
+function toRawResult(result: QueryResult | QueryResult[]): RawResult {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  if (!last) return { rows: [], rowCount: 0 };
+  return { rows: last.rows, rowCount: last.rowCount ?? 0, command: last.command };
+}

@@ -1,0 +1,190 @@
+import type { Cache } from 'cache-manager';
+import { randomUUID } from 'node:crypto';
+import { Cached, CachePolicy, UpstreamCacheObserver, UpstreamCacheOutcome } from '../contracts';
+import { NestUpstreamLogger, UpstreamLogger } from '../logging/upstream-logger';
+
+/** How long an expired value is kept as a last-resort fallback unless the policy says otherwise. */
+export const DEFAULT_FALLBACK_MS = 24 * 60 * 60_000;
+
+export type UpstreamCacheStoreKind = 'memory' | 'redis';
+
+export interface UpstreamCacheOptions {
+  /** what backs the store, for health output (default 'memory') */
+  storeKind?: UpstreamCacheStoreKind;
+  /** prepended to every key (tests use a unique one per run) */
+  keyPrefix?: string;
+  /** bound on each store round trip: a slow or unreachable Redis counts as a miss instead of stalling readers (default 1 s) */
+  storeTimeoutMs?: number;
+  observer?: UpstreamCacheObserver;
+  logger?: UpstreamLogger;
+  now?: () => number;
+}
+
+/** What is stored: the value and when it was fetched, so freshness is judged by the reader, on any replica. */
+interface StoredEntry<T> {
+  value: T;
+  fetchedAt: number;
+}
+
+interface ReadResult<T> {
+  cached: Cached<T>;
+  outcome: UpstreamCacheOutcome;
+}
+
+/**
+ * Stale-while-revalidate cache for upstream reads, over `@nestjs/cache-manager` (in-memory Keyv, or Redis).
+ *
+ * - fresh: served from the store; stale: served at once while one background refresh runs;
+ *   expired or missing: the caller waits for the loader.
+ * - Single-flight: concurrent `get`s of one key share one store read and at most one loader call.
+ *   This is per process: with Redis, replicas share the stored values but not in-flight loads, so N replicas may
+ *   load the same key once each when it expires together.
+ * - A failing loader never hides the last good value: it is served with `stale: true` (kept `fallbackMs` past
+ *   expiry); with nothing stored, the loader's error is thrown.
+ *
+ * Values are shared by reference between callers (and, in memory, with the store): treat them as immutable.
+ */
+export class UpstreamCache {
+  readonly storeKind: UpstreamCacheStoreKind;
+  private readonly keyPrefix: string;
+  private readonly storeTimeoutMs: number;
+  private readonly observer?: UpstreamCacheObserver;
+  private readonly logger: UpstreamLogger;
+  private readonly now: () => number;
+  private readonly healthKey = `__health__:${randomUUID()}`;
+  private readonly reads = new Map<string, Promise<ReadResult<unknown>>>();
+  private readonly loads = new Map<string, Promise<StoredEntry<unknown>>>();
+
+  constructor(
+    private readonly store: Cache,
+    options: UpstreamCacheOptions = {},
+  ) {
+    this.storeKind = options.storeKind ?? 'memory';
+    this.keyPrefix = options.keyPrefix ?? '';
+    this.storeTimeoutMs = options.storeTimeoutMs ?? 1_000;
+    this.observer = options.observer;
+    this.logger = options.logger ?? new NestUpstreamLogger(UpstreamCache.name);
+    this.now = options.now ?? Date.now;
+  }
+
+  async get<T>(key: string, loader: () => Promise<T>, policy: CachePolicy): Promise<Cached<T>> {
+    let read = this.reads.get(key) as Promise<ReadResult<T>> | undefined;
+    if (!read) {
+      read = this.read(key, loader, policy).finally(() => this.reads.delete(key));
+      this.reads.set(key, read);
+    }
+    try {
+      const { cached, outcome } = await read;
+      this.observe(outcome, key);
+      return cached;
+    } catch (error) {
+      this.observe('error', key);
+      throw error;
+    }
+  }
+
+  /** Forgets a key (the next `get` waits for its loader). */
+  async evict(key: string): Promise<void> {
+    await this.withTimeout(this.store.del(this.keyPrefix + key));
+  }
+
+  /** True when a value written to the store can be read back within the store timeout. */
+  async isHealthy(): Promise<boolean> {
+    const probe = randomUUID();
+    const probeKey = this.keyPrefix + this.healthKey;
+    try {
+      await this.withTimeout(this.store.set(probeKey, probe, 10_000));
+      const healthy = (await this.withTimeout(this.store.get<string>(probeKey))) === probe;
+      await this.withTimeout(this.store.del(probeKey));
+      return healthy;
+    } catch {
+      return false;
+    }
+  }
+
+  private async read<T>(key: string, loader: () => Promise<T>, policy: CachePolicy): Promise<ReadResult<T>> {
+    const entry = await this.readStore<T>(key);
+    if (entry) {
+      const ageMs = this.now() - entry.fetchedAt;
+      if (ageMs <= policy.freshMs) return { cached: { ...entry, stale: false }, outcome: 'hit' };
+      if (ageMs <= policy.freshMs + policy.staleMs) {
+        this.refreshInBackground(key, loader, policy);
+        return { cached: { ...entry, stale: true }, outcome: 'stale' };
+      }
+    }
+    try {
+      const loaded = await this.load(key, loader, policy);
+      return { cached: { ...loaded, stale: false }, outcome: 'miss' };
+    } catch (error) {
+      if (!entry) throw error;
+      this.logger.warn(`loading ${key} failed, serving the value from ${new Date(entry.fetchedAt).toISOString()}: ${(error as Error).message}`);
+      return { cached: { ...entry, stale: true }, outcome: 'fallback' };
+    }
+  }
+
+  /** One loader call per key at a time, whether a reader waits for it or it refreshes in the background. */
+  private load<T>(key: string, loader: () => Promise<T>, policy: CachePolicy): Promise<StoredEntry<T>> {
+    const pending = this.loads.get(key) as Promise<StoredEntry<T>> | undefined;
+    if (pending) return pending;
+    const run = (async () => {
+      const entry: StoredEntry<T> = { value: await loader(), fetchedAt: this.now() };
+      await this.writeStore(key, entry, policy);
+      return entry;
+    })().finally(() => this.loads.delete(key));
+    this.loads.set(key, run);
+    return run;
+  }
+
+  private refreshInBackground<T>(key: string, loader: () => Promise<T>, policy: CachePolicy): void {
+    if (this.loads.has(key)) return;
+    this.load(key, loader, policy).catch((error: Error) => {
+      this.observe('refresh_error', key);
+      this.logger.warn(`background refresh of ${key} failed, still serving the stale value: ${error.message}`);
+    });
+  }
+
+  private async readStore<T>(key: string): Promise<StoredEntry<T> | undefined> {
+    try {
+      const raw = await this.withTimeout(this.store.get<StoredEntry<T>>(this.keyPrefix + key));
+      return isStoredEntry<T>(raw) ? raw : undefined;
+    } catch (error) {
+      this.storeFailed('reading', key, error);
+      return undefined;
+    }
+  }
+
+  private async writeStore<T>(key: string, entry: StoredEntry<T>, policy: CachePolicy): Promise<void> {
+    const ttlMs = policy.freshMs + policy.staleMs + (policy.fallbackMs ?? DEFAULT_FALLBACK_MS);
+    try {
+      await this.withTimeout(this.store.set(this.keyPrefix + key, entry, ttlMs));
+    } catch (error) {
+      // the caller still gets the value; only sharing and the fallback are lost
+      this.storeFailed('writing', key, error);
+    }
+  }
+
+  private storeFailed(action: string, key: string, error: unknown): void {
+    this.observe('store_error', key);
+    this.logger.warn(`cache store failed ${action} ${key}: ${(error as Error).message}`);
+  }
+
+  private withTimeout<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`cache store did not answer within ${this.storeTimeoutMs} ms`)), this.storeTimeoutMs);
+    });
+    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private observe(outcome: UpstreamCacheOutcome, key: string): void {
+    try {
+      this.observer?.(outcome, key);
+    } catch (error) {
+      this.logger.warn(`cache observer failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+function isStoredEntry<T>(raw: unknown): raw is StoredEntry<T> {
+  return typeof raw === 'object' && raw !== null && 'value' in raw && typeof (raw as { fetchedAt?: unknown }).fetchedAt === 'number';
+}

@@ -1,0 +1,71 @@
+/**
+ * Contracts of the upstream layer. Feature code depends on these, never on HTTP details.
+ * (Written first so the realtime hub and the features can be built against them in parallel.)
+ */
+
+/** Result of a cached upstream read: the value and how old it is. */
+export interface Cached<T> {
+  value: T;
+  /** epoch ms when the value was fetched from the upstream */
+  fetchedAt: number;
+  /** true when the value is past its fresh TTL (served while one refresh runs in the background) */
+  stale: boolean;
+}
+
+export interface CachePolicy {
+  /** how long a value is served as fresh */
+  freshMs: number;
+  /** how long past fresh a value may still be served (stale-while-revalidate) */
+  staleMs: number;
+  /**
+   * how long past fresh+stale the last good value is kept only as a fallback: an expired value makes the caller
+   * wait for the loader, and is served (stale) only if the loader fails. Default `DEFAULT_FALLBACK_MS` (24 h).
+   */
+  fallbackMs?: number;
+}
+
+/** Raised for any failed upstream call after retries: names the upstream and what went wrong, never a secret. */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    readonly upstream: string,
+    message: string,
+    readonly status?: number,
+    readonly kind: 'http' | 'timeout' | 'network' | 'parse' | 'validation' | 'budget' = 'http',
+  ) {
+    super(`${upstream}: ${message}`);
+  }
+}
+
+/** Per-upstream request budget (token bucket) as the realtime hub needs to know it for `adaptive_interval`. */
+export interface UpstreamBudget {
+  readonly upstream: string;
+  /** sustained calls per minute allowed */
+  readonly callsPerMinute: number;
+}
+
+/** What happened to one real HTTP attempt, for metrics: the HTTP status, or why there was none. */
+export type UpstreamCallOutcome = number | 'timeout' | 'error' | 'budget';
+
+/** Called once per HTTP attempt (retries included) and once per call refused by the budget. */
+export type UpstreamCallObserver = (upstream: string, outcome: UpstreamCallOutcome, durationMs: number) => void;
+
+/**
+ * Per `UpstreamCache.get`: `hit` (fresh), `stale` (served stale, refresh started), `miss` (waited for the loader),
+ * `fallback` (loader failed, last good value served), `error` (loader failed, nothing to serve: it threw).
+ * Background events: `refresh_error` (a stale-while-revalidate refresh failed), `store_error` (the store failed or was slow).
+ */
+export type UpstreamCacheOutcome = 'hit' | 'stale' | 'miss' | 'fallback' | 'error' | 'refresh_error' | 'store_error';
+
+export type UpstreamCacheObserver = (outcome: UpstreamCacheOutcome, key: string) => void;
+
+/** Metrics hooks. The app provides them under `UPSTREAM_OBSERVERS` (from a global module); both are optional. */
+export interface UpstreamObservers {
+  onCall?: UpstreamCallObserver;
+  onCache?: UpstreamCacheObserver;
+}
+
+export const UPSTREAM_OBSERVERS = Symbol('UPSTREAM_OBSERVERS');
+
+/** Every upstream client's budget (`UpstreamBudget[]`), e.g. for the realtime hub's `adaptive_interval`. */
+export const UPSTREAM_BUDGETS = Symbol('UPSTREAM_BUDGETS');
