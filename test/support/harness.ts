@@ -1,12 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '@app/config';
 import type { RealtimeOptions } from '@app/realtime';
 import { startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
 import { createGatewayApp } from '../../apps/gateway/src/bootstrap';
 import { withSimulatedUpstreams } from '../../apps/gateway/src/sandbox';
+import { createTestStore } from '../../libs/storage/src/testing/test-stores';
 
 export interface GatewayUnderTest {
   app: INestApplication;
@@ -21,12 +19,17 @@ export const FAST_REALTIME: Partial<RealtimeOptions> = { errorBackoffMs: 200, er
 
 /**
  * The real app on an ephemeral loopback port, its upstreams served by the simulator.
- * Storage is a fresh embedded PGlite unless `env` says otherwise; no Redis, so parallel suites don't share a cache.
+ * Storage: a throw-away Postgres database when `DATABASE_URL` is set (CI), else a fresh embedded PGlite,
+ * unless `env` names `DATA_DIR` or `DATABASE_URL` itself.
+ * No Redis unless `env` asks for it, so parallel suites never share a cache.
  */
 export async function startGateway(options: { env?: Record<string, string>; realtime?: Partial<RealtimeOptions>; seed?: number } = {}): Promise<GatewayUnderTest> {
   const simulator = await startUpstreamSimulator({ seed: options.seed ?? 7 });
-  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-e2e-'));
-  const config = withSimulatedUpstreams(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', DATA_DIR: dataDir, ...options.env }), simulator.baseUrls);
+  // A caller that names its storage owns it (e.g. to restart on the same data); otherwise a throw-away store.
+  const ownsStorage = Boolean(options.env?.DATA_DIR || options.env?.DATABASE_URL);
+  const store = ownsStorage ? undefined : await createTestStore(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+  const storageEnv: Record<string, string> = !store ? {} : store.storage.databaseUrl ? { DATABASE_URL: store.storage.databaseUrl } : { DATA_DIR: store.storage.dataDir };
+  const config = withSimulatedUpstreams(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', ...storageEnv, ...options.env }), simulator.baseUrls);
   const app = await createGatewayApp(config, { realtime: { ...FAST_REALTIME, ...options.realtime } });
   await app.listen(0, '127.0.0.1');
   const httpUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -42,7 +45,7 @@ export async function startGateway(options: { env?: Record<string, string>; real
     close: async () => {
       await app.close();
       await simulator.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await store?.destroy();
     },
   };
 }

@@ -6,8 +6,15 @@ import { RealtimeModule } from '@app/realtime';
 import { StorageModule } from '@app/storage';
 import { UpstreamModule } from '@app/upstream';
 import { AuthModule } from '@app/auth';
+import { ApiKeysModule } from '@app/api-keys';
+import { SpreadsModule } from './spreads/spreads.module';
 import { MarketSnapshotModule } from './market-snapshot/market-snapshot.module';
+import { DerivativesModule } from './derivatives/derivatives.module';
 import { OperationsModule } from './operations/operations.module';
+import { DexMetricsModule } from './dex-metrics/dex-metrics.module';
+import { StablecoinsModule } from './stablecoins/stablecoins.module';
+import { DepegModule } from './depeg/depeg.module';
+import { CapitalFlowModule } from './capital-flow/capital-flow.module';
 
 /** Headers that carry credentials: never written to a log line. */
 const REDACTED_PATHS = [
@@ -38,9 +45,16 @@ export class AppModule {
         StorageModule.forRoot(),
         UpstreamModule,
         AuthModule,
+        ApiKeysModule,
         RealtimeModule,
         OperationsModule,
         MarketSnapshotModule,
+        SpreadsModule,
+        DerivativesModule,
+        StablecoinsModule,
+        DepegModule,
+        CapitalFlowModule,
+        DexMetricsModule,
       ],
     };
   }

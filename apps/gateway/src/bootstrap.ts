@@ -14,7 +14,7 @@ export interface GatewayAppOptions {
 
 /** Builds the whole gateway (HTTP + every WebSocket stream on one server). Used by main.ts, the e2e tests and the benchmarks. */
 export async function createGatewayApp(config: AppConfig, options: GatewayAppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, rawBody: true }); // rawBody: signed requests (capital-flow X-SIGN) cover the body bytes as sent
   app.useLogger(app.get(Logger));
   if (options.realtime) Object.assign(app.get<RealtimeOptions>(REALTIME_OPTIONS), options.realtime);
   app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: config.ws.maxPayloadBytes }));

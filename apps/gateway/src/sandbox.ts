@@ -1,6 +1,7 @@
-import type { AppConfig } from '@app/config';
+import { MarketDataMode, type AppConfig, type DexPoolConfig } from '@app/config';
+import { SIMULATED_CHAINS } from '@app/simulator';
 
-export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | 'deribit', string>;
+export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | 'deribit' | 'binance' | 'evm', string>;
 
 /** Points every upstream client at the simulator (sandbox mode and tests); keys are dropped, they never leave the machine. */
 export function withSimulatedUpstreams(config: AppConfig, baseUrls: UpstreamBaseUrls): AppConfig {
@@ -8,10 +9,24 @@ export function withSimulatedUpstreams(config: AppConfig, baseUrls: UpstreamBase
   return {
     ...config,
     upstreams: {
+      ...upstreams,
       coingecko: { ...upstreams.coingecko, baseUrl: baseUrls.coingecko, apiKey: undefined, plan: 'public' },
       defillama: { ...upstreams.defillama, baseUrl: baseUrls.defillama },
       coindesk: { ...upstreams.coindesk, baseUrl: baseUrls.coindesk, apiKey: undefined },
       deribit: { ...upstreams.deribit, baseUrl: baseUrls.deribit },
+      // the simulator serves Binance spot (/api/v3) and USD-M futures (/fapi/v1) from one mount
+      binance: { spotBaseUrl: baseUrls.binance, futuresBaseUrl: baseUrls.binance },
+    },
+    dex: {
+      ...config.dex,
+      // each simulated chain's JSON-RPC; in sandbox mode with no DEX_POOLS, the simulated pools are tracked
+      rpcUrls: Object.fromEntries(SIMULATED_CHAINS.map((chain) => [chain.name, `${baseUrls.evm}/${chain.name}`])),
+      pools: config.dex.pools.length === 0 && config.marketData.mode === MarketDataMode.Sandbox ? SANDBOX_DEX_POOLS : config.dex.pools,
     },
   };
 }
+
+/** The simulator's pools (one per Swap event variant), all quoted in a USD stablecoin. */
+export const SANDBOX_DEX_POOLS: DexPoolConfig[] = SIMULATED_CHAINS.flatMap((chain) =>
+  chain.pools.map((pool) => ({ chain: chain.name, pool: pool.address, currency: 'USD', quoteToken: pool.quoteIndex === 0 ? ('token0' as const) : ('token1' as const) })),
+);

@@ -3,8 +3,13 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 import { EnvSchema, MarketDataMode } from './env.schema';
+import { parseDexPools, parseRpcUrls, type DexConfig } from './dex-config';
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
+/** how often an API consumer's points quota resets (UTC calendar periods) */
+export type PointsPeriodName = 'hour' | 'day' | 'week' | 'month';
+
+export const DEFAULT_CAPITAL_FLOW_TOKENS = ['BTC', 'ETH', 'BNB', 'SOL', 'XRP', 'DOGE', 'ADA', 'TRX', 'AVAX', 'LINK'];
 
 /** The typed, nested configuration every module receives. Built only by `loadConfig`. */
 export interface AppConfig {
@@ -15,15 +20,47 @@ export interface AppConfig {
   storage: { databaseUrl?: string; dataDir: string };
   redis: { url?: string };
   kafka: { brokers: string[]; dexMetricsTopic: string };
+  /** DEX metrics (seed 004): tracked pools, RPC endpoints, timings */
+  dex: DexConfig;
   upstreams: {
+    /** caps every upstream call's timeout (each client has its own default, 10 s for most) */
+    timeoutCapMs?: number;
     coingecko: { baseUrl: string; apiKey?: string; plan: CoinGeckoPlan; callsPerMinute: number };
     defillama: { baseUrl: string };
-    coindesk: { baseUrl: string; apiKey?: string };
+    coindesk: { baseUrl: string; apiKey?: string; callsPerMinute: number };
     deribit: { baseUrl: string };
+    /** Binance spot (`/api/v3`) and USD-M futures (`/fapi/v1`) live on separate hosts */
+    binance: { spotBaseUrl: string; futuresBaseUrl: string };
   };
-  auth: { required: boolean; jwtSecret?: string; jwksUrl?: string; apiKeysFile?: string };
+  auth: { required: boolean; jwtSecret?: string; jwksUrl?: string; apiKeysFile?: string; pointsPeriod?: PointsPeriodName };
+  /** capital-flow (seed 002): tracked token symbols (BTC first: vsTokenId 1) and whether kline ingestion runs */
+  capitalFlow: { tokens: string[]; ingest: boolean };
+  /** spreads (seed 003): quote source, venues and detection rules (README "Spreads") */
+  spreads: SpreadsConfig;
   ws: { maxConnections: number; maxPayloadBytes: number; heartbeatMs: number };
 }
+
+export interface SpreadsConfig {
+  /** ccxt: live venues; simulated: built-in simulated venues (sandbox); off: no quotes (tests) */
+  source: 'ccxt' | 'simulated' | 'off';
+  venues: string[];
+  quoteCurrencies: string[];
+  pollMs: number;
+  simTickMs: number;
+  openPct: number;
+  closePct: number;
+  sanityCapPct: number;
+  maxQuoteAgeMs: number;
+  cooldownMs: number;
+  minVolume24h: number;
+  minDexLiquidityUsd: number;
+  historyFlushMs: number;
+  /** GeckoTerminal networks whose top pools give DEX legs (live source only) */
+  dexNetworks: string[];
+  dexBaseUrl: string;
+}
+
+export const DEFAULT_SPREADS_VENUES = ['binance', 'bybit', 'okx', 'gate', 'bitget', 'mexc', 'kucoin'];
 
 export class ConfigValidationError extends Error {
   override name = 'ConfigValidationError';
@@ -42,8 +79,10 @@ const COINGECKO_DEFAULT_RATE: Record<CoinGeckoPlan, number> = { public: 30, demo
 
 /** Validates the environment once and maps it into `AppConfig`; throws `ConfigValidationError` naming every bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // Only decorated properties are validated; the rest of the environment is ignored.
-  const parsed = plainToInstance(EnvSchema, { ...env });
+  // Only decorated properties are validated; the rest of the environment is ignored. An empty value
+  // means unset (compose files write `KEY: ${KEY:-}`).
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = plainToInstance(EnvSchema, present);
   const errors = validateSync(parsed, { skipMissingProperties: false, forbidUnknownValues: false });
   const problems = errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(redact(error.property, error.value))}: ${message}`),
@@ -57,6 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (plan !== 'public' && !parsed.COINGECKO_API_KEY) {
     problems.push(`COINGECKO_PLAN=${plan} needs COINGECKO_API_KEY`);
   }
+  const spreads = spreadsConfig(parsed, nodeEnv, problems);
+  const dexPools = parseDexPools(parsed.DEX_POOLS, problems);
+  const dexRpcUrls = parseRpcUrls(parsed.DEX_RPC_URLS, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   return {
@@ -70,7 +112,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       brokers: (parsed.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
       dexMetricsTopic: parsed.DEX_METRICS_TOPIC ?? 'dex-metrics',
     },
+    dex: {
+      pools: dexPools,
+      rpcUrls: dexRpcUrls,
+      pollIntervalMs: parsed.DEX_POLL_INTERVAL_MS ?? 3_000,
+      batchDelayMs: parsed.DEX_BATCH_DELAY_MS ?? 5_000,
+      reorgDepthBlocks: parsed.DEX_REORG_DEPTH_BLOCKS ?? 12,
+      logsBlockRange: parsed.DEX_LOGS_BLOCK_RANGE ?? 2_000,
+      stateRefreshMs: parsed.DEX_STATE_REFRESH_MS ?? 300_000,
+      backfillSeconds: parsed.DEX_BACKFILL_SECONDS ?? 86_400,
+    },
     upstreams: {
+      timeoutCapMs: parsed.UPSTREAM_TIMEOUT_MS,
       coingecko: {
         baseUrl: parsed.COINGECKO_BASE_URL ?? COINGECKO_ROOT[plan],
         apiKey: parsed.COINGECKO_API_KEY,
@@ -78,21 +131,71 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         callsPerMinute: parsed.COINGECKO_CALLS_PER_MINUTE ?? COINGECKO_DEFAULT_RATE[plan],
       },
       defillama: { baseUrl: parsed.DEFILLAMA_BASE_URL ?? 'https://stablecoins.llama.fi' },
-      coindesk: { baseUrl: parsed.COINDESK_BASE_URL ?? 'https://data-api.coindesk.com', apiKey: parsed.COINDESK_API_KEY },
+      coindesk: {
+        baseUrl: parsed.COINDESK_BASE_URL ?? 'https://data-api.coindesk.com',
+        apiKey: parsed.COINDESK_API_KEY,
+        // per-key limits; free-tier numbers are unpublished: a conservative default, raise it for a paid key
+        callsPerMinute: parsed.COINDESK_CALLS_PER_MINUTE ?? 60,
+      },
       deribit: { baseUrl: parsed.DERIBIT_BASE_URL ?? 'https://www.deribit.com/api/v2' },
+      binance: {
+        spotBaseUrl: parsed.BINANCE_SPOT_BASE_URL ?? 'https://api.binance.com',
+        futuresBaseUrl: parsed.BINANCE_FUTURES_BASE_URL ?? 'https://fapi.binance.com',
+      },
     },
     auth: {
       required: authRequired,
       jwtSecret: parsed.AUTH_JWT_SECRET,
       jwksUrl: parsed.AUTH_JWKS_URL,
       apiKeysFile: parsed.API_KEYS_FILE,
+      pointsPeriod: (parsed.API_POINTS_PERIOD ?? 'month') as PointsPeriodName,
     },
+    capitalFlow: {
+      tokens: parsed.CAPITAL_FLOW_TOKENS
+        ? [...new Set(parsed.CAPITAL_FLOW_TOKENS.split(',').map((symbol) => symbol.trim().toUpperCase()))]
+        : DEFAULT_CAPITAL_FLOW_TOKENS,
+      // off by default under NODE_ENV=test: suites that need points sync explicitly (against the simulator)
+      ingest: parsed.CAPITAL_FLOW_INGEST ?? nodeEnv !== 'test',
+    },
+    spreads,
     ws: {
       maxConnections: parsed.WS_MAX_CONNECTIONS ?? 20_000,
       maxPayloadBytes: parsed.WS_MAX_PAYLOAD_BYTES ?? 16 * 1024,
       heartbeatMs: parsed.WS_HEARTBEAT_MS ?? 30_000,
     },
   };
+}
+
+function spreadsConfig(parsed: EnvSchema, nodeEnv: AppConfig['env'], problems: string[]): SpreadsConfig {
+  const csv = (value: string | undefined, fallback: string[], upper = false) =>
+    value ? [...new Set(value.split(',').map((part) => (upper ? part.trim().toUpperCase() : part.trim())))] : fallback;
+  const mode = parsed.MARKET_DATA ?? MarketDataMode.Live;
+  // tests never poll real venues unless they ask for a source explicitly
+  const source = (parsed.SPREADS_SOURCE ?? (mode === MarketDataMode.Sandbox ? 'simulated' : nodeEnv === 'test' ? 'off' : 'ccxt')) as SpreadsConfig['source'];
+  const venues = csv(parsed.SPREADS_VENUES, DEFAULT_SPREADS_VENUES);
+  const unknown = venues.filter((venue) => !DEFAULT_SPREADS_VENUES.includes(venue));
+  if (unknown.length > 0) problems.push(`SPREADS_VENUES: unknown venue(s) ${unknown.join(', ')} (known: ${DEFAULT_SPREADS_VENUES.join(', ')})`);
+  const config: SpreadsConfig = {
+    source,
+    venues,
+    quoteCurrencies: csv(parsed.SPREADS_QUOTE_CURRENCIES, ['USDT'], true),
+    pollMs: parsed.SPREADS_POLL_MS ?? 3_000,
+    simTickMs: parsed.SPREADS_SIM_TICK_MS ?? 1_000,
+    openPct: parsed.SPREADS_OPEN_PCT ?? 1,
+    closePct: parsed.SPREADS_CLOSE_PCT ?? 0.5,
+    sanityCapPct: parsed.SPREADS_SANITY_CAP_PCT ?? 50,
+    maxQuoteAgeMs: parsed.SPREADS_MAX_QUOTE_AGE_MS ?? 15_000,
+    cooldownMs: parsed.SPREADS_COOLDOWN_MS ?? 120_000,
+    minVolume24h: parsed.SPREADS_MIN_VOLUME_24H ?? 0,
+    minDexLiquidityUsd: parsed.SPREADS_MIN_DEX_LIQUIDITY_USD ?? 10_000,
+    historyFlushMs: parsed.SPREADS_HISTORY_FLUSH_MS ?? 250,
+    dexNetworks: parsed.SPREADS_DEX_NETWORKS === 'none' ? [] : csv(parsed.SPREADS_DEX_NETWORKS, ['eth', 'bsc', 'solana']),
+    dexBaseUrl: parsed.SPREADS_DEX_BASE_URL ?? 'https://api.geckoterminal.com/api/v2',
+  };
+  if (!(config.openPct > 0)) problems.push('SPREADS_OPEN_PCT must be > 0');
+  if (!(config.closePct < config.openPct)) problems.push('SPREADS_CLOSE_PCT must be lower than SPREADS_OPEN_PCT (hysteresis)');
+  if (!(config.sanityCapPct > config.openPct)) problems.push('SPREADS_SANITY_CAP_PCT must be above SPREADS_OPEN_PCT');
+  return config;
 }
 
 const SECRET_KEYS = /KEY|SECRET|TOKEN|PASSWORD/;

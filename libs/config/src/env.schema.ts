@@ -1,7 +1,8 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsEnum, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toFloat = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
   if (typeof value === 'boolean') return value;
@@ -32,6 +33,14 @@ export class EnvSchema {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'] }) REDIS_URL?: string;
   @IsOptional() @IsString() KAFKA_BROKERS?: string;
   @IsOptional() @IsString() DEX_METRICS_TOPIC?: string;
+  @IsOptional() @IsString() DEX_POOLS?: string;
+  @IsOptional() @IsString() DEX_RPC_URLS?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) DEX_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(30_000) DEX_BATCH_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000) DEX_REORG_DEPTH_BLOCKS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) DEX_LOGS_BLOCK_RANGE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) DEX_STATE_REFRESH_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(172_800) DEX_BACKFILL_SECONDS?: number;
 
   @IsOptional() @IsString() COINGECKO_API_KEY?: string;
   @IsOptional() @IsIn(['public', 'demo', 'pro']) COINGECKO_PLAN?: string;
@@ -41,11 +50,40 @@ export class EnvSchema {
   @IsOptional() @IsUrl(url) COINDESK_BASE_URL?: string;
   @IsOptional() @IsUrl(url) DERIBIT_BASE_URL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) COINGECKO_CALLS_PER_MINUTE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) COINDESK_CALLS_PER_MINUTE?: number;
+  @IsOptional() @IsUrl(url) BINANCE_SPOT_BASE_URL?: string;
+  @IsOptional() @IsUrl(url) BINANCE_FUTURES_BASE_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(120_000) UPSTREAM_TIMEOUT_MS?: number;
 
   @IsOptional() @IsString() @MinLength(16) AUTH_JWT_SECRET?: string;
   @IsOptional() @IsUrl(url) AUTH_JWKS_URL?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() AUTH_REQUIRED?: boolean;
   @IsOptional() @IsString() API_KEYS_FILE?: string;
+  @IsOptional() @IsIn(['hour', 'day', 'week', 'month']) API_POINTS_PERIOD?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9]+(\s*,\s*[A-Za-z0-9]+)*$/, { message: 'CAPITAL_FLOW_TOKENS must be a comma-separated list of symbols' })
+  CAPITAL_FLOW_TOKENS?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() CAPITAL_FLOW_INGEST?: boolean;
+
+  // spreads (seed 003): README "Spreads"
+  @IsOptional() @IsIn(['ccxt', 'simulated', 'off']) SPREADS_SOURCE?: string;
+  @IsOptional() @Matches(/^[a-z]+(\s*,\s*[a-z]+)*$/, { message: 'SPREADS_VENUES must be a comma-separated list of lowercase venue ids' })
+  SPREADS_VENUES?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9]+(\s*,\s*[A-Za-z0-9]+)*$/, { message: 'SPREADS_QUOTE_CURRENCIES must be a comma-separated list' })
+  SPREADS_QUOTE_CURRENCIES?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(200) SPREADS_POLL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) SPREADS_SIM_TICK_MS?: number;
+  @IsOptional() @Transform(toFloat) @IsNumber() @Min(0) SPREADS_OPEN_PCT?: number;
+  @IsOptional() @Transform(toFloat) @IsNumber() @Min(0) SPREADS_CLOSE_PCT?: number;
+  @IsOptional() @Transform(toFloat) @IsNumber() @Min(0) SPREADS_SANITY_CAP_PCT?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) SPREADS_MAX_QUOTE_AGE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SPREADS_COOLDOWN_MS?: number;
+  @IsOptional() @Transform(toFloat) @IsNumber() @Min(0) SPREADS_MIN_VOLUME_24H?: number;
+  @IsOptional() @Transform(toFloat) @IsNumber() @Min(0) SPREADS_MIN_DEX_LIQUIDITY_USD?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000) SPREADS_HISTORY_FLUSH_MS?: number;
+  @IsOptional() @Matches(/^(none|[a-z0-9_-]+(\s*,\s*[a-z0-9_-]+)*)$/, { message: 'SPREADS_DEX_NETWORKS must be none or a comma-separated list of GeckoTerminal network ids' })
+  SPREADS_DEX_NETWORKS?: string;
+  @IsOptional() @IsUrl(url) SPREADS_DEX_BASE_URL?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) WS_MAX_PAYLOAD_BYTES?: number;

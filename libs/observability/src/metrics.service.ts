@@ -56,6 +56,32 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly dexMessages = new Counter({
+    name: 'dex_metrics_messages_total',
+    help: 'DEX metrics messages by sink (ws, kafka) and kind (metrics, tombstone)',
+    labelNames: ['sink', 'kind'],
+    registers: [this.registry],
+  });
+  readonly dexInvariantViolations = new Counter({
+    name: 'dex_metrics_invariant_violations_total',
+    help: 'DEX metrics messages held back because they broke an invariant of seed 004 (a bug: never sent)',
+    registers: [this.registry],
+  });
+  readonly dexSwaps = new Counter({
+    name: 'dex_metrics_swaps_total',
+    help: 'Swap logs by chain and outcome (added, retracted, not_a_trade, no_usd_price, unknown_pool)',
+    labelNames: ['chain', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly dexKafkaPending = new Gauge({ name: 'dex_metrics_kafka_pending', help: 'DEX metrics messages waiting for Kafka (latest per key)', registers: [this.registry] });
+  readonly dexKafkaErrors = new Counter({ name: 'dex_metrics_kafka_errors_total', help: 'Failed Kafka produce requests (retried)', registers: [this.registry] });
+  readonly depegCurrent = new Gauge({
+    name: 'depeg_events_current',
+    help: 'Stablecoins in a live depeg episode (beyond 1 %) at the last event_logs refresh, per peg type',
+    labelNames: ['peg_type'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

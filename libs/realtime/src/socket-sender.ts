@@ -30,6 +30,32 @@ export class SocketSender {
 
   /** Returns whether the frame was written (false: closed socket, or skipped under backpressure). */
   send(outlet: Outlet, frame: Buffer): boolean {
+    if (!this.writable(outlet, frame)) return false;
+    outlet.socket.send(frame, { binary: false });
+    return true;
+  }
+
+  /**
+   * Sends one text frame to many outlets, with the same rules as `send`. The WebSocket framing is built
+   * once and the framed bytes written as one buffer per socket: `ws.send` would frame again per socket
+   * and write header and payload as two chunks (~13 % more CPU per send, bench/README.md "fan-out").
+   * Returns how many sockets were written to.
+   */
+  broadcast(outlets: Iterable<Outlet>, frame: Buffer): number {
+    let wire: Buffer | undefined;
+    let sent = 0;
+    for (const outlet of outlets) {
+      if (!this.writable(outlet, frame)) continue;
+      const raw = rawSender(outlet.socket);
+      if (raw) raw.sendFrame([(wire ??= textFrame(frame))]);
+      else outlet.socket.send(frame, { binary: false });
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Open and under the backpressure bound; a socket over it is marked lagging and the frame skipped. */
+  private writable(outlet: Outlet, frame: Buffer): boolean {
     const socket = outlet.socket;
     if (socket.readyState !== WebSocket.OPEN) return false;
     if (socket.bufferedAmount + frame.length > this.limits.backpressureBytes) {
@@ -39,7 +65,6 @@ export class SocketSender {
       this.ensureSweeper();
       return false;
     }
-    socket.send(frame, { binary: false });
     return true;
   }
 
@@ -84,4 +109,37 @@ export class SocketSender {
   private ensureSweeper(): void {
     this.sweeper ??= setInterval(() => this.sweep(), 250).unref();
   }
+}
+
+interface RawSender {
+  sendFrame(list: Buffer[]): void;
+}
+
+/**
+ * ws's own write path for an already framed message (`Sender#sendFrame`, what `ws.send` ends in and what
+ * engine.io uses for its pre-encoded broadcasts). Only when no extension (permessage-deflate) rewrites
+ * frames; otherwise, or if a ws upgrade removes it, callers fall back to `ws.send`.
+ */
+function rawSender(socket: WebSocket): RawSender | undefined {
+  const sender = (socket as unknown as { _sender?: Partial<RawSender> })._sender;
+  return socket.extensions === '' && typeof sender?.sendFrame === 'function' ? (sender as RawSender) : undefined;
+}
+
+/** An unmasked, final text frame (RFC 6455 section 5.2): the header the server puts before `payload`, then `payload`. */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const wire = Buffer.allocUnsafe(headerLength + length);
+  wire[0] = 0x81; // FIN + opcode 1 (text)
+  if (length < 126) {
+    wire[1] = length;
+  } else if (length < 65_536) {
+    wire[1] = 126;
+    wire.writeUInt16BE(length, 2);
+  } else {
+    wire[1] = 127;
+    wire.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(wire, headerLength);
+  return wire;
 }

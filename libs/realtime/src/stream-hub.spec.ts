@@ -68,7 +68,7 @@ describe('StreamHub', () => {
   }
 
   afterEach(async () => {
-    await hub.onApplicationShutdown();
+    await hub.beforeApplicationShutdown();
     await Promise.all(clients.splice(0).map((client) => client.close()));
     wss.close();
     await new Promise((resolve) => server.close(resolve));

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
@@ -9,13 +9,16 @@ import type { AnyStreamDefinition } from './stream-definition';
 import { SubscriptionError, mergeUpdate, queryFromUrl, resolveSubscription, type Subscription } from './subscription';
 import { CloseCode, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
 
+/** How long shutdown waits for clients to answer the 1001 close frame before the sockets are cut. */
+const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
+
 /**
  * The realtime hub every stream gateway hands its connections to.
  * Clients are grouped into feeds (same upstream params: one refresh loop) and views (same canonical
  * query: one render, one serialised buffer per refresh, sent to all of them).
  */
 @Injectable()
-export class StreamHub implements OnApplicationShutdown {
+export class StreamHub implements BeforeApplicationShutdown {
   private readonly logger = new Logger(StreamHub.name);
   private readonly feeds = new Map<string, Feed>();
   private readonly subscribers = new Set<Subscriber>();
@@ -87,13 +90,26 @@ export class StreamHub implements OnApplicationShutdown {
     return { subscribers: this.subscribers.size, feeds: this.feeds.size, views, lagging: this.sender.laggingCount };
   }
 
-  /** Graceful shutdown: stop refreshing and close every socket with 1001. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Graceful shutdown: stop refreshing, close every socket with 1001 and wait (bounded) for the close
+   * handshakes, because Nest terminates the WebSocket servers right after this hook.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.sender.stop();
     for (const feed of this.feeds.values()) this.stopFeed(feed);
-    for (const subscriber of this.subscribers) subscriber.socket.close(CloseCode.GoingAway, 'server shutting down');
+    const closed = [...this.subscribers].map(
+      (subscriber) =>
+        new Promise<void>((resolve) => {
+          if (subscriber.socket.readyState === WebSocket.CLOSED) return resolve();
+          subscriber.socket.once('close', () => resolve());
+          subscriber.socket.close(CloseCode.GoingAway, 'server shutting down');
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   private reject(definition: AnyStreamDefinition, socket: WebSocket, code: ErrorCode, message: string, closeCode: number, details: ErrorDetail[] = []): void {
@@ -300,8 +316,7 @@ export class StreamHub implements OnApplicationShutdown {
   }
 
   private sendToView(view: View, frame: Buffer): void {
-    let sent = 0;
-    for (const subscriber of view.subscribers) if (this.sender.send(subscriber, frame)) sent++;
+    const sent = this.sender.broadcast(view.subscribers, frame);
     this.metrics.wsFramesSent.inc({ stream: view.feed.definition.name }, sent);
   }
 

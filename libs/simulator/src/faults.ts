@@ -22,24 +22,38 @@ export interface FaultOptions {
   times?: number;
   /** only requests to exactly this path (relative to the base URL, e.g. `/global`); default: every path */
   path?: string;
+  /**
+   * only requests whose query has every one of these params with exactly this value (e.g. `{ market: 'bitmex' }`
+   * fails one market of a multi-market upstream); default: any query
+   */
+  query?: Readonly<Record<string, string>>;
 }
 
 interface FaultRule {
   upstream: UpstreamName;
   path?: string;
+  query?: Readonly<Record<string, string>>;
   fault: SimulatedFault;
   remaining: number;
 }
 
-/** Per-upstream (optionally per-path) fault rules for tests. A path-specific rule wins over an upstream-wide one. */
+/** Read access to a request's query: `URLSearchParams` or a plain record. */
+type QueryLookup = { get(name: string): string | null } | undefined;
+
+/**
+ * Per-upstream (optionally per-path and per-query) fault rules for tests. The most specific matching rule wins:
+ * path-specific over upstream-wide, then the rule naming more query params.
+ */
 export class FaultInjector {
   private rules: FaultRule[] = [];
 
   /** Installs `fault`, replacing any rule for the same upstream and path. */
   set(upstream: UpstreamName, fault: SimulatedFault, options: FaultOptions = {}): void {
     if (options.times !== undefined && !(options.times > 0)) throw new Error(`times must be positive, got ${options.times}`);
-    this.rules = this.rules.filter((rule) => !(rule.upstream === upstream && rule.path === options.path));
-    this.rules.push({ upstream, path: options.path, fault, remaining: options.times ?? Infinity });
+    const queryKey = canonicalQuery(options.query);
+    this.rules = this.rules.filter((rule) => !(rule.upstream === upstream && rule.path === options.path && canonicalQuery(rule.query) === queryKey));
+    const query = options.query && Object.keys(options.query).length > 0 ? { ...options.query } : undefined;
+    this.rules.push({ upstream, path: options.path, query, fault, remaining: options.times ?? Infinity });
   }
 
   /** Removes every rule, or only those of `upstream`. */
@@ -48,17 +62,29 @@ export class FaultInjector {
   }
 
   /** The fault for this request, if any; consumes one of its `times`. */
-  take(upstream: UpstreamName, path: string): SimulatedFault | undefined {
-    const rule =
-      this.rules.find((r) => r.upstream === upstream && r.path === path) ??
-      this.rules.find((r) => r.upstream === upstream && r.path === undefined);
+  take(upstream: UpstreamName, path: string, query?: QueryLookup): SimulatedFault | undefined {
+    let rule: FaultRule | undefined;
+    let best = -1;
+    for (const candidate of this.rules) {
+      if (candidate.upstream !== upstream || (candidate.path !== undefined && candidate.path !== path)) continue;
+      if (candidate.query && !Object.entries(candidate.query).every(([name, value]) => query?.get(name) === value)) continue;
+      const specificity = (candidate.path === undefined ? 0 : 1_000) + Object.keys(candidate.query ?? {}).length;
+      if (specificity > best) {
+        rule = candidate;
+        best = specificity;
+      }
+    }
     if (!rule) return undefined;
     rule.remaining -= 1;
     if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
     return rule.fault;
   }
 
-  active(): ReadonlyArray<{ upstream: UpstreamName; path?: string; fault: SimulatedFault; remaining: number }> {
+  active(): ReadonlyArray<{ upstream: UpstreamName; path?: string; query?: Readonly<Record<string, string>>; fault: SimulatedFault; remaining: number }> {
     return this.rules.map((rule) => ({ ...rule }));
   }
+}
+
+function canonicalQuery(query: Readonly<Record<string, string>> | undefined): string {
+  return JSON.stringify(Object.entries(query ?? {}).sort(([a], [b]) => a.localeCompare(b)));
 }

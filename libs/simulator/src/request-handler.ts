@@ -40,12 +40,14 @@ export class SimulatorRequestHandler {
     const method = req.method ?? 'GET';
     this.log.record({ upstream, method, path, query: Object.fromEntries(url.searchParams), headers: req.headers, atMs: this.clock.now() });
 
-    const fault = this.faults.take(upstream, path);
+    const fault = this.faults.take(upstream, path, url.searchParams);
     if (fault?.kind === 'timeout') return; // hold the request open; close() tears the socket down
     if (fault?.kind === 'latency') await this.delay(fault.ms);
     if (res.destroyed) return;
 
-    const response = this.answer(upstream, { method, path, params: {}, query: url.searchParams, headers: req.headers });
+    const body = method === 'POST' ? await readBody(req) : undefined;
+    if (res.destroyed) return;
+    const response = this.answer(upstream, { method, path, params: {}, query: url.searchParams, headers: req.headers, body });
     if (fault && fault.kind !== 'latency') this.writeFault(res, fault, response);
     else this.writeJson(res, response);
   }
@@ -135,5 +137,23 @@ export class SimulatorRequestHandler {
       }, ms);
       this.timers.set(timer, resolve);
     });
+  }
+}
+
+/** The request body as JSON when it parses, else as text (capped: the simulator is no place for huge uploads). */
+async function readBody(req: IncomingMessage, maxBytes = 1024 * 1024): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) break;
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
 }

@@ -11,6 +11,8 @@ export interface SimulatorRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** a POST body: parsed JSON, or the raw text when it is not JSON (e.g. JSON-RPC, where a parse error is the route's answer) */
+  body?: unknown;
 }
 
 export interface SimulatorResponse {

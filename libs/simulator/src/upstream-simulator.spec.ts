@@ -111,7 +111,8 @@ describe('startUpstreamSimulator', () => {
     expect((await getJson(`${sim.origin}/nope/global`)).status).toBe(404);
     expect((await getJson(`${sim.origin}/coingecko/global`)).status).toBe(404); // missing /api/v3
     expect((await getJson(`${sim.baseUrls.coingecko}/unknown`)).status).toBe(404);
-    expect((await getJson(`${sim.baseUrls.deribit}/public/get_book_summary_by_currency`)).status).toBe(404); // not yet simulated
+    expect((await getJson(`${sim.baseUrls.coindesk}/no/such/path`)).status).toBe(404);
+    expect((await getJson(`${sim.baseUrls.deribit}/public/no_such_method`)).status).toBe(400); // Deribit: JSON-RPC -32601 Method not found
   });
 
   it('counts requests per upstream and path', async () => {

@@ -155,43 +155,43 @@ describe.each(availableStoreKinds())('Database on %s', (kind) => {
       expect(await runMigrations(db)).toEqual([]);
       await db.query(`insert into service_meta (key, value) values ('probe', '{"ok":true}')`);
 
-      // 010 fills the table 002 creates, so running them out of order would fail.
+      // 910 fills the table 902 creates, so running them out of order would fail.
       const dir = migrationsDir({
-        '010_fill_widgets.sql': "insert into widgets (name) values ('w1');\ninsert into widgets (name) values ('w2');",
-        '002_widgets.sql': 'create table widgets (id serial primary key, name text not null);',
+        '910_fill_widgets.sql': "insert into widgets (name) values ('w1');\ninsert into widgets (name) values ('w2');",
+        '902_widgets.sql': 'create table widgets (id serial primary key, name text not null);',
       });
-      expect(await runMigrations(db, { dir })).toEqual(['002_widgets.sql', '010_fill_widgets.sql']);
+      expect(await runMigrations(db, { dir })).toEqual(['902_widgets.sql', '910_fill_widgets.sql']);
       expect(await runMigrations(db, { dir })).toEqual([]);
       expect(await names('widgets')).toEqual(['w1', 'w2']);
     });
 
     it('applies a new file exactly once when two replicas migrate at the same moment', async () => {
-      const dir = migrationsDir({ '020_gadgets.sql': 'create table gadgets (id int primary key);' });
+      const dir = migrationsDir({ '920_gadgets.sql': 'create table gadgets (id int primary key);' });
       // Postgres: two pools, as two replicas would have; PGlite: one process, so the same handle twice.
       const other = kind === 'postgres' ? await store.open() : db;
       try {
         const [first, second] = await Promise.all([runMigrations(db, { dir }), runMigrations(other, { dir })]);
         const appliedByEither = [...first, ...second];
-        expect(appliedByEither).toContain('020_gadgets.sql');
+        expect(appliedByEither).toContain('920_gadgets.sql');
         expect(new Set(appliedByEither).size).toBe(appliedByEither.length);
       } finally {
         if (other !== db) await other.close();
       }
-      const { rows } = await db.query<{ file: string }>('select file from schema_migrations where version = 20');
-      expect(rows).toEqual([{ file: '020_gadgets.sql' }]);
+      const { rows } = await db.query<{ file: string }>('select file from schema_migrations where version = 920');
+      expect(rows).toEqual([{ file: '920_gadgets.sql' }]);
     });
 
     it('stops at an applied file that was edited, before applying any later file', async () => {
-      const edited = migrationsDir({ '002_widgets.sql': 'create table widgets (id bigserial primary key, name text not null);', '030_more.sql': 'create table more (id int);' });
-      await expect(runMigrations(db, { dir: edited })).rejects.toThrow('002_widgets.sql was changed after it was applied');
+      const edited = migrationsDir({ '902_widgets.sql': 'create table widgets (id bigserial primary key, name text not null);', '930_more.sql': 'create table more (id int);' });
+      await expect(runMigrations(db, { dir: edited })).rejects.toThrow('902_widgets.sql was changed after it was applied');
       await expect(db.query("select to_regclass('more') as t")).resolves.toMatchObject({ rows: [{ t: null }] });
     });
 
     it('names the failing file and records nothing of it', async () => {
-      const dir = migrationsDir({ '040_broken.sql': 'create table half_done (id int);\ncreate tabel typo (id int);' });
-      await expect(runMigrations(db, { dir })).rejects.toThrow(/^migration 040_broken.sql failed: syntax error/);
+      const dir = migrationsDir({ '940_broken.sql': 'create table half_done (id int);\ncreate tabel typo (id int);' });
+      await expect(runMigrations(db, { dir })).rejects.toThrow(/^migration 940_broken.sql failed: syntax error/);
       await expect(db.query("select to_regclass('half_done') as t")).resolves.toMatchObject({ rows: [{ t: null }] });
-      await expect(db.query('select file from schema_migrations where version = 40')).resolves.toMatchObject({ rowCount: 0 });
+      await expect(db.query('select file from schema_migrations where version = 940')).resolves.toMatchObject({ rowCount: 0 });
     });
   });
 
@@ -207,7 +207,7 @@ describe.each(availableStoreKinds())('Database on %s', (kind) => {
     await expect(db.query(`select value from service_meta where key = 'probe'`)).resolves.toMatchObject({ rows: [{ value: { ok: true } }] });
     expect(await names('items')).toEqual(['apple', 'pear']);
     const recorded = await db.query<{ file: string }>('select file from schema_migrations order by version');
-    expect(recorded.rows.map((row) => row.file)).toEqual([...realMigrations, '002_widgets.sql', '010_fill_widgets.sql', '020_gadgets.sql']);
+    expect(recorded.rows.map((row) => row.file)).toEqual([...realMigrations, '902_widgets.sql', '910_fill_widgets.sql', '920_gadgets.sql']);
 
     await moduleRef.close();
     await expect(db.ping()).rejects.toThrow();

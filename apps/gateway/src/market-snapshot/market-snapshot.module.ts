@@ -5,5 +5,7 @@ import { MarketSnapshotStreams } from './market-snapshot.streams';
 
 @Module({
   providers: [MarketSnapshotSource, MarketSnapshotStreams, OverallMarketSnapshotGateway, BtcDominanceGateway, EthDominanceGateway],
+  // coin metadata (logos) is shared with other features through the same cache keys
+  exports: [MarketSnapshotSource],
 })
 export class MarketSnapshotModule {}

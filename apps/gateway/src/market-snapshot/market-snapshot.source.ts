@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { COINGECKO_API, UpstreamCache, UpstreamError, type CachePolicy, type CoinGeckoApi, type CoinGeckoCoin, type CoinGeckoGlobal } from '@app/upstream';
+import { COINGECKO_API, UpstreamCache, UpstreamError, type Cached, type CachePolicy, type CoinGeckoApi, type CoinGeckoCoin, type CoinGeckoGlobal } from '@app/upstream';
 import type { StreamLoad } from '@app/realtime';
 import type { CoinBrief, MarketSnapshotInput } from './market-snapshot.cards';
 
@@ -20,6 +20,11 @@ export class MarketSnapshotSource {
     return { data: global.value, fetchedAt: global.fetchedAt, stale: global.stale };
   }
 
+  /** `/coins/{id}` metadata (logo, symbol) through the shared cache: one key per coin for every feature that shows it. */
+  loadCoin(id: string): Promise<Cached<CoinGeckoCoin>> {
+    return this.cache.get(`coingecko:coin:${id}`, () => this.coingecko.getCoin(id), MARKET_SNAPSHOT_CACHE);
+  }
+
   /**
    * `/global`, `/coins/bitcoin` and `/coins/ethereum` concurrently. Without `/global` there is nothing to show
    * (the refresh fails and the hub keeps the last good frame); a missing coin only costs its logo.
@@ -27,8 +32,8 @@ export class MarketSnapshotSource {
   async loadOverall(): Promise<StreamLoad<MarketSnapshotInput>> {
     const [global, bitcoin, ethereum] = await Promise.allSettled([
       this.cache.get('coingecko:global', () => this.coingecko.getGlobal(), MARKET_SNAPSHOT_CACHE),
-      this.cache.get('coingecko:coin:bitcoin', () => this.coingecko.getCoin('bitcoin'), MARKET_SNAPSHOT_CACHE),
-      this.cache.get('coingecko:coin:ethereum', () => this.coingecko.getCoin('ethereum'), MARKET_SNAPSHOT_CACHE),
+      this.loadCoin('bitcoin'),
+      this.loadCoin('ethereum'),
     ]);
     if (global.status === 'rejected') throw global.reason;
     const parts = [global.value, ...[bitcoin, ethereum].flatMap((coin) => (coin.status === 'fulfilled' ? [coin.value] : []))];

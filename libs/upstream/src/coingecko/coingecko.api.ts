@@ -1,5 +1,5 @@
 import { UpstreamBudget } from '../contracts';
-import { CoinGeckoCoin, CoinGeckoGlobal } from './coingecko.types';
+import { CoinGeckoCoin, CoinGeckoGlobal, CoinGeckoMarket, CoinGeckoMarketChart, MarketChartParams, MarketsParams } from './coingecko.types';
 
 /** Injection token of the CoinGecko provider: `@Inject(COINGECKO_API) coingecko: CoinGeckoApi`. */
 export const COINGECKO_API = Symbol('COINGECKO_API');
@@ -10,4 +10,8 @@ export interface CoinGeckoApi extends UpstreamBudget {
   getGlobal(): Promise<CoinGeckoGlobal>;
   /** `GET /coins/{id}` (e.g. `bitcoin`, `ethereum`) without the heavy sections. */
   getCoin(id: string): Promise<CoinGeckoCoin>;
+  /** `GET /coins/markets` (one page, up to 250 rows), e.g. `{ vs_currency: 'usd', category: 'stablecoins' }`. */
+  getMarkets(params: MarketsParams): Promise<CoinGeckoMarket[]>;
+  /** `GET /coins/{id}/market_chart`: `[unix ms, value]` series; null points are dropped. */
+  getMarketChart(id: string, params: MarketChartParams): Promise<CoinGeckoMarketChart>;
 }

@@ -1,8 +1,8 @@
 import type { AppConfig } from '@app/config';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
 import { CoinGeckoApi } from './coingecko.api';
-import { CoinGeckoCoin, CoinGeckoGlobal, CoinGeckoGlobalResponse } from './coingecko.types';
-import { coinProblems, globalProblems } from './coingecko.validation';
+import { CoinGeckoCoin, CoinGeckoGlobal, CoinGeckoGlobalResponse, CoinGeckoMarket, CoinGeckoMarketChart, MarketChartParams, MarketsParams } from './coingecko.types';
+import { coinProblems, globalProblems, marketChartProblems, marketsProblems } from './coingecko.validation';
 
 export type CoinGeckoSettings = AppConfig['upstreams']['coingecko'];
 
@@ -44,4 +44,36 @@ export class CoinGeckoClient implements CoinGeckoApi {
   getCoin(id: string): Promise<CoinGeckoCoin> {
     return this.http.getJson<CoinGeckoCoin>(`/coins/${encodeURIComponent(id)}`, COIN_QUERY, { validate: coinProblems });
   }
+
+  getMarkets(params: MarketsParams): Promise<CoinGeckoMarket[]> {
+    return this.http.getJson<CoinGeckoMarket[]>(
+      '/coins/markets',
+      {
+        vs_currency: params.vs_currency,
+        category: params.category,
+        ids: params.ids?.join(','),
+        order: 'market_cap_desc',
+        per_page: params.per_page ?? 250,
+        page: params.page ?? 1,
+      },
+      { validate: marketsProblems },
+    );
+  }
+
+  async getMarketChart(id: string, params: MarketChartParams): Promise<CoinGeckoMarketChart> {
+    const chart = await this.http.getJson<Partial<CoinGeckoMarketChart>>(
+      `/coins/${encodeURIComponent(id)}/market_chart`,
+      { vs_currency: params.vs_currency, days: params.days },
+      { validate: marketChartProblems },
+    );
+    // client authors report occasional null points: drop them rather than plot zeros
+    return { prices: validPairs(chart.prices), market_caps: validPairs(chart.market_caps), total_volumes: validPairs(chart.total_volumes) };
+  }
+}
+
+function validPairs(series: unknown): Array<[number, number]> {
+  if (!Array.isArray(series)) return [];
+  return series.filter(
+    (point): point is [number, number] => Array.isArray(point) && Number.isFinite(point[0]) && typeof point[1] === 'number' && Number.isFinite(point[1]),
+  );
 }

@@ -45,3 +45,46 @@ export interface CoinGeckoCoin {
   /** ISO 8601 */
   last_updated?: string | null;
 }
+
+export interface MarketsParams {
+  vs_currency: string;
+  /** category id, e.g. `stablecoins` (wins over `ids` when both are given) */
+  category?: string;
+  ids?: string[];
+  /** 1..250, default 250 here (CoinGecko's own default is 100) */
+  per_page?: number;
+  page?: number;
+}
+
+/** One row of `GET /coins/markets`. */
+export interface CoinGeckoMarket {
+  id: string;
+  symbol: string;
+  name: string;
+  /** large image URL */
+  image?: string | null;
+  current_price: number | null;
+  market_cap: number | null;
+  market_cap_rank?: number | null;
+  total_volume?: number | null;
+  price_change_24h?: number | null;
+  price_change_percentage_24h: number | null;
+  market_cap_change_percentage_24h?: number | null;
+  circulating_supply?: number | null;
+  /** ISO 8601 */
+  last_updated?: string | null;
+  [field: string]: unknown;
+}
+
+export interface MarketChartParams {
+  vs_currency: string;
+  /** 1 → 5-minutely points, 2..90 → hourly, more → daily */
+  days: number;
+}
+
+/** `GET /coins/{id}/market_chart`: `[unix MILLISECONDS, value]` pairs, ascending; the last point is "now". */
+export interface CoinGeckoMarketChart {
+  prices: Array<[number, number]>;
+  market_caps: Array<[number, number]>;
+  total_volumes: Array<[number, number]>;
+}

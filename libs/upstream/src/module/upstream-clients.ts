@@ -2,7 +2,15 @@ import type { AppConfig } from '@app/config';
 import { UpstreamBudget } from '../contracts';
 import { COINGECKO_API } from '../coingecko/coingecko.api';
 import { CoinGeckoClient, coinGeckoHttpOptions } from '../coingecko/coingecko.client';
+import { DEFILLAMA_API } from '../defillama/defillama.api';
+import { DefiLlamaClient, defiLlamaHttpOptions } from '../defillama/defillama.client';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
+import { BINANCE_FUTURES_API, BINANCE_SPOT_API } from '../binance/binance.api';
+import { BinanceFuturesKlinesClient, BinanceSpotKlinesClient, binanceHttpOptions } from '../binance/binance.client';
+import { COINDESK_API } from '../coindesk/coindesk.api';
+import { CoinDeskClient, coinDeskHttpOptions } from '../coindesk/coindesk.client';
+import { DERIBIT_API } from '../deribit/deribit.api';
+import { DeribitClient, deribitHttpOptions } from '../deribit/deribit.client';
 
 /** What building an upstream client may use. */
 export interface UpstreamClientContext {
@@ -29,5 +37,30 @@ export const UPSTREAM_CLIENTS: readonly UpstreamClientDefinition[] = [
     token: COINGECKO_API,
     type: CoinGeckoClient,
     create: ({ config, httpClient }) => new CoinGeckoClient(httpClient(coinGeckoHttpOptions(config.upstreams.coingecko))),
+  },
+  {
+    token: DEFILLAMA_API,
+    type: DefiLlamaClient,
+    create: ({ config, httpClient }) => new DefiLlamaClient(httpClient(defiLlamaHttpOptions(config.upstreams.defillama))),
+  },
+  {
+    token: BINANCE_SPOT_API,
+    type: BinanceSpotKlinesClient,
+    create: ({ config, httpClient }) => new BinanceSpotKlinesClient(httpClient(binanceHttpOptions(config.upstreams.binance, 'spot'))),
+  },
+  {
+    token: BINANCE_FUTURES_API,
+    type: BinanceFuturesKlinesClient,
+    create: ({ config, httpClient }) => new BinanceFuturesKlinesClient(httpClient(binanceHttpOptions(config.upstreams.binance, 'futures'))),
+  },
+  {
+    token: COINDESK_API,
+    type: CoinDeskClient,
+    create: ({ config, httpClient }) => new CoinDeskClient(httpClient(coinDeskHttpOptions(config.upstreams.coindesk))),
+  },
+  {
+    token: DERIBIT_API,
+    type: DeribitClient,
+    create: ({ config, httpClient }) => new DeribitClient(httpClient(deribitHttpOptions(config.upstreams.deribit))),
   },
 ];

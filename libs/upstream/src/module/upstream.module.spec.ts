@@ -57,7 +57,9 @@ describe('UpstreamModule', () => {
 
     it('lists every client budget', () => {
       const budgets = moduleRef.get<UpstreamBudget[]>(UPSTREAM_BUDGETS);
-      expect(budgets.map(({ upstream, callsPerMinute }) => ({ upstream, callsPerMinute }))).toEqual([{ upstream: 'coingecko', callsPerMinute: 30 }]);
+      expect(budgets.map(({ upstream, callsPerMinute }) => ({ upstream, callsPerMinute }))).toEqual(
+        expect.arrayContaining([{ upstream: 'coingecko', callsPerMinute: 30 }, { upstream: 'defillama', callsPerMinute: 60 }]),
+      );
     });
 
     it('provides a healthy in-memory cache wired to the observer', async () => {

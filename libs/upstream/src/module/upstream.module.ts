@@ -24,6 +24,7 @@ function createClientContext(config: AppConfig, observers?: UpstreamObservers): 
         observer: observers?.onCall,
         logger: new NestUpstreamLogger(UpstreamHttpClient.name, () => debugEnabled),
         ...options,
+        timeoutMs: Math.min(options.timeoutMs ?? 10_000, config.upstreams.timeoutCapMs ?? Infinity),
       }),
   };
 }

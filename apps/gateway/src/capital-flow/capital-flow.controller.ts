@@ -1,0 +1,58 @@
+import { Body, Controller, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CapitalFlowService, VsTokenItem } from './capital-flow.service';
+import { CoinTradeSnapshotRequest, VsTokenListRequest } from './capital-flow.dto';
+import { OpenApiAccess, POINTS_COST, SignedHttpRequest, SignedRequestGuard } from './open-api-access';
+import { CapitalFlowMetrics } from './capital-flow.metrics';
+import { OPEN_API_CODES, OpenApiEnvelope, OpenApiError, OpenApiExceptionFilter, requestIdOf, routeOf, success } from './open-api-envelope';
+import type { CoinTradeSnapshot } from './snapshot';
+
+export const CAPITAL_FLOW_PATHS = {
+  snapshot: '/api/open/v1/trade/getCoinTradeSnapshot',
+  tokenList: '/api/open/v1/vs-token/list',
+  live: '/api/open/v1/trade/snapshot/live',
+} as const;
+
+/** Seed 002's open API: signed requests, points per call, the seed envelope for every answer. */
+@ApiTags('capital-flow')
+@ApiHeader({ name: 'X-API-KEY', required: true })
+@ApiHeader({ name: 'X-TIMESTAMP', required: true, description: 'epoch ms, within ±30 s of the server clock' })
+@ApiHeader({ name: 'X-SIGN', required: true, description: 'hex HMAC-SHA256(secret, timestamp + method + path + body)' })
+@Controller()
+@UseFilters(OpenApiExceptionFilter)
+@UseGuards(SignedRequestGuard)
+export class CapitalFlowController {
+  constructor(
+    private readonly flows: CapitalFlowService,
+    private readonly access: OpenApiAccess,
+    private readonly metrics: CapitalFlowMetrics,
+  ) {}
+
+  @Post(CAPITAL_FLOW_PATHS.snapshot)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Capital snapshot of a token at an instant (3 points)' })
+  async snapshot(@Body() body: CoinTradeSnapshotRequest, @Req() request: SignedHttpRequest, @Res({ passthrough: true }) response: Response): Promise<OpenApiEnvelope<CoinTradeSnapshot>> {
+    const token = this.flows.token(body.vsTokenId);
+    if (!token) throw new OpenApiError(OPEN_API_CODES.unknownToken, 404, `unknown vsTokenId ${body.vsTokenId}: see POST ${CAPITAL_FLOW_PATHS.tokenList}`);
+    response.set({ ...(await this.access.charge(request.apiConsumer!, POINTS_COST.snapshot)), 'x-request-id': requestIdOf(request) });
+    this.counted(request, POINTS_COST.snapshot);
+    return success(request, this.flows.snapshot(token, body.date));
+  }
+
+  @Post(CAPITAL_FLOW_PATHS.tokenList)
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Tracked tokens and their vsTokenId (free)' })
+  async tokenList(@Body() body: VsTokenListRequest, @Req() request: SignedHttpRequest, @Res({ passthrough: true }) response: Response): Promise<OpenApiEnvelope<VsTokenItem[]>> {
+    response.set({ ...(await this.access.charge(request.apiConsumer!, POINTS_COST.tokenList)), 'x-request-id': requestIdOf(request) });
+    this.counted(request, POINTS_COST.tokenList);
+    const symbol = body.symbol?.toUpperCase();
+    return success(request, this.flows.listTokens().filter((token) => !symbol || token.symbol === symbol));
+  }
+
+  private counted(request: SignedHttpRequest, points: number): void {
+    const route = routeOf(request);
+    this.metrics.requests.inc({ route, code: String(OPEN_API_CODES.success) });
+    this.metrics.pointsCharged.inc({ route }, points);
+  }
+}

@@ -1,0 +1,56 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiKeysModule } from '@app/api-keys';
+import { DATABASE, Database } from '@app/storage';
+import { BINANCE_FUTURES_API, BINANCE_SPOT_API, BinanceKlinesApi } from '@app/upstream';
+import type Redis from 'ioredis';
+import { BinanceKlineSource } from './binance-kline.source';
+import { CapitalFlowController } from './capital-flow.controller';
+import { CapitalFlowMetrics } from './capital-flow.metrics';
+import { CapitalFlowService } from './capital-flow.service';
+import { FLOW_SOURCES } from './flow-source';
+import { INGEST_LEASE, RedisIngestLease, SqlIngestLease } from './ingest-lease';
+import { OpenApiAccess, SignedRequestGuard } from './open-api-access';
+import { OPEN_API_REDIS, openApiRedisProvider, OpenApiRedisCloser } from './shared-redis';
+import { bodyParserErrorsAsEnvelope, OpenApiExceptionFilter } from './open-api-envelope';
+import { SnapshotLiveGateway, SnapshotLiveSessions } from './snapshot-live';
+
+/** Seed 002: capital-flow snapshots (REST + live), fed by Binance spot and USD-M klines. */
+@Module({
+  imports: [ApiKeysModule],
+  controllers: [CapitalFlowController],
+  providers: [
+    {
+      provide: FLOW_SOURCES,
+      inject: [BINANCE_SPOT_API, BINANCE_FUTURES_API],
+      useFactory: (spot: BinanceKlinesApi, futures: BinanceKlinesApi) => [new BinanceKlineSource(spot), new BinanceKlineSource(futures)],
+    },
+    openApiRedisProvider,
+    OpenApiRedisCloser,
+    {
+      provide: INGEST_LEASE,
+      inject: [OPEN_API_REDIS, DATABASE],
+      useFactory: (redis: Redis | undefined, db: Database) => (redis ? new RedisIngestLease(redis) : new SqlIngestLease(db)),
+    },
+    CapitalFlowMetrics,
+    CapitalFlowService,
+    OpenApiAccess,
+    SignedRequestGuard,
+    OpenApiExceptionFilter,
+    SnapshotLiveSessions,
+    SnapshotLiveGateway,
+  ],
+  exports: [CapitalFlowService],
+})
+export class CapitalFlowModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: CapitalFlowMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    // runs before Nest adds its own error handler, so malformed bodies on the open API keep the seed envelope
+    const express = this.adapterHost.httpAdapter?.getInstance?.() as { use?: (path: string, handler: unknown) => void } | undefined;
+    express?.use?.('/api/open', bodyParserErrorsAsEnvelope(this.metrics));
+  }
+}

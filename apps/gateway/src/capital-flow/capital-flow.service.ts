@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { DATABASE, Database } from '@app/storage';
+import { CapitalFlowMetrics } from './capital-flow.metrics';
+import { FlowIngestor, SyncReport } from './flow-ingestor';
+import { FLOW_SOURCES, FlowSource } from './flow-source';
+import { INGEST_LEASE, IngestLease } from './ingest-lease';
+import { PointStore } from './point-store';
+import { SeriesIndex } from './series-index';
+import { buildSnapshot, CoinTradeSnapshot } from './snapshot';
+import { FLOW_VENUES, TrackedToken } from './tracked-tokens';
+import { registerTokens } from './token-registry';
+
+/** One row of `vs-token/list`. */
+export interface VsTokenItem {
+  vsTokenId: string;
+  symbol: string;
+  name: string;
+  hasSpotGoods: boolean;
+  hasContract: boolean;
+  /** the venues each market's figures sum */
+  spotVenues: readonly string[];
+  contractVenues: readonly string[];
+}
+
+/**
+ * The capital-flow data: tracked tokens with their ids, every series in memory (loaded from the store at start),
+ * and the ingestion that keeps them current. Snapshots are pure reads of memory.
+ */
+@Injectable()
+export class CapitalFlowService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('CapitalFlow');
+  private readonly index = new SeriesIndex();
+  private readonly store: PointStore;
+  private tokens: TrackedToken[] = [];
+  private byId = new Map<number, TrackedToken>();
+  private ingestor?: FlowIngestor;
+  private readonly syncListeners = new Set<(report: SyncReport) => void>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(FLOW_SOURCES) private readonly sources: FlowSource[],
+    private readonly metrics: CapitalFlowMetrics,
+    @Inject(INGEST_LEASE) private readonly lease: IngestLease,
+  ) {
+    this.store = new PointStore(db);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.tokens = await registerTokens(this.db, this.config.capitalFlow.tokens);
+    this.byId = new Map(this.tokens.map((token) => [token.vsTokenId, token]));
+    this.index.load(await this.store.loadAll());
+    this.ingestor = new FlowIngestor(this.tokens, this.sources, this.store, this.index, { logger: this.logger, lease: this.lease });
+    this.ingestor.onSync((report) => {
+      this.metrics.pointsIngested.inc(report.points);
+      this.metrics.seriesFailed.inc(report.failed);
+      this.metrics.syncDuration.observe(report.durationMs / 1000);
+      this.syncListeners.forEach((listener) => listener(report));
+    });
+    if (this.config.capitalFlow.ingest) this.ingestor.start();
+    else this.logger.log('capital-flow ingestion is off (CAPITAL_FLOW_INGEST=false): serving stored points only');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ingestor?.stop();
+  }
+
+  /** Brings every series up to date now (tests, and the first pass at start). */
+  sync(): Promise<SyncReport> {
+    if (!this.ingestor) throw new Error('capital-flow is not started yet');
+    return this.ingestor.sync();
+  }
+
+  onSync(listener: (report: SyncReport) => void): () => void {
+    this.syncListeners.add(listener);
+    return () => this.syncListeners.delete(listener);
+  }
+
+  token(vsTokenId: number): TrackedToken | undefined {
+    return this.byId.get(vsTokenId);
+  }
+
+  listTokens(): VsTokenItem[] {
+    return this.tokens.map((token) => ({
+      vsTokenId: String(token.vsTokenId),
+      symbol: token.symbol,
+      name: token.name,
+      hasSpotGoods: token.spotPair !== undefined,
+      hasContract: token.futuresPair !== undefined,
+      spotVenues: token.spotPair ? FLOW_VENUES.spot : [],
+      contractVenues: token.futuresPair ? FLOW_VENUES.contract : [],
+    }));
+  }
+
+  snapshot(token: TrackedToken, dateMs: number): CoinTradeSnapshot {
+    return buildSnapshot(token, dateMs, this.index.lookupFor(token.vsTokenId));
+  }
+}

@@ -1,0 +1,121 @@
+import { Database, runMigrations } from '@app/storage';
+import { createTestStore, TestStore } from '@app/storage/testing/test-stores';
+import { FlowIngestor, SyncReport } from './flow-ingestor';
+import { FlowSource } from './flow-source';
+import { SqlIngestLease } from './ingest-lease';
+import { FlowPoint } from './point-series';
+import { PointStore } from './point-store';
+import { SeriesIndex } from './series-index';
+import { registerTokens } from './token-registry';
+import { TrackedToken } from './tracked-tokens';
+import { latestClosedInstant, RETENTION_POINTS, StatWindow } from './windows';
+
+/** A venue whose window points are inflow = instant / window (in whole units): easy to check, no network. */
+class ScriptedSource implements FlowSource {
+  readonly venue = 'scripted';
+  failing = new Set<number>();
+  calls = 0;
+  constructor(readonly market: 'spot' | 'contract') {}
+  covers(token: TrackedToken): boolean {
+    return this.market === 'spot' ? token.spotPair !== undefined : token.futuresPair !== undefined;
+  }
+  async fetchPoints(_token: TrackedToken, window: StatWindow, after: number | undefined, nowMs: number): Promise<FlowPoint[]> {
+    this.calls++;
+    if (this.failing.has(window.minutes)) throw new Error(`venue down for ${window.label}`);
+    const newest = latestClosedInstant(nowMs, window);
+    const first = Math.max(after === undefined ? -Infinity : after + window.ms, newest - (RETENTION_POINTS - 1) * window.ms);
+    const points: FlowPoint[] = [];
+    for (let time = first; time <= newest; time += window.ms) points.push({ time, inflow: BigInt(time / window.ms) * 100_000_000n, amount: 100_000_000n });
+    return points;
+  }
+}
+
+describe('FlowIngestor', () => {
+  let store: TestStore;
+  let db: Database;
+  let now = Date.UTC(2026, 3, 1, 10, 16, 0);
+  const spot = new ScriptedSource('spot');
+
+  beforeAll(async () => {
+    store = await createTestStore('pglite');
+    db = await store.open();
+    await runMigrations(db);
+  });
+  afterAll(async () => {
+    await db.close();
+    await store.destroy();
+  });
+
+  it('backfills, skips a failing series without losing the others, then closes the gap; reports m5 advances', async () => {
+    const tokens = (await registerTokens(db, ['FDUSD'])).map((token) => ({ ...token }));
+    const index = new SeriesIndex();
+    const ingestor = new FlowIngestor(tokens, [spot], new PointStore(db), index, { now: () => now });
+    const reports: SyncReport[] = [];
+    ingestor.onSync((report) => reports.push(report));
+
+    spot.failing.add(60);
+    const first = await ingestor.sync();
+    expect(first).toMatchObject({ points: 6 * 100, failed: 1, advanced: [11] });
+    expect(index.get({ vsTokenId: 11, market: 'spot', windowMinutes: 60 })).toBeUndefined();
+
+    spot.failing.clear();
+    now += 5 * 60_000; // 10:21: only m5 has a new instant (10:20); the other windows are still at theirs
+    const second = await ingestor.sync();
+    // h1's 100 points + m5's newest, plus the re-fetched newest m5 point
+    expect(second).toMatchObject({ points: 100 + 2, failed: 0, advanced: [11] });
+    const m5 = index.get({ vsTokenId: 11, market: 'spot', windowMinutes: 5 })!;
+    expect(m5.size).toBe(100);
+    expect(m5.latest!.time).toBe(Date.UTC(2026, 3, 1, 10, 20));
+    expect(reports).toHaveLength(2);
+
+    // a pass with nothing due asks the venue nothing
+    const calls = spot.calls;
+    expect(await ingestor.sync()).toMatchObject({ points: 0, failed: 0, advanced: [] });
+    expect(spot.calls).toBe(calls);
+  });
+
+  it('with two replicas, one ingests (lease holder) and the other reloads what it stored', async () => {
+    const tokens = await registerTokens(db, ['FDUSD']);
+    await db.query("delete from service_meta where key = 'capital-flow:ingest-lease'");
+    const at = () => now;
+    const leaderIndex = new SeriesIndex();
+    const followerIndex = new SeriesIndex();
+    const venueA = new ScriptedSource('spot');
+    const venueB = new ScriptedSource('spot');
+    const leader = new FlowIngestor(tokens, [venueA], new PointStore(db), leaderIndex, { now: at, lease: new SqlIngestLease(db, 240_000, at) });
+    const follower = new FlowIngestor(tokens, [venueB], new PointStore(db), followerIndex, { now: at, lease: new SqlIngestLease(db, 240_000, at) });
+    now += 5 * 60_000;
+    expect(await leader.sync()).toMatchObject({ role: 'ingester', failed: 0, advanced: [11] });
+    const followed = await follower.sync();
+    expect(followed).toMatchObject({ role: 'follower', points: 0, behind: 0, advanced: [11] });
+    expect(venueB.calls).toBe(0);
+    const key = { vsTokenId: 11, market: 'spot' as const, windowMinutes: 5 };
+    expect(followerIndex.get(key)!.points()).toEqual(leaderIndex.get(key)!.points());
+    // the holder renews; the lease passes to the other replica once it has expired
+    expect(await leader.sync()).toMatchObject({ role: 'ingester' });
+    now += 241_000;
+    expect(await follower.sync()).toMatchObject({ role: 'ingester' });
+    expect(await leader.sync()).toMatchObject({ role: 'follower' });
+  });
+
+  it('runs once at start and then just after each 5-minute instant', async () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 3, 1, 10, 21, 0) });
+    try {
+      const clock = () => Date.now();
+      const tokens = await registerTokens(db, ['FDUSD']);
+      const ingestor = new FlowIngestor(tokens, [spot], new PointStore(db), new SeriesIndex(), { now: clock, settleMs: 3_000 });
+      const passes: number[] = [];
+      ingestor.onSync((report) => passes.push(Date.now() - report.durationMs)); // when the pass started
+      ingestor.start();
+      await jest.advanceTimersByTimeAsync(0);
+      while (passes.length < 1) await jest.advanceTimersByTimeAsync(10);
+      await jest.advanceTimersByTimeAsync(Date.UTC(2026, 3, 1, 10, 25, 3) - Date.now());
+      while (passes.length < 2) await jest.advanceTimersByTimeAsync(10);
+      expect(passes[1]).toBeGreaterThanOrEqual(Date.UTC(2026, 3, 1, 10, 25, 3));
+      expect(passes[1]).toBeLessThan(Date.UTC(2026, 3, 1, 10, 25, 4));
+      await ingestor.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

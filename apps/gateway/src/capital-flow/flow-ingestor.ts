@@ -1,0 +1,216 @@
+import { FlowSource } from './flow-source';
+import type { IngestLease } from './ingest-lease';
+import { FlowMarket, FlowPoint, FLOW_MARKETS } from './point-series';
+import { PointStore, SeriesKey } from './point-store';
+import { SeriesIndex } from './series-index';
+import { TrackedToken } from './tracked-tokens';
+import { floorToStep, latestClosedInstant, STAT_WINDOWS, StatWindow, STEP_MS } from './windows';
+
+export interface IngestLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+export interface FlowIngestorOptions {
+  now?: () => number;
+  logger?: IngestLogger;
+  /** wait after an instant closes before asking for its bar (the exchange finalises it) */
+  settleMs?: number;
+  /** retry delay when some series failed */
+  retryMs?: number;
+  /** parallel upstream requests */
+  concurrency?: number;
+  /** with several replicas: only the holder ingests, the others reload the store (default: always ingest) */
+  lease?: IngestLease;
+}
+
+export interface SyncReport {
+  /** points written */
+  points: number;
+  /** series that could not be brought up to date (a source failed) */
+  failed: number;
+  /** tokens whose m5 series gained a newer point: their live snapshot changed */
+  advanced: number[];
+  durationMs: number;
+  /** 'follower': another replica holds the ingest lease; this pass reloaded what it stored */
+  role: 'ingester' | 'follower';
+  /** series still behind their newest closed instant after the pass (a follower retries soon) */
+  behind: number;
+}
+
+interface SeriesJob {
+  token: TrackedToken;
+  market: FlowMarket;
+  window: StatWindow;
+  sources: FlowSource[];
+}
+
+/**
+ * Keeps every series up to date: at start it backfills what is missing (up to 100 points back, so downtime
+ * gaps close by themselves), then runs once per 5-minute instant. Backfill and live are one call per series:
+ * "give me the closed points after the newest I have".
+ */
+export class FlowIngestor {
+  private readonly now: () => number;
+  private readonly settleMs: number;
+  private readonly retryMs: number;
+  private readonly concurrency: number;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<SyncReport>;
+  private stopped = true;
+  private readonly listeners = new Set<(report: SyncReport) => void>();
+
+  constructor(
+    private readonly tokens: readonly TrackedToken[],
+    private readonly sources: readonly FlowSource[],
+    private readonly store: PointStore,
+    private readonly index: SeriesIndex,
+    private readonly options: FlowIngestorOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.settleMs = options.settleMs ?? 3_000;
+    this.retryMs = options.retryMs ?? 30_000;
+    this.concurrency = options.concurrency ?? 4;
+  }
+
+  /** Called after every sync (the live stream pushes on it). */
+  onSync(listener: (report: SyncReport) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass over every series; concurrent callers share the pass in flight. */
+  sync(): Promise<SyncReport> {
+    this.running ??= this.syncAll().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.sync()
+        .then((report) => {
+          const nowMs = this.now();
+          const nextInstant = floorToStep(nowMs) + STEP_MS + this.settleMs - nowMs;
+          const retry = report.failed > 0 ? this.retryMs : report.behind > 0 ? this.followerRetryMs : Infinity;
+          this.schedule(Math.min(retry, nextInstant));
+        })
+        .catch((error: Error) => {
+          this.options.logger?.warn(`capital-flow sync failed: ${error.message}`);
+          this.schedule(this.retryMs);
+        });
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  private get followerRetryMs(): number {
+    return Math.max(1_000, this.retryMs / 3);
+  }
+
+  private async syncAll(): Promise<SyncReport> {
+    const started = Date.now();
+    const nowMs = this.now();
+    if (this.options.lease && !(await this.options.lease.tryAcquire())) return this.follow(started, nowMs);
+    const jobs = this.dueJobs(nowMs);
+    let points = 0;
+    let failed = 0;
+    const advanced = new Set<number>();
+    await runPool(jobs, this.concurrency, async (job) => {
+      try {
+        const { written, moved } = await this.syncSeries(job, nowMs);
+        points += written;
+        if (moved && job.window.minutes === STAT_WINDOWS[0].minutes) advanced.add(job.token.vsTokenId);
+      } catch (error) {
+        failed++;
+        this.options.logger?.warn(`capital-flow ${job.token.symbol} ${job.market} ${job.window.label}: ${(error as Error).message}`);
+      }
+    });
+    const report: SyncReport = { points, failed, advanced: [...advanced], durationMs: Date.now() - started, role: 'ingester', behind: 0 };
+    if (points > 0 || failed > 0) this.options.logger?.log(`capital-flow sync: ${points} points, ${failed} series failed (${report.durationMs} ms)`);
+    return this.emit(report);
+  }
+
+  /** Another replica ingests: take its points from the store and tell listeners which tokens moved. */
+  private async follow(started: number, nowMs: number): Promise<SyncReport> {
+    const m5Latest = (token: TrackedToken) =>
+      Math.max(...FLOW_MARKETS.map((market) => this.index.latestTime({ vsTokenId: token.vsTokenId, market, windowMinutes: STAT_WINDOWS[0].minutes }) ?? -Infinity));
+    const before = new Map(this.tokens.map((token) => [token.vsTokenId, m5Latest(token)]));
+    this.index.replaceAll(await this.store.loadAll());
+    const advanced = this.tokens.filter((token) => m5Latest(token) > before.get(token.vsTokenId)!).map((token) => token.vsTokenId);
+    return this.emit({ points: 0, failed: 0, advanced, durationMs: Date.now() - started, role: 'follower', behind: this.dueJobs(nowMs).length });
+  }
+
+  private emit(report: SyncReport): SyncReport {
+    for (const listener of this.listeners) listener(report);
+    return report;
+  }
+
+  /** the series whose newest closed instant is not stored yet */
+  private dueJobs(nowMs: number): SeriesJob[] {
+    const jobs: SeriesJob[] = [];
+    for (const token of this.tokens) {
+      for (const market of FLOW_MARKETS) {
+        const sources = this.sources.filter((source) => source.market === market && source.covers(token));
+        if (sources.length === 0) continue;
+        for (const window of STAT_WINDOWS) {
+          const latest = this.index.latestTime({ vsTokenId: token.vsTokenId, market, windowMinutes: window.minutes });
+          if (latest === undefined || latest < latestClosedInstant(nowMs, window)) jobs.push({ token, market, window, sources });
+        }
+      }
+    }
+    return jobs;
+  }
+
+  private async syncSeries({ token, market, window, sources }: SeriesJob, nowMs: number): Promise<{ written: number; moved: boolean }> {
+    const key: SeriesKey = { vsTokenId: token.vsTokenId, market, windowMinutes: window.minutes };
+    const latest = this.index.latestTime(key);
+    // the newest stored point is fetched again: a bar the venue was still finalising gets its final figures
+    const after = latest === undefined ? undefined : latest - window.ms;
+    const perSource = await Promise.all(sources.map((source) => source.fetchPoints(token, window, after, nowMs)));
+    const points = mergeVenues(perSource);
+    if (points.length === 0) return { written: 0, moved: false };
+    await this.store.save(key, points, sources.map((source) => source.venue));
+    this.index.add(key, points);
+    return { written: points.length, moved: (this.index.latestTime(key) ?? 0) > (latest ?? -Infinity) };
+  }
+}
+
+/** Sums the venues' points per instant; an instant some venue lacks is left for a later pass (no partial figures). */
+export function mergeVenues(perSource: readonly FlowPoint[][]): FlowPoint[] {
+  if (perSource.length === 1) return perSource[0];
+  const byTime = new Map<number, { point: FlowPoint; venues: number }>();
+  for (const points of perSource) {
+    for (const point of points) {
+      const entry = byTime.get(point.time);
+      if (!entry) byTime.set(point.time, { point: { ...point }, venues: 1 });
+      else {
+        entry.point.inflow += point.inflow;
+        entry.point.amount += point.amount;
+        entry.venues++;
+      }
+    }
+  }
+  return [...byTime.values()]
+    .filter((entry) => entry.venues === perSource.length)
+    .map((entry) => entry.point)
+    .sort((a, b) => a.time - b.time);
+}
+
+async function runPool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}

@@ -1,0 +1,118 @@
+import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
+import type { SignatureFailure } from '@app/api-keys/signing';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { CapitalFlowMetrics } from './capital-flow.metrics';
+
+/** The seed's envelope, for successes and errors alike. */
+export interface OpenApiEnvelope<T> {
+  code: number;
+  message: string;
+  data: T | null;
+  requestId: string;
+}
+
+/** Envelope codes: 200 on success; errors are the HTTP status × 100 + a case number, so each failure has its own. */
+export const OPEN_API_CODES = {
+  success: 200,
+  invalidParams: 40000,
+  missingCredentials: 40100,
+  invalidTimestamp: 40101,
+  staleTimestamp: 40102,
+  unknownKey: 40103,
+  invalidSignature: 40104,
+  replayed: 40105,
+  unknownToken: 40400,
+  bodyTooLarge: 41300,
+  pointsExhausted: 42900,
+  internal: 50000,
+} as const;
+
+export const SIGNATURE_FAILURE_CODES: Readonly<Record<SignatureFailure, number>> = {
+  missing_credentials: OPEN_API_CODES.missingCredentials,
+  invalid_timestamp: OPEN_API_CODES.invalidTimestamp,
+  stale_timestamp: OPEN_API_CODES.staleTimestamp,
+  unknown_key: OPEN_API_CODES.unknownKey,
+  invalid_signature: OPEN_API_CODES.invalidSignature,
+  replayed: OPEN_API_CODES.replayed,
+};
+
+/** A refusal of the open API: its envelope code, HTTP status and extra response headers. */
+export class OpenApiError extends Error {
+  override name = 'OpenApiError';
+  constructor(
+    readonly code: number,
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+type RequestWithId = Request & { openApiRequestId?: string };
+
+/** The request's id (also sent as `X-Request-Id`), made once per request. */
+export function requestIdOf(request: RequestWithId): string {
+  return (request.openApiRequestId ??= randomUUID());
+}
+
+export function success<T>(request: Request, data: T): OpenApiEnvelope<T> {
+  return { code: OPEN_API_CODES.success, message: 'success', data, requestId: requestIdOf(request) };
+}
+
+/**
+ * Express error middleware for the open API prefix: a body the JSON parser refused (malformed, too large) never
+ * reaches the controller or its filter, so it is answered here in the seed envelope instead of the app-wide shape.
+ */
+export function bodyParserErrorsAsEnvelope(metrics: CapitalFlowMetrics) {
+  return (error: unknown, request: RequestWithId, response: Response, next: (error?: unknown) => void): void => {
+    const parserError = error as { type?: string; status?: number; message?: string } | undefined;
+    if (!parserError?.type?.startsWith('entity.') || response.headersSent) return next(error);
+    const status = parserError.status ?? 400;
+    const code = status === 413 ? OPEN_API_CODES.bodyTooLarge : OPEN_API_CODES.invalidParams;
+    metrics.requests.inc({ route: request.path, code: String(code) });
+    const body: OpenApiEnvelope<null> = { code, message: `invalid request body: ${parserError.message ?? 'not JSON'}`, data: null, requestId: requestIdOf(request) };
+    response.status(status).set('x-request-id', body.requestId).json(body);
+  };
+}
+
+/** the route template (bounded label values), not the raw URL */
+export function routeOf(request: Request): string {
+  return (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+}
+
+/** Controller-scoped: keeps the seed envelope `{code, message, data, requestId}` for every error of the open API. */
+@Catch()
+@Injectable()
+export class OpenApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('OpenApi');
+
+  constructor(private readonly metrics: CapitalFlowMetrics) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<RequestWithId>();
+    const response = http.getResponse<Response>();
+    const { code, status, message, headers } = this.describe(exception);
+    const body: OpenApiEnvelope<null> = { code, message, data: null, requestId: requestIdOf(request) };
+    this.metrics.requests.inc({ route: routeOf(request), code: String(code) });
+    response.status(status).set({ ...headers, 'x-request-id': body.requestId }).json(body);
+  }
+
+  private describe(exception: unknown): { code: number; status: number; message: string; headers: Record<string, string> } {
+    if (exception instanceof OpenApiError) return { code: exception.code, status: exception.status, message: exception.message, headers: exception.headers };
+    if (exception instanceof BadRequestException) {
+      // ValidationPipe (body fields) or the JSON parser (malformed body)
+      const response = exception.getResponse() as { message?: string | string[] };
+      const detail = Array.isArray(response.message) ? response.message.join('; ') : (response.message ?? exception.message);
+      return { code: OPEN_API_CODES.invalidParams, status: 400, message: `invalid request body: ${detail}`, headers: {} };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return { code: status * 100, status, message: exception.message, headers: {} };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { code: OPEN_API_CODES.internal, status: 500, message: 'internal error', headers: {} };
+  }
+}

@@ -1,0 +1,121 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { CloseCode, errorFrame, SocketSender } from '@app/realtime';
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { CAPITAL_FLOW_PATHS } from './capital-flow.controller';
+import { CapitalFlowMetrics } from './capital-flow.metrics';
+import { CapitalFlowService } from './capital-flow.service';
+import type { SyncReport } from './flow-ingestor';
+import { OpenApiAccess } from './open-api-access';
+import { OpenApiError } from './open-api-envelope';
+import type { TrackedToken } from './tracked-tokens';
+
+interface Subscriber {
+  socket: WebSocket;
+  token: TrackedToken;
+  lagSince: number;
+  frame?: Buffer;
+  latestFrame(): Buffer | undefined;
+}
+
+/**
+ * `WS /api/open/v1/trade/snapshot/live?vsTokenId=<id>`: the upgrade is signed like a REST call (X-API-KEY,
+ * X-TIMESTAMP, X-SIGN over timestamp + "GET" + path with query + empty body). Sends the token's snapshot at once,
+ * then again each time its 5-minute point closes: `{type: "snapshot", vsTokenId, data, sent_at}`.
+ */
+@Injectable()
+export class SnapshotLiveSessions implements OnApplicationShutdown {
+  private readonly logger = new Logger('CapitalFlowLive');
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly sender = new SocketSender(
+    { backpressureBytes: 1 << 20, hardCapBytes: 8 << 20, stuckMs: 30_000 },
+    { onSent: () => undefined, onSkipped: () => undefined, onTerminated: () => undefined },
+  );
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly flows: CapitalFlowService,
+    private readonly access: OpenApiAccess,
+    private readonly metrics: CapitalFlowMetrics,
+  ) {
+    this.unsubscribe = flows.onSync((report) => this.push(report));
+  }
+
+  async connect(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    try {
+      await this.access.authenticate(request);
+    } catch (error) {
+      const message = error instanceof OpenApiError ? `${error.code}: ${error.message}` : 'authentication failed';
+      if (!(error instanceof OpenApiError)) this.logger.error(error instanceof Error ? error.message : String(error));
+      return this.refuse(socket, 'unauthorized', message, CloseCode.Unauthorized);
+    }
+    const raw = new URL(request.url ?? '/', 'http://localhost').searchParams.get('vsTokenId');
+    const token = raw && /^\d+$/.test(raw) ? this.flows.token(Number(raw)) : undefined;
+    if (!token) {
+      return this.refuse(socket, 'invalid_params', raw ? `unknown vsTokenId ${raw}` : 'vsTokenId is required', CloseCode.PolicyViolation, [
+        { param: 'vsTokenId', message: 'a vsTokenId from POST /api/open/v1/vs-token/list' },
+      ]);
+    }
+    if (socket.readyState !== WebSocket.OPEN) return;
+    const subscriber: Subscriber = { socket, token, lagSince: 0, latestFrame: () => subscriber.frame };
+    this.subscribers.add(subscriber);
+    this.metrics.liveConnections.inc();
+    socket.on('close', () => {
+      this.metrics.liveConnections.dec();
+      this.subscribers.delete(subscriber);
+      this.sender.forget(subscriber);
+    });
+    this.send(subscriber, this.frameOf(token));
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.sender.stop();
+    for (const { socket } of this.subscribers) socket.close(CloseCode.GoingAway, 'server shutting down');
+    this.subscribers.clear();
+  }
+
+  onApplicationShutdown(): void {
+    this.close();
+  }
+
+  private push(report: SyncReport): void {
+    if (report.advanced.length === 0) return;
+    const advanced = new Set(report.advanced);
+    const frames = new Map<number, Buffer>();
+    for (const subscriber of this.subscribers) {
+      const id = subscriber.token.vsTokenId;
+      if (!advanced.has(id)) continue;
+      // one serialisation per token, whatever the number of subscribers
+      if (!frames.has(id)) frames.set(id, this.frameOf(subscriber.token));
+      this.send(subscriber, frames.get(id)!);
+    }
+  }
+
+  private frameOf(token: TrackedToken): Buffer {
+    const data = this.flows.snapshot(token, Date.now());
+    return Buffer.from(JSON.stringify({ type: 'snapshot', vsTokenId: String(token.vsTokenId), data, sent_at: Math.floor(Date.now() / 1000) }));
+  }
+
+  private send(subscriber: Subscriber, frame: Buffer): void {
+    subscriber.frame = frame;
+    this.sender.send(subscriber, frame);
+  }
+
+  private refuse(socket: WebSocket, code: 'unauthorized' | 'invalid_params', message: string, close: number, details: Array<{ param: string; message: string }> = []): void {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(errorFrame(code, message, details));
+    socket.close(close, code);
+  }
+}
+
+/** Binds the path; the sessions do the rest. */
+@WebSocketGateway({ path: CAPITAL_FLOW_PATHS.live })
+export class SnapshotLiveGateway implements OnGatewayConnection {
+  constructor(private readonly sessions: SnapshotLiveSessions) {}
+
+  handleConnection(client: WebSocket, request: IncomingMessage): void {
+    void this.sessions.connect(client, request);
+  }
+}

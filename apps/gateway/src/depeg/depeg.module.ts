@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { StablecoinsModule } from '../stablecoins/stablecoins.module';
+import { DepegEventStore } from './depeg-event.store';
+import { EventLogsGateway } from './depeg.gateway';
+import { DepegSource } from './depeg.source';
+import { DepegStreams } from './depeg.stream';
+
+/** Seed 000 `ws/event_logs`: depeg detection over DefiLlama data, persisted in `depeg_events`. */
+@Module({
+  imports: [StablecoinsModule],
+  providers: [DepegEventStore, DepegSource, DepegStreams, EventLogsGateway],
+})
+export class DepegModule {}

@@ -1,0 +1,87 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '@app/observability';
+import type { StreamLoad } from '@app/realtime';
+import { settleParts } from '../stablecoins/partial-load';
+import { StablecoinsSource } from '../stablecoins/stablecoins.source';
+import { detectDepegEvents, mergeDepegEvents, type DepegEvent } from './depeg-detector';
+import { DepegEventStore, thresholdToBp } from './depeg-event.store';
+import type { EventLogsParams } from './depeg.params';
+
+export interface DepegLog {
+  rows: DepegEvent[];
+  /** "api": detected from upstream data this time (merged with the stored history); "database": upstreams down, stored history only */
+  data_source: 'api' | 'database';
+}
+
+const DAY_SECONDS = 86_400;
+/** the `depeg_events_current` gauge follows the default threshold (1 %) */
+const METRIC_THRESHOLD_BP = 100;
+
+/**
+ * Loads DefiLlama's live list and price history (and CoinGecko logos), detects depeg events, records them and
+ * returns them merged with the recorded history of the same log (peg type + threshold) in the window.
+ */
+@Injectable()
+export class DepegSource {
+  private readonly logger = new Logger(DepegSource.name);
+
+  constructor(
+    private readonly source: StablecoinsSource,
+    private readonly store: DepegEventStore,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async load(params: EventLogsParams, nowMs: number = Date.now()): Promise<StreamLoad<DepegLog>> {
+    const now = Math.floor(nowMs / 1000);
+    const key = { pegType: params.peg_type, thresholdBp: thresholdToBp(params.threshold) };
+    const settled = await settleParts([
+      { source: 'defillama /stablecoins', read: this.source.stablecoins() },
+      { source: 'defillama /stablecoinprices', read: this.source.prices() },
+      // logos only; shares main_table's cache entry
+      { source: 'coingecko /coins/markets (logos)', read: this.source.stablecoinMarkets('usd') },
+    ] as const);
+    const [stablecoins, prices, markets] = settled.values;
+    const missing = [...settled.missing];
+    const upstreamDown = !stablecoins && !prices;
+
+    const openEpisodes = await this.attempt(missing, () => this.store.openEpisodes(key, now));
+    const detected = upstreamDown
+      ? []
+      : detectDepegEvents({
+          assets: stablecoins?.peggedAssets,
+          prices,
+          logos: new Map((markets ?? []).flatMap((market) => (market.image ? [[market.id, market.image] as const] : []))),
+          threshold: params.threshold,
+          pegType: params.peg_type,
+          daysBack: params.days_back,
+          now,
+          openEpisodes,
+        });
+    // labels bounded by what exists: the default threshold only, and peg types DefiLlama actually lists
+    if (stablecoins && key.thresholdBp === METRIC_THRESHOLD_BP && stablecoins.peggedAssets.some((asset) => asset.pegType === key.pegType)) {
+      this.metrics.depegCurrent.set({ peg_type: key.pegType }, detected.filter((event) => event.event_type === 'current').length);
+    }
+    if (!upstreamDown) await this.attempt(missing, () => this.store.save(key, detected, now, stablecoins !== undefined));
+    const stored = await this.attempt(missing, () => this.store.recent(key, now - params.days_back * DAY_SECONDS));
+    if (upstreamDown && stored === undefined) throw settled.firstError;
+
+    return {
+      data: { rows: mergeDepegEvents([detected, stored ?? []]), data_source: upstreamDown ? 'database' : 'api' },
+      fetchedAt: upstreamDown ? nowMs : settled.fetchedAt,
+      stale: settled.stale || upstreamDown,
+      missing,
+    };
+  }
+
+  /** A database problem costs the history, not the stream: it is reported in `missing`. */
+  private async attempt<T>(missing: NonNullable<StreamLoad<unknown>['missing']>, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`depeg event store: ${reason}`);
+      if (!missing.some((part) => part.source === 'database')) missing.push({ source: 'database', reason });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { StreamLoad } from '@app/realtime';
+import {
+  COINDESK_API,
+  DERIBIT_API,
+  UpstreamCache,
+  type CachePolicy,
+  type CoinDeskApi,
+  type CoinDeskFuturesTick,
+  type CoinDeskTickGroup,
+  type DeribitApi,
+} from '@app/upstream';
+import { MarketSnapshotSource } from '../market-snapshot/market-snapshot.source';
+import { DERIVATIVE_CONTRACTS, summariseVolumes, type ContractOutcome, type DerivativeContract } from './derivative-volume';
+import { openInterestCard, volumeCard, type DerivativesCard } from './derivatives.cards';
+import { summariseOptionsOpenInterest } from './options-open-interest';
+
+/**
+ * CoinDesk futures ticks: 60 s fresh, 5 min stale. No long fallback: a market whose tick is older than that is
+ * reported missing and left out of the sum rather than summed with an old number.
+ */
+export const COINDESK_TICK_CACHE: CachePolicy = { freshMs: 60_000, staleMs: 5 * 60_000, fallbackMs: 0 };
+/** Deribit book summaries: 60 s fresh, 5 min stale (then the last good chain is a fallback, marked stale). */
+export const DERIBIT_SUMMARY_CACHE: CachePolicy = { freshMs: 60_000, staleMs: 5 * 60_000 };
+
+/** Only the groups the card reads or shows in `raw`. */
+const TICK_GROUPS: readonly CoinDeskTickGroup[] = ['ID', 'MAPPING', 'VALUE', 'LAST_UPDATE', 'MOVING_24_HOUR'];
+
+export const derivativesCacheKeys = {
+  tick: ({ market, instrument }: DerivativeContract) => `coindesk:futures-tick:${market}:${instrument}`,
+  btcOptions: 'deribit:book-summary:BTC:option',
+};
+
+export interface DerivativesFrameData {
+  card: DerivativesCard;
+}
+
+/** Loads the derivatives cards through the shared cache: one upstream call per key, whatever the client count. */
+@Injectable()
+export class DerivativesSource {
+  constructor(
+    @Inject(COINDESK_API) private readonly coindesk: CoinDeskApi,
+    @Inject(DERIBIT_API) private readonly deribit: DeribitApi,
+    private readonly cache: UpstreamCache,
+    private readonly coins: MarketSnapshotSource,
+  ) {}
+
+  /**
+   * Every contract's tick concurrently. A failed contract is a detail row with its error, listed in `missing` and
+   * left out of the sum; when all fail the refresh fails (the hub keeps the last good frame, marked stale).
+   */
+  async loadVolumes(contracts: readonly DerivativeContract[] = DERIVATIVE_CONTRACTS): Promise<StreamLoad<DerivativesFrameData>> {
+    const settled = await Promise.allSettled(contracts.map((contract) => this.cache.get(derivativesCacheKeys.tick(contract), () => this.fetchTick(contract), COINDESK_TICK_CACHE)));
+    const outcomes: ContractOutcome[] = settled.map((result, i) =>
+      result.status === 'fulfilled'
+        ? { contract: contracts[i], tick: result.value.value, fetchedAt: result.value.fetchedAt, stale: result.value.stale }
+        : { contract: contracts[i], error: reasonOf(result.reason) },
+    );
+    const summary = summariseVolumes(outcomes);
+    if (summary.failed.length === contracts.length) {
+      throw new Error(`no CoinDesk futures tick could be loaded: ${summary.failed.map(({ market, reason }) => `${market}: ${reason}`).join('; ')}`);
+    }
+    const loaded = outcomes.flatMap((outcome) => ('tick' in outcome ? [outcome] : []));
+    return {
+      data: { card: volumeCard(summary) },
+      fetchedAt: Math.min(...loaded.map((outcome) => outcome.fetchedAt)),
+      stale: loaded.some((outcome) => outcome.stale),
+      missing: summary.failed.map(({ market, instrument, reason }) => ({ source: `coindesk ${market} ${instrument}`, reason })),
+    };
+  }
+
+  /** Deribit's BTC option chain and CoinGecko's bitcoin metadata concurrently; without the metadata the card only lacks its logo. */
+  async loadBtcOptionsOpenInterest(): Promise<StreamLoad<DerivativesFrameData>> {
+    const [chain, bitcoin] = await Promise.allSettled([
+      this.cache.get(derivativesCacheKeys.btcOptions, () => this.deribit.getBookSummaryByCurrency('BTC', 'option'), DERIBIT_SUMMARY_CACHE),
+      this.coins.loadCoin('bitcoin'),
+    ]);
+    if (chain.status === 'rejected') throw chain.reason;
+    const summary = summariseOptionsOpenInterest(chain.value.value);
+    const coin = bitcoin.status === 'fulfilled' ? { symbol: bitcoin.value.value.symbol.toUpperCase(), logo: bitcoin.value.value.image.large } : undefined;
+    return {
+      data: { card: openInterestCard(summary, coin) },
+      fetchedAt: chain.value.fetchedAt,
+      stale: chain.value.stale,
+      missing: bitcoin.status === 'rejected' ? [{ source: 'coingecko /coins/bitcoin', reason: reasonOf(bitcoin.reason) }] : [],
+    };
+  }
+
+  private async fetchTick(contract: DerivativeContract): Promise<CoinDeskFuturesTick> {
+    const ticks = await this.coindesk.getFuturesLatestTick({ market: contract.market, instruments: [contract.instrument], groups: TICK_GROUPS, mappingPriority: contract.mappingPriority });
+    // keyed by the requested name; look at the names inside too in case CoinDesk keys by its own
+    const tick =
+      ticks[contract.instrument] ?? Object.values(ticks).find((candidate) => candidate.INSTRUMENT === contract.instrument || candidate.MAPPED_INSTRUMENT === contract.instrument);
+    if (!tick) throw new Error(`CoinDesk answered without a tick for ${contract.market} ${contract.instrument}`);
+    return tick;
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { filteredList, type StreamDefinition } from '@app/realtime';
+import { COINDESK_API, DERIBIT_API, type CoinDeskApi, type DeribitApi } from '@app/upstream';
+import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
+import { DERIVATIVE_CONTRACTS } from './derivative-volume';
+import { COINDESK_TICK_CACHE, DERIBIT_SUMMARY_CACHE, DerivativesSource, type DerivativesFrameData } from './derivatives.source';
+
+export const DERIVATIVES_PATHS = {
+  volume24h: `${STABLECOINS_WS_PREFIX}/derivative/ws/24h_volume`,
+  btcOpenInterest: `${STABLECOINS_WS_PREFIX}/derivative/ws/btc_open_interest`,
+} as const;
+
+/**
+ * The two derivatives streams of seed 000: one card each, in `results`. Neither takes upstream params; both take
+ * the filter pipe's (a filter on a detail field such as `{"market":"binance"}` keeps the card when a detail row matches).
+ */
+@Injectable()
+export class DerivativesStreams {
+  readonly volume24h: StreamDefinition<object, DerivativesFrameData>;
+  readonly btcOpenInterest: StreamDefinition<object, DerivativesFrameData>;
+
+  constructor(source: DerivativesSource, @Inject(COINDESK_API) coindesk: CoinDeskApi, @Inject(DERIBIT_API) deribit: DeribitApi) {
+    const render = ({ card }: DerivativesFrameData, query: Parameters<typeof filteredList>[2], _params: object, { now }: { now: number }) =>
+      filteredList('results', [card], query, now);
+    this.volume24h = {
+      name: '24h_volume',
+      path: DERIVATIVES_PATHS.volume24h,
+      requiresAuth: true,
+      refresh: { freshMs: COINDESK_TICK_CACHE.freshMs, callsPerRefresh: DERIVATIVE_CONTRACTS.length, budget: coindesk },
+      load: () => source.loadVolumes(),
+      render,
+    };
+    this.btcOpenInterest = {
+      name: 'btc_open_interest',
+      path: DERIVATIVES_PATHS.btcOpenInterest,
+      requiresAuth: true,
+      // the CoinGecko metadata is cached for 5 min and shared with the market snapshot: Deribit sets the pace
+      refresh: { freshMs: DERIBIT_SUMMARY_CACHE.freshMs, callsPerRefresh: 1, budget: deribit },
+      load: () => source.loadBtcOptionsOpenInterest(),
+      render,
+    };
+  }
+}

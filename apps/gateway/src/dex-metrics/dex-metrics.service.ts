@@ -1,0 +1,294 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { MetricsService } from '@app/observability';
+import { DATABASE, type Database } from '@app/storage';
+import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
+import { ViemEvmRpc, createViemClient } from './chain/evm-rpc';
+import { PoolStateReader } from './chain/pool-state-reader';
+import { UsdPrices, isUsdStablecoin } from './chain/usd-prices';
+import { DexMetricsBook } from './domain/metrics-book';
+import { toCents } from './domain/metrics-message';
+import type { WindowSwap } from './domain/pool-windows';
+import { TrackedPool, toSymbolInfoResponse } from './dex-pools';
+import type { DexMessage } from './flow/dex-message';
+import { MessageScheduler } from './flow/message-scheduler';
+import { DexLiveFeed } from './publish/dex-live-feed';
+import { KafkaPublisher, createKafkaProducer } from './publish/kafka-publisher';
+import { DexStateStore } from './store/dex-state.store';
+
+/** Reorgs deeper than this many recent swaps cannot be taken back (the log source's window is far smaller). */
+const RECENT_SWAPS_KEPT = 100_000;
+
+interface ChainRuntime {
+  reader: PoolStateReader;
+  source: EvmLogSource;
+  pools: TrackedPool[];
+}
+
+/**
+ * Wires the DEX metrics: chain logs → windows → message scheduler → WebSocket feed and Kafka.
+ * State across restarts: the windows are rebuilt from the chain (the last DEX_BACKFILL_SECONDS, 24 h by default);
+ * listed symbols, last trade times, the Kafka outbox and pool creation times are kept in the database.
+ */
+@Injectable()
+export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('DexMetrics');
+  readonly book = new DexMetricsBook();
+  private readonly prices = new UsdPrices();
+  private readonly pools = new Map<string, TrackedPool>();
+  private readonly chains = new Map<string, ChainRuntime>();
+  private readonly recentSwaps = new Map<string, { ticker: string; swap: WindowSwap }>();
+  private readonly dirtyLastTrades = new Map<string, number>();
+  private store!: DexStateStore;
+  private scheduler!: MessageScheduler;
+  private kafka?: KafkaPublisher;
+  private timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly metrics: MetricsService,
+    private readonly feed: DexLiveFeed,
+  ) {
+    for (const pool of config.dex.pools) {
+      const tracked = new TrackedPool(pool);
+      this.pools.set(tracked.key, tracked);
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { dex, kafka } = this.config;
+    this.store = new DexStateStore(this.db, (error) => this.logger.warn(`DEX state write failed: ${error.message}`));
+    if (kafka.brokers.length > 0) {
+      this.kafka = new KafkaPublisher({
+        topic: kafka.dexMetricsTopic,
+        producer: createKafkaProducer(kafka.brokers, { warn: (m) => this.logger.warn(m) }),
+        log: this.logger,
+        persistence: { save: (e) => this.store.saveOutbox(e), remove: (e) => this.store.removeOutbox(e) },
+        onSent: (count) => {
+          this.metrics.dexMessages.inc({ sink: 'kafka', kind: 'any' }, count);
+          this.metrics.dexKafkaPending.set(this.kafka?.pending ?? 0);
+        },
+        onError: () => this.metrics.dexKafkaErrors.inc(),
+        onDrop: (entry) => this.logger.warn(`Kafka outbox full: dropped the pending message of ${entry.key}`),
+      });
+      this.kafka.restore(await this.store.pendingOutbox());
+      this.logger.log(`Kafka is on: DEX metrics go to topic ${kafka.dexMetricsTopic} on ${kafka.brokers.join(',')} and to WS /v1/dex-metrics/live`);
+    } else {
+      this.logger.log('Kafka is off (KAFKA_BROKERS unset): DEX metrics go to WS /v1/dex-metrics/live only');
+    }
+
+    this.scheduler = new MessageScheduler(this.book, { publish: (message) => this.publish(message) }, {
+      batchDelayMs: dex.batchDelayMs,
+      refreshQuasiStatic: (ticker) => void this.refreshTicker(ticker),
+      onInvariantViolation: (ticker, problems) => {
+        this.metrics.dexInvariantViolations.inc();
+        this.logger.error(`BUG: DEX metrics message for ${ticker} held back, it breaks: ${problems.join('; ')}`);
+      },
+      onLastTrade: (ticker, ms) => this.dirtyLastTrades.set(ticker, ms),
+    });
+    await this.reconcileListing();
+    this.timers.push(setInterval(() => void this.saveLastTrades(), 10_000).unref());
+    for (const chain of new Set([...this.pools.values()].map((p) => p.config.chain))) this.startChain(chain);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.all([...this.chains.values()].map((c) => c.source.stop()));
+    this.scheduler?.stop(true);
+    await this.kafka?.stop(3_000);
+    await this.saveLastTrades();
+    await this.store?.settled();
+  }
+
+  /** GET /symbol_info */
+  symbolInfo(): Record<string, unknown> {
+    return toSymbolInfoResponse([...this.pools.values()].map((p) => p.symbolInfo()));
+  }
+
+  isListed(ticker: string): boolean {
+    return this.scheduler?.isListed(ticker) ?? false;
+  }
+
+  /** Takes a symbol out of /symbol_info at runtime: its tombstone goes out now. */
+  async delist(ticker: string): Promise<boolean> {
+    const pool = [...this.pools.values()].find((p) => p.ticker === ticker);
+    if (!pool) return false;
+    this.pools.delete(pool.key);
+    this.scheduler.delist(ticker);
+    await this.store.markDelisted(ticker, Date.now());
+    return true;
+  }
+
+  /** Symbols listed before (database) but gone from DEX_POOLS get their tombstone; configured ones start. */
+  private async reconcileListing(): Promise<void> {
+    const configured = new Set([...this.pools.values()].map((p) => p.ticker));
+    for (const known of await this.store.listedSymbols()) {
+      if (configured.has(known.ticker)) continue;
+      this.publish({ key: known.ticker, value: null, sentAtMs: Date.now() });
+      await this.store.markDelisted(known.ticker, Date.now());
+      this.logger.log(`${known.ticker} left /symbol_info: tombstone sent`);
+    }
+    for (const pool of this.pools.values()) {
+      const listed = await this.store.markListed(pool.ticker, Date.now());
+      this.scheduler.list(pool.ticker, { lastTradeMs: listed.lastTradeMs });
+    }
+  }
+
+  private publish(message: DexMessage): void {
+    const kind = message.value === null ? 'tombstone' : 'metrics';
+    this.feed.publish(message);
+    this.metrics.dexMessages.inc({ sink: 'ws', kind });
+    if (this.kafka) {
+      this.kafka.publish(message);
+      this.metrics.dexKafkaPending.set(this.kafka.pending);
+    }
+  }
+
+  private startChain(chain: string): void {
+    const pools = [...this.pools.values()].filter((p) => p.config.chain === chain);
+    const url = this.config.dex.rpcUrls[chain];
+    if (!url) {
+      this.logger.error(`no RPC URL for chain ${chain} (DEX_RPC_URLS): its ${pools.length} pool(s) get heartbeats only`);
+      return;
+    }
+    const client = createViemClient(url);
+    const reader = new PoolStateReader(chain, client);
+    const source = new EvmLogSource(
+      chain,
+      new ViemEvmRpc(client),
+      pools.map((p) => p.config.pool),
+      { onSwaps: (swaps) => this.onSwaps(chain, swaps), onRemoved: (swaps) => this.onRemoved(chain, swaps) },
+      {
+        pollIntervalMs: this.config.dex.pollIntervalMs,
+        reorgDepthBlocks: this.config.dex.reorgDepthBlocks,
+        blockRange: this.config.dex.logsBlockRange,
+        backfillSeconds: this.config.dex.backfillSeconds,
+        log: this.logger,
+      },
+    );
+    this.chains.set(chain, { reader, source, pools });
+    void this.prepareChain(chain);
+  }
+
+  /**
+   * Reads the pools' tokens, creation times (a binary search per pool, in parallel) and liquidity/supplies, retrying
+   * until the endpoint answers, then starts the log polling: the first messages with swaps carry real figures.
+   */
+  private async prepareChain(chain: string, attempt = 0): Promise<void> {
+    const runtime = this.chains.get(chain);
+    if (!runtime || this.stopping) return;
+    try {
+      await Promise.all(
+        runtime.pools.map(async (pool) => {
+          pool.info ??= await runtime.reader.describe(pool.config.pool);
+          pool.createdTime ??= await this.createdTime(runtime.reader, pool);
+        }),
+      );
+    } catch (error) {
+      const delay = Math.min(60_000, 1_000 * 2 ** attempt);
+      this.logger.warn(`${chain}: reading the pools failed (${(error as Error).message}); retrying in ${delay} ms`);
+      const timer = setTimeout(() => void this.prepareChain(chain, attempt + 1), delay);
+      this.timers.push(timer.unref());
+      return;
+    }
+    await this.refreshChain(chain);
+    runtime.source.start();
+    const refresh = setInterval(() => void this.refreshChain(chain), this.config.dex.stateRefreshMs);
+    this.timers.push(refresh.unref());
+  }
+
+  private async createdTime(reader: PoolStateReader, pool: TrackedPool): Promise<number> {
+    const { chain, pool: address } = pool.config;
+    const stored = await this.store.poolCreatedTime(chain, address);
+    if (stored !== undefined) return stored;
+    const found = await reader.createdTime(address);
+    if (found === undefined) {
+      this.logger.warn(`${pool.ticker}: creation time unknown (the RPC cannot read old blocks); created_time is 0`);
+      return 0;
+    }
+    await this.store.savePoolCreatedTime(chain, address, found);
+    return found;
+  }
+
+  private async refreshChain(chain: string): Promise<void> {
+    const runtime = this.chains.get(chain);
+    if (!runtime) return;
+    // stable-quoted pools first: they price the tokens other pools are quoted in
+    const stableQuoted = (p: TrackedPool) => (p.info && isUsdStablecoin(chain, p.info.tokens[p.quoteIndex].address) ? 0 : 1);
+    const ordered = [...runtime.pools].sort((a, b) => stableQuoted(a) - stableQuoted(b));
+    for (const pool of ordered) await this.refreshPool(runtime.reader, pool);
+  }
+
+  private async refreshTicker(ticker: string): Promise<void> {
+    const pool = [...this.pools.values()].find((p) => p.ticker === ticker);
+    const runtime = pool && this.chains.get(pool.config.chain);
+    if (pool && runtime) await this.refreshPool(runtime.reader, pool);
+  }
+
+  private async refreshPool(reader: PoolStateReader, pool: TrackedPool): Promise<void> {
+    if (!pool.info || !this.pools.has(pool.key)) return;
+    try {
+      const state = await reader.state(pool.info);
+      this.book.setQuasiStatic(pool.ticker, pool.quasiStatic(state, this.prices, Date.now()));
+    } catch (error) {
+      this.logger.warn(`${pool.ticker}: reading liquidity/supply failed, keeping the last values: ${(error as Error).message}`);
+    }
+  }
+
+  private onSwaps(chain: string, swaps: ObservedSwap[]): void {
+    for (const observed of swaps) {
+      const pool = this.pools.get(`${chain}:${observed.pool}`);
+      if (!pool || !this.scheduler.isListed(pool.ticker)) {
+        this.metrics.dexSwaps.inc({ chain, outcome: 'unknown_pool' });
+        continue;
+      }
+      const valued = pool.valueSwap(observed, this.prices);
+      if (!valued) {
+        this.metrics.dexSwaps.inc({ chain, outcome: 'not_a_trade' });
+        continue;
+      }
+      if (valued.usd === undefined) {
+        this.metrics.dexSwaps.inc({ chain, outcome: 'no_usd_price' });
+        if (pool.shouldWarnNoPrice()) this.logger.warn(`${pool.ticker}: no USD price for its quote token yet; its swaps count with 0 USD until one is known`);
+      }
+      const swap: WindowSwap = { timeSec: observed.timeSec, side: valued.trade.side, usdCents: toCents(valued.usd ?? 0), makerId: this.book.interner.intern(observed.maker) };
+      this.book.addTrade(pool.ticker, swap);
+      this.rememberSwap(`${chain}:${observed.id}`, { ticker: pool.ticker, swap });
+      this.scheduler.onTrade(pool.ticker, observed.timeSec * 1000);
+      this.metrics.dexSwaps.inc({ chain, outcome: 'added' });
+    }
+  }
+
+  private onRemoved(chain: string, swaps: ObservedSwap[]): void {
+    for (const observed of swaps) {
+      const id = `${chain}:${observed.id}`;
+      const known = this.recentSwaps.get(id);
+      if (!known) continue;
+      this.recentSwaps.delete(id);
+      if (this.book.retractTrade(known.ticker, known.swap)) {
+        this.scheduler.onTrade(known.ticker);
+        this.metrics.dexSwaps.inc({ chain, outcome: 'retracted' });
+      }
+    }
+  }
+
+  private rememberSwap(id: string, entry: { ticker: string; swap: WindowSwap }): void {
+    this.recentSwaps.set(id, entry);
+    if (this.recentSwaps.size > RECENT_SWAPS_KEPT) this.recentSwaps.delete(this.recentSwaps.keys().next().value as string);
+  }
+
+  private async saveLastTrades(): Promise<void> {
+    if (this.dirtyLastTrades.size === 0 || !this.store) return;
+    const batch = new Map(this.dirtyLastTrades);
+    this.dirtyLastTrades.clear();
+    try {
+      await this.store.saveLastTrades(batch);
+    } catch (error) {
+      this.logger.warn(`saving last trade times failed: ${(error as Error).message}`);
+      for (const [ticker, ms] of batch) if (!this.dirtyLastTrades.has(ticker)) this.dirtyLastTrades.set(ticker, ms);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import type { SqlExecutor } from '@app/storage';
+import type { SpreadFilters } from '../api/spread-filters';
+import type { SpreadEvent } from '../domain/spread-event';
+import type { RestoredKey } from '../engine/spread-engine';
+import { formatCursor, HistoryCursor } from './history-cursor';
+
+export interface HistoryPageRequest {
+  filters: SpreadFilters;
+  before?: HistoryCursor;
+  sinceMs?: number;
+  /** rows fired after this are hidden (delay) */
+  notAfterMs: number;
+  limit: number;
+}
+
+export interface HistoryPage {
+  /** oldest first */
+  events: SpreadEvent[];
+  /** cursor of the oldest row when more may follow, else null */
+  nextBefore: string | null;
+}
+
+const INSERT_COLUMNS = [
+  'event_id',
+  'fired_at_ms',
+  'event',
+  'symbol',
+  'spread_type',
+  'buy_leg',
+  'sell_leg',
+  'buy_exchange',
+  'sell_exchange',
+  'buy_kind',
+  'sell_kind',
+  'spread_percent',
+  'volume_24h',
+  'cex_legs',
+  'buy_liquidity_usd',
+  'sell_liquidity_usd',
+  'payload',
+];
+
+/** SQL of the spread event log (same statements on Postgres and PGlite). */
+export class SpreadHistoryStore {
+  constructor(private readonly db: SqlExecutor) {}
+
+  /** Inserts a batch; rows already present (same event id, e.g. a retried batch) are skipped. */
+  async insert(events: readonly SpreadEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const params: unknown[] = [];
+    const rows = events.map((event) => {
+      const values = [
+        event.id,
+        event.fired_at_ms,
+        event.event,
+        event.symbol,
+        event.spread_type,
+        event.buy_leg,
+        event.sell_leg,
+        event.buy_exchange,
+        event.sell_exchange,
+        event.buy_kind,
+        event.sell_kind,
+        event.spread_percent,
+        event.volume_24h,
+        event.cex_legs,
+        event.dex_metadata?.buy?.liquidity_usd ?? null,
+        event.dex_metadata?.sell?.liquidity_usd ?? null,
+        JSON.stringify(event),
+      ];
+      const placeholders = values.map((value) => {
+        params.push(value);
+        return `$${params.length}`;
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    await this.db.query(`insert into spread_events (${INSERT_COLUMNS.join(', ')}) values ${rows.join(', ')} on conflict (event_id) do nothing`, params);
+  }
+
+  async page(request: HistoryPageRequest): Promise<HistoryPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    where.push(`fired_at_ms <= ${p(request.notAfterMs)}`);
+    if (request.sinceMs !== undefined) where.push(`fired_at_ms >= ${p(request.sinceMs)}`);
+    if (request.before?.kind === 'time') where.push(`fired_at_ms < ${p(request.before.beforeMs)}`);
+    if (request.before?.kind === 'row') where.push(`(fired_at_ms, id) < (${p(request.before.firedAtMs)}, ${p(request.before.id)})`);
+    appendFilterSql(request.filters, where, p);
+    const { rows } = await this.db.query<{ id: string | number; fired_at_ms: string | number; payload: SpreadEvent | string }>(
+      `select id, fired_at_ms, payload from spread_events where ${where.join(' and ')} order by fired_at_ms desc, id desc limit ${p(request.limit)}`,
+      params,
+    );
+    const events = rows.map((row) => parsePayload(row.payload)).reverse();
+    const oldest = rows[rows.length - 1];
+    return {
+      events,
+      nextBefore: rows.length === request.limit && oldest ? formatCursor(Number(oldest.fired_at_ms), Number(oldest.id)) : null,
+    };
+  }
+
+  /** The newest `limit` events, oldest first (warms the in-memory recent buffer after a restart). */
+  async latest(limit: number): Promise<SpreadEvent[]> {
+    const { rows } = await this.db.query<{ payload: SpreadEvent | string }>('select payload from spread_events order by fired_at_ms desc, id desc limit $1', [limit]);
+    return rows.map((row) => parsePayload(row.payload)).reverse();
+  }
+
+  /** The last event of every key fired since `sinceMs` (an open: still open as far as consumers know; a close: maybe in cooldown). */
+  async lastEventPerKey(sinceMs: number): Promise<RestoredKey[]> {
+    const { rows } = await this.db.query<{ event: string; payload: SpreadEvent | string }>(
+      `select distinct on (symbol, buy_leg, sell_leg) event, payload from spread_events
+       where fired_at_ms >= $1 order by symbol, buy_leg, sell_leg, fired_at_ms desc, id desc`,
+      [sinceMs],
+    );
+    return rows.map((row) => {
+        const event = parsePayload(row.payload);
+        return { symbol: event.symbol, buy_leg: event.buy_leg, sell_leg: event.sell_leg, event };
+      });
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string | number }>('select count(*) as n from spread_events');
+    return Number(rows[0].n);
+  }
+}
+
+function parsePayload(payload: SpreadEvent | string): SpreadEvent {
+  return typeof payload === 'string' ? (JSON.parse(payload) as SpreadEvent) : payload;
+}
+
+/** The same leg semantics as `matchesFilters`, in SQL (so a page holds `limit` matching rows). */
+function appendFilterSql(f: SpreadFilters, where: string[], p: (value: unknown) => string): void {
+  if (f.events !== undefined) where.push(`event = ${p(f.events)}`);
+  if (f.min_pct !== undefined) where.push(`spread_percent >= ${p(f.min_pct)}`);
+  if (f.max_pct !== undefined) where.push(`spread_percent <= ${p(f.max_pct)}`);
+  if (f.spread_type !== undefined) where.push(`spread_type = ${p(f.spread_type)}`);
+  if (f.exchange !== undefined) {
+    const value = p(f.exchange);
+    where.push(`(buy_exchange = ${value} or sell_exchange = ${value})`);
+  }
+  if (f.allowed_exchanges !== undefined) {
+    const list = p(f.allowed_exchanges);
+    where.push(`buy_exchange = any(${list}::text[]) and sell_exchange = any(${list}::text[])`);
+  }
+  if (f.buy_exchange !== undefined) where.push(`buy_exchange = ${p(f.buy_exchange)}`);
+  if (f.sell_exchange !== undefined) where.push(`sell_exchange = ${p(f.sell_exchange)}`);
+  if (f.symbol !== undefined) where.push(`symbol = ${p(f.symbol)}`);
+  if (f.exclude_symbol !== undefined) where.push(`not (symbol = any(${p(f.exclude_symbol)}::text[]))`);
+  const hasDex = `(buy_kind = 'dex' or sell_kind = 'dex')`;
+  if (f.dex === true) where.push(hasDex);
+  if (f.dex === false) where.push(`not ${hasDex}`);
+  if (f.min_volume_24h !== undefined) where.push(`(cex_legs = 0 or volume_24h >= ${p(f.min_volume_24h)})`);
+  if (f.min_dex_liquidity_usd !== undefined) {
+    const min = p(f.min_dex_liquidity_usd);
+    where.push(`(buy_kind <> 'dex' or coalesce(buy_liquidity_usd, -1) >= ${min})`);
+    where.push(`(sell_kind <> 'dex' or coalesce(sell_liquidity_usd, -1) >= ${min})`);
+  }
+}

@@ -1,0 +1,92 @@
+import type { SpreadEvent } from '../domain/spread-event';
+import type { SpreadHistoryStore } from './history-store';
+
+export interface HistoryWriterOptions {
+  flushMs: number;
+  /** rows per insert statement */
+  batchSize: number;
+  /** beyond this many pending events the oldest are dropped (the database is down for long) */
+  maxPending: number;
+  onError?: (error: unknown) => void;
+  onDropped?: (count: number) => void;
+}
+
+/**
+ * Batches events into the history table off the detection path: `enqueue` never waits. A failed batch stays
+ * queued and is retried (duplicates are ignored by event id); `drain` writes everything still pending
+ * (graceful shutdown).
+ */
+export class HistoryWriter {
+  private pending: SpreadEvent[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private failures = 0;
+  written = 0;
+
+  constructor(
+    private readonly store: SpreadHistoryStore,
+    private readonly options: HistoryWriterOptions,
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  enqueue(event: SpreadEvent): void {
+    this.pending.push(event);
+    if (this.pending.length > this.options.maxPending) {
+      const dropped = this.pending.length - this.options.maxPending;
+      this.pending.splice(0, dropped);
+      this.options.onDropped?.(dropped);
+    }
+    this.schedule();
+  }
+
+  /** Writes until nothing is pending (retrying failed batches up to `attempts` times). */
+  async drain(attempts = 5): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (let attempt = 0; this.pending.length > 0 || this.flushing; ) {
+      await this.flush();
+      if (this.failures > 0 && ++attempt >= attempts) throw new Error(`spread history: ${this.pending.length} event(s) could not be written`);
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing) return;
+    const delay = this.failures === 0 ? this.options.flushMs : Math.min(this.options.flushMs * 2 ** this.failures, 30_000);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delay);
+    this.timer.unref();
+  }
+
+  private flush(): Promise<void> {
+    this.flushing ??= this.writeAll().finally(() => {
+      this.flushing = undefined;
+      if (this.pending.length > 0) this.schedule();
+    });
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, this.options.batchSize);
+      try {
+        await this.store.insert(batch);
+        this.failures = 0;
+      } catch (error) {
+        this.failures++;
+        this.options.onError?.(error);
+        return;
+      }
+      // drop the written prefix by identity: `enqueue` may have trimmed the queue while we were waiting
+      const written = new Set(batch);
+      let count = 0;
+      while (count < this.pending.length && written.has(this.pending[count])) count++;
+      this.pending.splice(0, count);
+      this.written += batch.length;
+    }
+  }
+}

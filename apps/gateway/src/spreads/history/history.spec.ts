@@ -1,0 +1,53 @@
+import type { SpreadEvent } from '../domain/spread-event';
+import { formatCursor, parseBefore, toMs } from './history-cursor';
+import type { SpreadHistoryStore } from './history-store';
+import { HistoryWriter } from './history-writer';
+
+describe('history cursor', () => {
+  it('round-trips the row cursor and accepts the seed unix timestamp (s or ms)', () => {
+    expect(parseBefore(formatCursor(1_781_000_000_123, 42))).toEqual({ kind: 'row', firedAtMs: 1_781_000_000_123, id: 42 });
+    expect(parseBefore('1781000000')).toEqual({ kind: 'time', beforeMs: 1_781_000_000_000 });
+    expect(parseBefore('1781000000.5')).toEqual({ kind: 'time', beforeMs: 1_781_000_000_500 });
+    expect(parseBefore('1781000000123')).toEqual({ kind: 'time', beforeMs: 1_781_000_000_123 });
+    expect(parseBefore('yesterday')).toBeUndefined();
+    expect(parseBefore('-5')).toBeUndefined();
+    expect(toMs(1_781_000_000)).toBe(1_781_000_000_000);
+  });
+});
+
+describe('HistoryWriter', () => {
+  const event = (id: string) => ({ id }) as SpreadEvent;
+
+  it('batches, retries a failed batch, and drain writes everything pending', async () => {
+    const written: string[][] = [];
+    let failNext = 1;
+    const store = {
+      insert: async (events: readonly SpreadEvent[]) => {
+        if (failNext-- > 0) throw new Error('db down');
+        written.push(events.map((e) => e.id));
+      },
+    } as unknown as SpreadHistoryStore;
+    const errors: unknown[] = [];
+    const writer = new HistoryWriter(store, { flushMs: 60_000, batchSize: 2, maxPending: 100, onError: (e) => errors.push(e) });
+    for (const id of ['a', 'b', 'c']) writer.enqueue(event(id));
+    expect(writer.pendingCount).toBe(3);
+    await writer.drain();
+    expect(errors).toHaveLength(1);
+    expect(written).toEqual([['a', 'b'], ['c']]);
+    expect(writer.pendingCount).toBe(0);
+    expect(writer.written).toBe(3);
+  });
+
+  it('drops the oldest events beyond maxPending and says how many', () => {
+    const dropped: number[] = [];
+    const writer = new HistoryWriter({ insert: async () => undefined } as unknown as SpreadHistoryStore, {
+      flushMs: 60_000,
+      batchSize: 10,
+      maxPending: 2,
+      onDropped: (n) => dropped.push(n),
+    });
+    for (const id of ['a', 'b', 'c']) writer.enqueue(event(id));
+    expect(writer.pendingCount).toBe(2);
+    expect(dropped).toEqual([1]);
+  });
+});

@@ -1,0 +1,188 @@
+import { ApiKeyAccessError, ApiKeyAuthenticator, apiKeyFromRequest, type ApiConsumer } from '@app/api-keys';
+import { CloseCode, errorFrame, SocketSender } from '@app/realtime';
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { effectiveDelay, LIVE_TIERS, TIER_ACCESS } from '../api/access-policy';
+import type { PublishedEvent } from '../api/recent-events';
+import { matchesFilters, parseSpreadQuery, SpreadQueryError, type SpreadFilters } from '../api/spread-filters';
+import type { SpreadsPipeline } from '../spreads.pipeline';
+
+export interface LiveOptions {
+  /** `{"type":"ping"}` heartbeat interval; a socket that missed the previous ws ping is terminated */
+  pingMs: number;
+  /** how often delayed frames are released */
+  releaseMs: number;
+  onFrames?: (count: number) => void;
+  onConnections?: (delta: number) => void;
+}
+
+interface Delayed {
+  due: number;
+  frame: Buffer;
+}
+
+/** One live connection: its filters, per-event-type delay and the frames it is holding back. */
+class LiveSession {
+  readonly queues = new Map<number, Delayed[]>();
+  alive = true;
+  lagSince = 0;
+  constructor(
+    readonly socket: WebSocket,
+    readonly consumer: ApiConsumer,
+    readonly filters: SpreadFilters,
+    readonly openDelayMs: number,
+    readonly closeDelayMs: number,
+  ) {}
+  latestFrame(): Buffer | undefined {
+    return undefined; // events are not "latest wins": a lagging socket misses frames rather than getting an old one again
+  }
+}
+
+const frameCache = new WeakMap<PublishedEvent, Buffer>();
+/** The event frame, serialised once per event whatever the number of sockets. */
+function eventFrame(item: PublishedEvent): Buffer {
+  let frame = frameCache.get(item);
+  if (!frame) {
+    frame = Buffer.from(JSON.stringify({ type: 'event', family: 'spreads', received_at: item.curated.received_at, data: item.curated }));
+    frameCache.set(item, frame);
+  }
+  return frame;
+}
+
+const PING_FRAME = Buffer.from(JSON.stringify({ type: 'ping' }));
+
+/**
+ * `WS /v1/spreads/live`: authenticates (X-API-Key or `api_key`), sends the welcome frame, then pushes matching
+ * events, immediately or after the connection's delay (the tier raises the delay: builder holds opens >= 60 s).
+ */
+export class SpreadsLiveSessions {
+  private readonly sessions = new Set<LiveSession>();
+  private readonly waiting = new Set<LiveSession>();
+  private unsubscribe?: () => void;
+  private pinger?: NodeJS.Timeout;
+  private releaser?: NodeJS.Timeout;
+
+  constructor(
+    private readonly pipeline: SpreadsPipeline,
+    private readonly auth: ApiKeyAuthenticator,
+    private readonly sender: SocketSender,
+    private readonly options: LiveOptions,
+  ) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async connect(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    let consumer: ApiConsumer;
+    let filters: SpreadFilters;
+    let requestedDelay: number | undefined;
+    try {
+      const query = parseSpreadQuery(Object.fromEntries(new URL(request.url ?? '/', 'ws://localhost').searchParams), 'live');
+      filters = query.filters;
+      requestedDelay = query.delay;
+      consumer = await this.auth.authenticate(apiKeyFromRequest(request, { allowQuery: true }), LIVE_TIERS);
+    } catch (error) {
+      return this.refuse(socket, error);
+    }
+    if (socket.readyState !== WebSocket.OPEN) return;
+    const live = TIER_ACCESS[consumer.tier].live!;
+    const openDelay = effectiveDelay(requestedDelay, live.openMinDelaySeconds);
+    const closeDelay = effectiveDelay(requestedDelay, live.closeMinDelaySeconds);
+    const session = new LiveSession(socket, consumer, filters, openDelay * 1000, closeDelay * 1000);
+    socket.send(JSON.stringify({ type: 'welcome', family: 'spreads', delay_seconds: openDelay, filters, trace: consumer.trace }));
+    this.sessions.add(session);
+    this.options.onConnections?.(1);
+    socket.on('pong', () => (session.alive = true));
+    socket.on('message', () => undefined); // the stream takes no messages; filters are fixed per connection
+    socket.once('close', () => this.drop(session));
+    this.ensureRunning();
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.pinger) clearInterval(this.pinger);
+    if (this.releaser) clearInterval(this.releaser);
+    this.pinger = this.releaser = undefined;
+    for (const session of this.sessions) session.socket.close(CloseCode.GoingAway, 'server shutting down');
+    this.sessions.clear();
+    this.waiting.clear();
+  }
+
+  private refuse(socket: WebSocket, error: unknown): void {
+    if (error instanceof SpreadQueryError) {
+      socket.send(errorFrame('invalid_params', error.message, error.details));
+      socket.close(CloseCode.PolicyViolation, 'invalid params');
+    } else if (error instanceof ApiKeyAccessError) {
+      socket.send(errorFrame(error.code, error.message));
+      socket.close(error.status === 401 ? CloseCode.Unauthorized : CloseCode.Forbidden, error.code);
+    } else {
+      socket.send(errorFrame('overloaded', 'could not open the stream, try again'));
+      socket.close(CloseCode.TryAgainLater, 'internal error');
+    }
+  }
+
+  private ensureRunning(): void {
+    this.unsubscribe ??= this.pipeline.subscribe((item) => this.onEvent(item));
+    this.pinger ??= setInterval(() => this.ping(), this.options.pingMs).unref();
+    this.releaser ??= setInterval(() => this.release(Date.now()), this.options.releaseMs).unref();
+  }
+
+  private onEvent(item: PublishedEvent): void {
+    let frame: Buffer | undefined;
+    for (const session of this.sessions) {
+      if (!matchesFilters(item.event, session.filters)) continue;
+      frame ??= eventFrame(item);
+      const delayMs = item.event.event === 'open' ? session.openDelayMs : session.closeDelayMs;
+      if (delayMs === 0) {
+        if (this.sender.send(session, frame)) this.options.onFrames?.(1);
+        continue;
+      }
+      let queue = session.queues.get(delayMs);
+      if (!queue) session.queues.set(delayMs, (queue = []));
+      queue.push({ due: item.event.fired_at_ms + delayMs, frame });
+      this.waiting.add(session);
+    }
+  }
+
+  /** Sends the held frames that are due (each queue is in due order: one delay per queue). */
+  release(now: number): void {
+    for (const session of this.waiting) {
+      let left = 0;
+      for (const queue of session.queues.values()) {
+        let sent = 0;
+        while (sent < queue.length && queue[sent].due <= now) {
+          if (this.sender.send(session, queue[sent].frame)) this.options.onFrames?.(1);
+          sent++;
+        }
+        if (sent > 0) queue.splice(0, sent);
+        left += queue.length;
+      }
+      if (left === 0) this.waiting.delete(session);
+    }
+  }
+
+  private ping(): void {
+    for (const session of this.sessions) {
+      if (!session.alive) {
+        session.socket.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.socket.ping();
+      this.sender.send(session, PING_FRAME);
+    }
+  }
+
+  private drop(session: LiveSession): void {
+    if (!this.sessions.delete(session)) return;
+    this.waiting.delete(session);
+    this.sender.forget(session);
+    this.options.onConnections?.(-1);
+    if (this.sessions.size === 0) {
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import type { SpreadsConfig } from '@app/config';
+import type * as ccxt from 'ccxt';
+import { normalizeSymbol, referencePrice, type Quote } from '../../domain/quote';
+import type { QuoteSink, QuoteSource } from '../quote-source';
+import { VENUE_SPECS, type LegSpec, type VenueSpec } from './venue-specs';
+
+type Exchange = ccxt.Exchange;
+type Ticker = ccxt.Ticker;
+
+export interface CcxtLeg {
+  spec: LegSpec;
+  exchange: Exchange;
+}
+
+export interface CcxtSourceHooks {
+  onQuotes?: (source: string, count: number) => void;
+  onError?: (source: string, error: unknown) => void;
+}
+
+/**
+ * One venue through ccxt: polls its spot and futures tickers (plus bid/ask and mark prices where the
+ * ticker lacks them) every `pollMs`, and turns them into quotes. ccxt's own rate limiter paces the calls.
+ */
+export class CcxtVenueSource implements QuoteSource {
+  readonly name: string;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    readonly venue: VenueSpec,
+    readonly legs: CcxtLeg[],
+    private readonly options: { pollMs: number; quoteCurrencies: string[]; now?: () => number } & CcxtSourceHooks,
+  ) {
+    this.name = `ccxt:${venue.name.toLowerCase()}`;
+  }
+
+  start(sink: QuoteSink): void {
+    const loop = async () => {
+      const started = Date.now();
+      for (const leg of this.legs) {
+        if (this.stopped) return;
+        try {
+          const quotes = await this.pollLeg(leg);
+          this.options.onQuotes?.(this.name, quotes.length);
+          sink(quotes);
+        } catch (error) {
+          this.options.onError?.(`${this.name}:${leg.spec.kind}`, error);
+        }
+      }
+      if (!this.stopped) this.timer = setTimeout(() => (this.running = loop()), Math.max(0, this.options.pollMs - (Date.now() - started)));
+    };
+    this.running = loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await Promise.allSettled(this.legs.map((leg) => leg.exchange.close?.()));
+  }
+
+  /** One poll of one leg: the venue's tickers of that market kind as quotes. */
+  async pollLeg(leg: CcxtLeg): Promise<Quote[]> {
+    const { exchange, spec } = leg;
+    if (!exchange.markets || Object.keys(exchange.markets).length === 0) await exchange.loadMarkets();
+    const tickers = await exchange.fetchTickers(undefined, spec.tickersParams);
+    const bidsAsks = spec.bidsAsks ? await exchange.fetchBidsAsks(undefined, spec.tickersParams) : undefined;
+    const marks = spec.markPricesParams ? await exchange.fetchMarkPrices(undefined, spec.markPricesParams) : undefined;
+    const now = (this.options.now ?? Date.now)();
+    const quotes: Quote[] = [];
+    for (const ticker of Object.values(tickers)) {
+      if (!ticker.symbol) continue;
+      const quote = this.toQuote(leg, ticker as Ticker & { symbol: string }, bidsAsks?.[ticker.symbol], marks?.[ticker.symbol], now);
+      if (quote) quotes.push(quote);
+    }
+    return quotes;
+  }
+
+  private toQuote(leg: CcxtLeg, ticker: Ticker & { symbol: string }, book: Ticker | undefined, markTicker: Ticker | undefined, now: number): Quote | undefined {
+    const market = leg.exchange.markets?.[ticker.symbol];
+    if (!market || market.active === false) return undefined;
+    const isFutures = leg.spec.kind === 'futures';
+    // futures legs are linear perpetuals settled in the quote currency; dated futures and inverse contracts are other instruments
+    if (isFutures ? !(market.swap && market.linear && market.settle === market.quote) : !market.spot) return undefined;
+    if (!this.options.quoteCurrencies.includes(market.quote)) return undefined;
+    const symbol = normalizeSymbol(`${market.base}_${market.quote}`);
+    if (!symbol) return undefined;
+    const bid = positive(ticker.bid) ?? positive(book?.bid);
+    const ask = positive(ticker.ask) ?? positive(book?.ask);
+    const last = positive(ticker.last) ?? positive(ticker.close);
+    const price = referencePrice(bid, ask, last);
+    if (price === undefined) return undefined;
+    const info = (ticker.info ?? {}) as Record<string, unknown>;
+    const mark = isFutures
+      ? (positive(ticker.markPrice) ?? positive(markTicker?.markPrice) ?? (leg.spec.markFromInfo ? positive(Number(info[leg.spec.markFromInfo])) : undefined))
+      : undefined;
+    const venueTs = positive(ticker.timestamp);
+    return {
+      venue: this.venue.name,
+      kind: leg.spec.kind,
+      symbol,
+      price,
+      bid,
+      ask,
+      mark,
+      volume24h: positive(ticker.quoteVolume),
+      // the venue's time when it has one (never ahead of ours), else the receive time
+      ts: venueTs !== undefined && venueTs < now ? venueTs : now,
+    };
+  }
+}
+
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Live ccxt instances for the configured venues (one instance per ccxt class, shared by a venue's legs). */
+export function createCcxtVenueSources(config: SpreadsConfig, hooks: CcxtSourceHooks): CcxtVenueSource[] {
+  return config.venues.map((venueId) => {
+    const venue = VENUE_SPECS[venueId];
+    if (!venue) throw new Error(`unknown spreads venue ${venueId}`);
+    // loaded here, not at import: ccxt is big (~0.4 s, ~100 MB) and only the live source needs it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ccxtModule = require('ccxt') as typeof ccxt;
+    const instances = new Map<string, Exchange>();
+    const legs = venue.legs.map((spec) => {
+      let exchange = instances.get(spec.exchangeId);
+      if (!exchange) {
+        const ExchangeClass = (ccxtModule as unknown as Record<string, new (options: Record<string, unknown>) => Exchange>)[spec.exchangeId];
+        exchange = new ExchangeClass({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
+        instances.set(spec.exchangeId, exchange);
+      }
+      return { spec, exchange };
+    });
+    return new CcxtVenueSource(venue, legs, { pollMs: config.pollMs, quoteCurrencies: config.quoteCurrencies, ...hooks });
+  });
+}

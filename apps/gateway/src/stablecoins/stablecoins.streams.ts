@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { applyQuery } from '@app/query';
+import type { StreamDefinition, StreamLoad } from '@app/realtime';
+import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
+import { DISTRIBUTION_HEADERS, distributionRows, type DistributionRow } from './distribution';
+import { MAIN_TABLE_HEADERS, mergeStablecoinRows, type MainTableRow } from './main-table';
+import { marketcapIndex, type MarketcapIndex } from './marketcap-index';
+import { settleParts } from './partial-load';
+import { flattenPriceCharts, priceAxisLabel, regroupPriceSeries, type PricePoint } from './price-timeseries';
+import { COINGECKO_CHART_CACHE, COINGECKO_MARKETS_CACHE, DEFILLAMA_CACHE, StablecoinsSource } from './stablecoins.source';
+import { ComparativePriceParams, DistributionParams, MainTableParams, MarketcapIndexParams } from './stablecoins.params';
+
+export const STABLECOINS_PATHS = {
+  mainTable: `${STABLECOINS_WS_PREFIX}/ws/main_table`,
+  marketcapTotalIndex: `${STABLECOINS_WS_PREFIX}/ws/marketcap_total_index`,
+  distributionAnalysis: `${STABLECOINS_WS_PREFIX}/ws/distribution_analysis`,
+  comparativePriceTimeseries: `${STABLECOINS_WS_PREFIX}/ws/comparative_price_timeseries`,
+} as const;
+
+const MISSING_SOURCE = {
+  stablecoins: 'defillama /stablecoins',
+  charts: 'defillama /stablecoincharts/all',
+  markets: 'coingecko /coins/markets',
+  chart: (id: string) => `coingecko /coins/${id}/market_chart`,
+};
+
+/** The four stablecoin streams of seed 000 (rendering is pure; loading goes through the shared cache). */
+@Injectable()
+export class StablecoinsStreams {
+  readonly mainTable: StreamDefinition<MainTableParams, MainTableRow[]>;
+  readonly marketcapTotalIndex: StreamDefinition<MarketcapIndexParams, MarketcapIndex>;
+  readonly distributionAnalysis: StreamDefinition<DistributionParams, DistributionRow[]>;
+  readonly comparativePriceTimeseries: StreamDefinition<ComparativePriceParams, PricePoint[]>;
+
+  constructor(private readonly source: StablecoinsSource) {
+    const { defillama, coingecko } = source;
+    this.mainTable = {
+      name: 'main_table',
+      path: STABLECOINS_PATHS.mainTable,
+      paramsType: MainTableParams,
+      requiresAuth: true,
+      // one CoinGecko call per refresh (DefiLlama, 10 min fresh, is mostly served from the cache)
+      refresh: { freshMs: COINGECKO_MARKETS_CACHE.freshMs, callsPerRefresh: 1, budget: coingecko },
+      load: (params) => this.loadMainTable(params),
+      render: (rows, query, params, { now }) => {
+        const result = applyQuery(rows, query, now);
+        return { headers: MAIN_TABLE_HEADERS, rows: result.rows, count: result.count, vs_currency: params.vs_currency };
+      },
+    };
+    this.marketcapTotalIndex = {
+      name: 'marketcap_total_index',
+      path: STABLECOINS_PATHS.marketcapTotalIndex,
+      paramsType: MarketcapIndexParams,
+      requiresAuth: true,
+      refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
+      load: async (params) => {
+        const charts = await source.totalCharts();
+        return { data: marketcapIndex(charts.value, params.period), fetchedAt: charts.fetchedAt, stale: charts.stale };
+      },
+      render: (index, query, params, { now }) => {
+        const result = applyQuery(index.data, query, now);
+        return {
+          chart: { x_label: 'Time (unix timestamp)', y_label: 'Total Market Cap (USD)', data: result.rows },
+          key_stats: index.key_stats,
+          count: result.count,
+          period: params.period,
+        };
+      },
+    };
+    this.distributionAnalysis = {
+      name: 'distribution_analysis',
+      path: STABLECOINS_PATHS.distributionAnalysis,
+      paramsType: DistributionParams,
+      requiresAuth: true,
+      refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
+      load: async (params) => {
+        const stablecoins = await source.stablecoins();
+        const rows = distributionRows(stablecoins.value.peggedAssets, params.chains, params.period, Math.floor(stablecoins.fetchedAt / 1000));
+        return { data: rows, fetchedAt: stablecoins.fetchedAt, stale: stablecoins.stale };
+      },
+      render: (rows, query, params, { now }) => {
+        const result = applyQuery(rows, query, now);
+        return { headers: DISTRIBUTION_HEADERS, rows: result.rows, count: result.count, query_params: { chains: params.chains, period: params.period } };
+      },
+    };
+    this.comparativePriceTimeseries = {
+      name: 'comparative_price_timeseries',
+      path: STABLECOINS_PATHS.comparativePriceTimeseries,
+      paramsType: ComparativePriceParams,
+      queryOptions: { defaultTimeField: 'time' },
+      requiresAuth: true,
+      // the default three ids: one market_chart call each when the cache is cold
+      refresh: { freshMs: COINGECKO_CHART_CACHE.freshMs, callsPerRefresh: 3, budget: coingecko },
+      load: (params) => this.loadComparative(params),
+      render: (points, query, params, { now }) => {
+        const result = applyQuery(points, query, now);
+        const echoed = query.params;
+        return {
+          y_axis: priceAxisLabel(params.vs_currency),
+          x_axis: 'Time (unix timestamp)',
+          data_series: regroupPriceSeries(result.rows, params.stablecoin_ids),
+          count: result.count,
+          timeframe_applied: echoed.timeframe ?? `${params.days}d`,
+          query_params: {
+            stablecoin_ids: params.stablecoin_ids,
+            vs_currency: params.vs_currency,
+            days: params.days,
+            timeframe: echoed.timeframe ?? null,
+            start_time: echoed.start_time ?? null,
+            end_time: echoed.end_time ?? null,
+          },
+        };
+      },
+    };
+  }
+
+  /** DefiLlama and CoinGecko concurrently; either alone still makes a (partial) table. */
+  private async loadMainTable(params: MainTableParams): Promise<StreamLoad<MainTableRow[]>> {
+    const settled = await settleParts([
+      { source: MISSING_SOURCE.stablecoins, read: this.source.stablecoins() },
+      { source: MISSING_SOURCE.markets, read: this.source.stablecoinMarkets(params.vs_currency) },
+    ] as const);
+    if (settled.allFailed) throw settled.firstError;
+    const [stablecoins, markets] = settled.values;
+    return {
+      data: mergeStablecoinRows(stablecoins?.peggedAssets, markets, params.vs_currency),
+      fetchedAt: settled.fetchedAt,
+      stale: settled.stale,
+      missing: settled.missing,
+    };
+  }
+
+  /** One market_chart per id, concurrently; a failed id is named in `missing`, the others still plot. */
+  private async loadComparative(params: ComparativePriceParams): Promise<StreamLoad<PricePoint[]>> {
+    const settled = await settleParts(
+      params.stablecoin_ids.map((id) => ({ source: MISSING_SOURCE.chart(id), read: this.source.marketChart(id, params.vs_currency, params.days) })),
+    );
+    if (settled.allFailed) throw settled.firstError;
+    const charts = params.stablecoin_ids.flatMap((id, index) => {
+      const chart = settled.values[index];
+      return chart ? [{ id, chart }] : [];
+    });
+    return { data: flattenPriceCharts(charts), fetchedAt: settled.fetchedAt, stale: settled.stale, missing: settled.missing };
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The gateway side of the fan-out benchmark: a Nest app with the real realtime stack
+ * (GatewayWsAdapter + StreamHub + a StreamGateway subclass) serving one synthetic stream whose
+ * views go through the real filter pipe. Each tick is `hub.refreshNow()`: load a fresh 2,000-row
+ * snapshot, render the 50 views, serialise each once and send it to its subscribers.
+ * Started by run.ts as a child process (IPC).
+ */
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { WebSocketGateway } from '@nestjs/websockets';
+import type { AddressInfo } from 'node:net';
+import { MetricsService } from '@app/observability';
+import { compileQuery, type CompiledQuery } from '@app/query';
+import {
+  DEFAULT_REALTIME_OPTIONS,
+  GatewayWsAdapter,
+  REALTIME_OPTIONS,
+  StreamGateway,
+  StreamHub,
+  filteredList,
+  type RealtimeOptions,
+  type RenderContext,
+  type StreamDefinition,
+} from '@app/realtime';
+import { STREAM_NAME, STREAM_PATH, filterSets } from './scenario';
+import { serveCommands } from './server-runner';
+import { SyntheticMarket, type MarketTick } from './synthetic-market';
+
+const MAX_PAYLOAD_BYTES = 16 * 1024;
+
+@Injectable()
+class FanoutBenchStream implements StreamDefinition<object, MarketTick> {
+  readonly name = STREAM_NAME;
+  readonly path = STREAM_PATH;
+  readonly requiresAuth = false;
+  // data "stays fresh" for an hour, so the hub schedules its next refresh at its 5-minute cap: it never fires
+  // during a run, and every tick comes from refreshNow()
+  readonly refresh = { freshMs: 3_600_000, callsPerRefresh: 0 };
+  private readonly market = new SyntheticMarket();
+
+  async load() {
+    const tick = this.market.next();
+    return { data: tick, fetchedAt: tick.t0 / 1000 };
+  }
+
+  render(tick: MarketTick, query: CompiledQuery, _params: object, { now }: RenderContext) {
+    // t0 and seq first: the fixed-width frame header of scenario.ts
+    return { t0: tick.t0, seq: tick.seq, ...filteredList('data', tick.rows, query, now) };
+  }
+}
+
+@WebSocketGateway({ path: STREAM_PATH })
+class FanoutBenchGateway extends StreamGateway {
+  constructor(hub: StreamHub, stream: FanoutBenchStream) {
+    super(hub, stream);
+  }
+}
+
+const options: RealtimeOptions = { ...DEFAULT_REALTIME_OPTIONS, maxPayloadBytes: MAX_PAYLOAD_BYTES, jitterMs: 0 };
+
+@Module({
+  providers: [{ provide: REALTIME_OPTIONS, useValue: options }, MetricsService, StreamHub, FanoutBenchStream, FanoutBenchGateway],
+})
+class FanoutBenchModule {}
+
+async function counterTotal(metric: MetricsService['wsFramesSent']): Promise<number> {
+  return (await metric.get()).values.reduce((sum, sample) => sum + sample.value, 0);
+}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create(FanoutBenchModule, { logger: ['error', 'warn'] });
+  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: MAX_PAYLOAD_BYTES }));
+  await app.listen(0, '127.0.0.1');
+  const hub = app.get(StreamHub);
+  const metrics = app.get(MetricsService);
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const stream = app.get(FanoutBenchStream);
+  const queries = filterSets().map((set) => compileQuery(set));
+  const probeMarket = new SyntheticMarket(); // its own ticks: the clients' sequence numbers stay gap-free
+  serveCommands({
+    port,
+    connections: () => hub.stats().subscribers,
+    tick: () => hub.refreshNow(STREAM_NAME),
+    counters: async () => ({ sent: await counterTotal(metrics.wsFramesSent), skipped: await counterTotal(metrics.wsFramesSkipped) }),
+    probe: (ticks) => {
+      // what publishView does per view, minus the sends: render, stringify, frame buffer
+      const before = process.cpuUsage();
+      for (let t = 0; t < ticks; t++) {
+        const tick = probeMarket.next();
+        for (const query of queries) Buffer.from(JSON.stringify(stream.render(tick, query, {}, { now: Date.now() })));
+      }
+      const cpu = process.cpuUsage(before);
+      return (cpu.user + cpu.system) / 1000 / ticks;
+    },
+    close: () => app.close(),
+  });
+}
+
+void main().catch((error: Error) => {
+  process.send?.({ type: 'error', message: error.stack ?? error.message });
+  process.exit(1);
+});

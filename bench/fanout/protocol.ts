@@ -1,0 +1,54 @@
+/** IPC messages between the orchestrator (run.ts) and the server / client processes. */
+
+export type ServerCommand =
+  | { type: 'memory' }
+  | { type: 'frames'; frames: string[] } // base64 frame per group (bare server only)
+  | { type: 'run'; hz: number; durationMs: number }
+  | { type: 'probe'; ticks: number } // gateway only: CPU of load + render + serialise of all views, without sending
+  | { type: 'exit' };
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  connections: number;
+}
+
+export interface RunReport {
+  ticks: number;
+  elapsedMs: number;
+  /** CPU of the server process during the run (user + system), ms */
+  cpuMs: number;
+  /** time inside the tick function (load + render + send loop for the gateway; send loop for bare), ms per tick */
+  tickMs: { mean: number; max: number };
+  eventLoopUtilization: number;
+  /** frames the server wrote (gateway: hub counter; bare: sends) and skipped under backpressure */
+  framesSent: number;
+  framesSkipped: number;
+  rssAfter: number;
+}
+
+export type ServerKind = 'gateway' | 'bare';
+
+export type WorkerCommand =
+  | { type: 'connect'; server: ServerKind; urls: string[]; clients: number[] }
+  | { type: 'reset' }
+  | { type: 'report' }
+  | { type: 'capture' }
+  | { type: 'exit' };
+
+/** Latency histogram: 0.05 ms bins up to 5 s (later frames land in the last bin). */
+export const BIN_MS = 0.05;
+export const BINS = 100_001;
+
+export interface WorkerReport {
+  frames: number;
+  bytes: number;
+  /** frames missing between two received ones (skipped by the server or lost) */
+  gaps: number;
+  /** frames whose header or JSON (checked on a sample) was not as expected */
+  invalid: number;
+  /** sparse histogram: [bin, count] pairs */
+  histogram: Array<[number, number]>;
+  cpuMs: number;
+  sinceMs: number;
+}

@@ -1,0 +1,31 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { DATABASE, Database } from '@app/storage';
+import { Global, Logger, Module } from '@nestjs/common';
+import { ApiKeyAuthenticator, ApiKeyGuard } from './api-key-auth';
+import { importApiKeysFile } from './api-keys-file';
+import { API_KEY_STORE } from './contracts';
+import { loadServerSalt } from './server-salt';
+import { SqlApiKeyStore } from './sql-api-key-store';
+
+const logger = new Logger('ApiKeys');
+
+/** Opens the key store (salt from `service_meta`), upserts `API_KEYS_FILE`, and provides the store, authenticator and guard. */
+export async function openApiKeyStore(db: Database, config: Pick<AppConfig, 'auth'>): Promise<SqlApiKeyStore> {
+  const store = new SqlApiKeyStore(db, await loadServerSalt(db));
+  if (config.auth.apiKeysFile) {
+    const count = await importApiKeysFile(store, config.auth.apiKeysFile);
+    logger.log(`API_KEYS_FILE: ${count} consumer(s) upserted`);
+  }
+  return store;
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: API_KEY_STORE, inject: [DATABASE, APP_CONFIG], useFactory: (db: Database, config: AppConfig) => openApiKeyStore(db, config) },
+    ApiKeyAuthenticator,
+    ApiKeyGuard,
+  ],
+  exports: [API_KEY_STORE, ApiKeyAuthenticator, ApiKeyGuard],
+})
+export class ApiKeysModule {}

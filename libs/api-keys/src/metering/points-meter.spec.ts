@@ -1,0 +1,81 @@
+import Redis from 'ioredis';
+import { Database, runMigrations } from '@app/storage';
+import { availableStoreKinds, createTestStore, TestStore } from '@app/storage/testing/test-stores';
+import { PointsCounter, PointsMeter } from './points-meter';
+import { periodBounds } from './points-period';
+import { RedisPointsCounter } from './redis-points-counter';
+import { SqlPointsCounter } from './sql-points-counter';
+
+describe('periodBounds (UTC)', () => {
+  const at = Date.UTC(2026, 2, 18, 13, 45); // Wednesday 2026-03-18 13:45 UTC
+  it.each([
+    ['hour', Date.UTC(2026, 2, 18, 13), Date.UTC(2026, 2, 18, 14)],
+    ['day', Date.UTC(2026, 2, 18), Date.UTC(2026, 2, 19)],
+    ['week', Date.UTC(2026, 2, 16), Date.UTC(2026, 2, 23)],
+    ['month', Date.UTC(2026, 2, 1), Date.UTC(2026, 3, 1)],
+  ] as const)('%s', (period, start, end) => {
+    expect(periodBounds(period, at)).toEqual({ start, end });
+  });
+});
+
+type CounterFactory = { name: string; open(): Promise<{ counter: PointsCounter; close(): Promise<void> }> };
+
+const factories: CounterFactory[] = availableStoreKinds().map((kind) => ({
+  name: `sql (${kind})`,
+  open: async () => {
+    const store: TestStore = await createTestStore(kind);
+    const db: Database = await store.open();
+    await runMigrations(db);
+    return { counter: new SqlPointsCounter(db), close: async () => (await db.close(), await store.destroy()) };
+  },
+}));
+if (process.env.REDIS_URL) {
+  factories.push({
+    name: 'redis',
+    open: async () => {
+      const redis = new Redis(process.env.REDIS_URL!);
+      const prefix = `test:points:${process.pid}:${Date.now()}:`;
+      return {
+        counter: new RedisPointsCounter(redis, prefix),
+        close: async () => {
+          const keys = await redis.keys(`${prefix}*`);
+          if (keys.length) await redis.del(...keys);
+          redis.disconnect();
+        },
+      };
+    },
+  });
+}
+
+describe.each(factories)('PointsMeter on $name', (factory) => {
+  let opened: Awaited<ReturnType<CounterFactory['open']>>;
+  let now = Date.UTC(2026, 2, 18, 13, 45);
+  let meter: PointsMeter;
+  beforeAll(async () => {
+    opened = await factory.open();
+    meter = new PointsMeter(opened.counter, 'day', () => now);
+  });
+  afterAll(() => opened.close());
+
+  it('charges until the quota, refuses without charging, and resets next period', async () => {
+    const consumer = { id: 1, points: 10 };
+    expect(await meter.charge(consumer, 3)).toEqual({ charged: true, cost: 3, limit: 10, remaining: 7, resetAt: Date.UTC(2026, 2, 19) });
+    await meter.charge(consumer, 3);
+    await meter.charge(consumer, 3);
+    expect(await meter.charge(consumer, 3)).toMatchObject({ charged: false, remaining: 1 });
+    expect(await meter.charge(consumer, 3)).toMatchObject({ charged: false, remaining: 1 });
+    expect(await meter.charge(consumer, 1)).toMatchObject({ charged: true, remaining: 0 });
+    expect(await meter.charge(consumer, 0)).toMatchObject({ charged: true, remaining: 0 });
+    expect(await meter.charge({ id: 1, points: 2 }, 3)).toMatchObject({ charged: false });
+    now += 86_400_000;
+    expect(await meter.balance(consumer)).toEqual({ limit: 10, remaining: 10, resetAt: Date.UTC(2026, 2, 20) });
+  });
+
+  it('loses and doubles no charge under 200 concurrent calls', async () => {
+    const consumer = { id: 2, points: 300 };
+    const results = await Promise.all(Array.from({ length: 200 }, () => meter.charge(consumer, 3)));
+    const charged = results.filter((result) => result.charged).length;
+    expect(charged).toBe(100); // 300 / 3
+    expect((await meter.balance(consumer)).remaining).toBe(0);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './request-signature';
+export * from './replay-guard';
+export * from './signed-request-verifier';

@@ -1,0 +1,76 @@
+import { loadConfig } from '@app/config';
+import { startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UpstreamError } from '../contracts';
+import { UpstreamHttpClient } from '../http/upstream-http-client';
+import type { UpstreamLogger } from '../logging/upstream-logger';
+import { DefiLlamaClient, defiLlamaHttpOptions } from './defillama.client';
+import { chartProblems, pricesProblems, stablecoinsProblems } from './defillama.validation';
+
+const fixture = (file: string): unknown => JSON.parse(readFileSync(join(__dirname, '../../../simulator/fixtures/defillama', file), 'utf8'));
+const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
+
+describe('DefiLlama payload validation (against the recorded payloads)', () => {
+  it('accepts the recorded chart and price points, whatever the type of date', () => {
+    expect(chartProblems(fixture('stablecoincharts-all-stablecoin2-first-item.json'))).toEqual([]);
+    expect(chartProblems(fixture('stablecoincharts-ethereum-first-item.json'))).toEqual([]);
+    expect(chartProblems([{ date: 1609372800, totalCirculatingUSD: { peggedUSD: 1 } }])).toEqual([]);
+    expect(pricesProblems(fixture('stablecoinprices-last-item-2024-subset.json'))).toEqual([]);
+  });
+
+  it('accepts a /stablecoins list built from the recorded asset shape', () => {
+    const recorded = fixture('stablecoin-1-trimmed-2023.json') as Record<string, unknown>;
+    const asset = { ...recorded, circulating: { peggedUSD: 1 }, chainCirculating: { Optimism: { current: recorded.currentChainBalances } } };
+    expect(stablecoinsProblems({ peggedAssets: [asset], chains: fixture('stablecoinchains-item-2024.json') })).toEqual([]);
+  });
+
+  it('names what is wrong', () => {
+    expect(chartProblems([{ date: 'yesterday' }])).toEqual(['charts[0].date: expected unix seconds, got "yesterday"']);
+    expect(pricesProblems([{ date: '1704672000', prices: {} }])).toEqual(['prices[0].date: expected number, got string']);
+    expect(stablecoinsProblems({ peggedAssets: [{ id: 1, name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: {} }] })).toEqual(['peggedAssets[0].id: expected string, got number']);
+    expect(stablecoinsProblems([])).toEqual(['peggedAssets: missing']);
+  });
+});
+
+describe('DefiLlamaClient against the simulator', () => {
+  let sim: UpstreamSimulator;
+  let defillama: DefiLlamaClient;
+
+  beforeAll(async () => {
+    sim = await startUpstreamSimulator({ seed: 5 });
+    const settings = { ...loadConfig({}).upstreams.defillama, baseUrl: sim.baseUrls.defillama };
+    defillama = new DefiLlamaClient(new UpstreamHttpClient({ ...defiLlamaHttpOptions(settings), retries: 0, logger: quietLogger }));
+    sim.clock.freeze(Date.UTC(2026, 2, 3, 4, 5, 6));
+  });
+  afterAll(() => sim.close());
+  beforeEach(() => sim.faults.clear());
+
+  it('defaults to the public root and exposes its budget', () => {
+    expect(defiLlamaHttpOptions(loadConfig({}).upstreams.defillama).baseUrl).toBe('https://stablecoins.llama.fi');
+    expect(defillama).toMatchObject({ upstream: 'defillama', callsPerMinute: 60 });
+  });
+
+  it('reads /stablecoins with includePrices', async () => {
+    const list = await defillama.getStablecoins();
+    expect(list.peggedAssets[0]).toMatchObject({ id: '1', symbol: 'USDT', gecko_id: 'tether' });
+    expect(sim.log.last('defillama')).toMatchObject({ path: '/stablecoins', query: { includePrices: 'true' } });
+  });
+
+  it('parses chart dates (strings of seconds upstream) into numbers', async () => {
+    const charts = await defillama.getAllCharts();
+    expect(charts[0]).toEqual({ date: 1609372800, totalCirculatingUSD: expect.objectContaining({ peggedUSD: expect.any(Number) }) });
+    expect(charts[charts.length - 1].date).toBe(Date.UTC(2026, 2, 3) / 1000);
+  });
+
+  it('reads /stablecoinprices keyed by CoinGecko id', async () => {
+    const prices = await defillama.getPrices();
+    expect(prices[prices.length - 1].prices).toHaveProperty('tether');
+    expect(prices[prices.length - 1].prices).not.toHaveProperty('USDT');
+  });
+
+  it('fails with a typed error on an HTML page instead of JSON', async () => {
+    sim.faults.set('defillama', { kind: 'html' });
+    await expect(defillama.getAllCharts()).rejects.toBeInstanceOf(UpstreamError);
+  });
+});
