@@ -1,4 +1,5 @@
 export * from './gateway-ws.adapter';
+export * from './heartbeat';
 export * from './realtime.module';
 export * from './realtime.options';
 export * from './socket-sender';

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
 import { Feed, Subscriber, View } from './feed';
+import { Heartbeat } from './heartbeat';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import { SocketSender } from './socket-sender';
 import type { AnyStreamDefinition } from './stream-definition';
@@ -23,7 +24,7 @@ export class StreamHub implements BeforeApplicationShutdown {
   private readonly feeds = new Map<string, Feed>();
   private readonly subscribers = new Set<Subscriber>();
   private readonly sender: SocketSender;
-  private heartbeat?: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat<Subscriber>;
   private closing = false;
 
   constructor(
@@ -36,6 +37,14 @@ export class StreamHub implements BeforeApplicationShutdown {
       onSkipped: (count) => this.metrics.wsFramesSkipped.inc({ stream: 'all' }, count),
       onTerminated: (reason) => this.metrics.wsSocketsTerminated.inc({ reason }),
     });
+    this.heartbeat = new Heartbeat({
+      // read at start: tests and bootstrap may tune the options after construction
+      get intervalMs() {
+        return options.heartbeatMs;
+      },
+      members: () => this.subscribers,
+      onDead: () => this.metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' }),
+    });
   }
 
   /** Entry point of every stream gateway's `handleConnection`. */
@@ -47,8 +56,8 @@ export class StreamHub implements BeforeApplicationShutdown {
     const subscriber = new Subscriber(socket, definition);
     this.subscribers.add(subscriber);
     this.metrics.wsConnections.inc({ stream: definition.name });
-    this.ensureHeartbeat();
-    socket.on('pong', () => (subscriber.alive = true));
+    this.heartbeat.start();
+    this.heartbeat.watch(subscriber);
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(subscriber, data, isBinary));
     socket.once('close', () => this.disconnect(subscriber));
 
@@ -96,7 +105,7 @@ export class StreamHub implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     this.sender.stop();
     for (const feed of this.feeds.values()) this.stopFeed(feed);
     const closed = [...this.subscribers].map(
@@ -318,22 +327,5 @@ export class StreamHub implements BeforeApplicationShutdown {
   private sendToView(view: View, frame: Buffer): void {
     const sent = this.sender.broadcast(view.subscribers, frame);
     this.metrics.wsFramesSent.inc({ stream: view.feed.definition.name }, sent);
-  }
-
-  private ensureHeartbeat(): void {
-    this.heartbeat ??= setInterval(() => this.beat(), this.options.heartbeatMs).unref();
-  }
-
-  /** ws has no liveness check of its own: a socket that missed the previous ping is dead and terminated. */
-  private beat(): void {
-    for (const subscriber of this.subscribers) {
-      if (!subscriber.alive) {
-        this.metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' });
-        subscriber.socket.terminate();
-        continue;
-      }
-      subscriber.alive = false;
-      if (subscriber.socket.readyState === WebSocket.OPEN) subscriber.socket.ping();
-    }
   }
 }

@@ -3,7 +3,7 @@ import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
-import { CloseCode, REALTIME_OPTIONS, SocketSender, errorFrame, type Outlet, type RealtimeOptions } from '@app/realtime';
+import { CloseCode, Heartbeat, REALTIME_OPTIONS, SocketSender, errorFrame, type Outlet, type RealtimeOptions } from '@app/realtime';
 import { DexMetricsService } from './dex-metrics.service';
 import type { DexMessage } from './flow/dex-message';
 import { DexLiveFeed } from './publish/dex-live-feed';
@@ -31,7 +31,7 @@ export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
   private readonly clients = new Set<LiveClient>();
   private readonly sender: SocketSender;
   private readonly unsubscribe: () => void;
-  private heartbeat?: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat<LiveClient>;
 
   constructor(
     private readonly feed: DexLiveFeed,
@@ -43,6 +43,11 @@ export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
       onSent: (count) => metrics.wsFramesSent.inc({ stream: STREAM }, count),
       onSkipped: (count) => metrics.wsFramesSkipped.inc({ stream: STREAM }, count),
       onTerminated: (reason) => metrics.wsSocketsTerminated.inc({ reason }),
+    });
+    this.heartbeat = new Heartbeat({
+      intervalMs: options.heartbeatMs,
+      members: () => this.clients,
+      onDead: () => metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' }),
     });
     this.unsubscribe = feed.subscribe((message) => this.broadcast(message));
   }
@@ -68,7 +73,7 @@ export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
     const client: LiveClient = { socket, ticker, alive: true, lagSince: 0, latestFrame: () => last };
     this.clients.add(client);
     this.metrics.wsConnections.inc({ stream: STREAM });
-    socket.on('pong', () => (client.alive = true));
+    this.heartbeat.watch(client);
     socket.once('close', () => {
       this.clients.delete(client);
       this.sender.forget(client);
@@ -78,12 +83,12 @@ export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
       last = dexFrame(message);
       this.sender.send(client, last);
     }
-    this.heartbeat ??= setInterval(() => this.beat(), this.options.heartbeatMs).unref();
+    this.heartbeat.start();
   }
 
   onModuleDestroy(): void {
     this.unsubscribe();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     this.sender.stop();
     for (const client of this.clients) client.socket.close(CloseCode.GoingAway, 'server shutting down');
   }
@@ -97,18 +102,5 @@ export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
       if (this.sender.send(client, frame)) sent++;
     }
     if (sent > 0) this.metrics.wsFramesSent.inc({ stream: STREAM }, sent);
-  }
-
-  /** A socket that missed the previous ping is dead. */
-  private beat(): void {
-    for (const client of this.clients) {
-      if (!client.alive) {
-        this.metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' });
-        client.socket.terminate();
-        continue;
-      }
-      client.alive = false;
-      if (client.socket.readyState === WebSocket.OPEN) client.socket.ping();
-    }
   }
 }

@@ -1,5 +1,5 @@
 import { ApiKeyAccessError, ApiKeyAuthenticator, apiKeyFromRequest, type ApiConsumer } from '@app/api-keys';
-import { CloseCode, errorFrame, SocketSender } from '@app/realtime';
+import { CloseCode, errorFrame, Heartbeat, SocketSender } from '@app/realtime';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { effectiveDelay, LIVE_TIERS, TIER_ACCESS } from '../api/access-policy';
@@ -59,7 +59,7 @@ export class SpreadsLiveSessions {
   private readonly sessions = new Set<LiveSession>();
   private readonly waiting = new Set<LiveSession>();
   private unsubscribe?: () => void;
-  private pinger?: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat<LiveSession>;
   private releaser?: NodeJS.Timeout;
 
   constructor(
@@ -67,7 +67,14 @@ export class SpreadsLiveSessions {
     private readonly auth: ApiKeyAuthenticator,
     private readonly sender: SocketSender,
     private readonly options: LiveOptions,
-  ) {}
+  ) {
+    this.heartbeat = new Heartbeat({
+      intervalMs: options.pingMs,
+      members: () => this.sessions,
+      // the seed's `{"type":"ping"}` frame rides along with the ws ping
+      onBeat: (session) => this.sender.send(session, PING_FRAME),
+    });
+  }
 
   get size(): number {
     return this.sessions.size;
@@ -93,7 +100,7 @@ export class SpreadsLiveSessions {
     socket.send(JSON.stringify({ type: 'welcome', family: 'spreads', delay_seconds: openDelay, filters, trace: consumer.trace }));
     this.sessions.add(session);
     this.options.onConnections?.(1);
-    socket.on('pong', () => (session.alive = true));
+    this.heartbeat.watch(session);
     socket.on('message', () => undefined); // the stream takes no messages; filters are fixed per connection
     socket.once('close', () => this.drop(session));
     this.ensureRunning();
@@ -102,9 +109,9 @@ export class SpreadsLiveSessions {
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    if (this.pinger) clearInterval(this.pinger);
+    this.heartbeat.stop();
     if (this.releaser) clearInterval(this.releaser);
-    this.pinger = this.releaser = undefined;
+    this.releaser = undefined;
     for (const session of this.sessions) session.socket.close(CloseCode.GoingAway, 'server shutting down');
     this.sessions.clear();
     this.waiting.clear();
@@ -125,7 +132,7 @@ export class SpreadsLiveSessions {
 
   private ensureRunning(): void {
     this.unsubscribe ??= this.pipeline.subscribe((item) => this.onEvent(item));
-    this.pinger ??= setInterval(() => this.ping(), this.options.pingMs).unref();
+    this.heartbeat.start();
     this.releaser ??= setInterval(() => this.release(Date.now()), this.options.releaseMs).unref();
   }
 
@@ -160,18 +167,6 @@ export class SpreadsLiveSessions {
         left += queue.length;
       }
       if (left === 0) this.waiting.delete(session);
-    }
-  }
-
-  private ping(): void {
-    for (const session of this.sessions) {
-      if (!session.alive) {
-        session.socket.terminate();
-        continue;
-      }
-      session.alive = false;
-      session.socket.ping();
-      this.sender.send(session, PING_FRAME);
     }
   }
 
