@@ -19,7 +19,8 @@ const shared = {
   testEnvironment: 'node',
 };
 module.exports = {
-  testTimeout: 30000,
+  // e2e tests boot whole gateways (PGlite start-up alone can take seconds on a busy 2-core machine)
+  testTimeout: 120000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },

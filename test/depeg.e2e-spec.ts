@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpstreamCache } from '@app/upstream';
 import { startGateway, type GatewayUnderTest } from './support/harness';
-import { StreamClient, isData, isError, type Frame } from './support/ws-client';
+import { ClientPool, StreamClient, isData, isError, type Frame } from './support/ws-client';
 
 const EVENT_LOGS = '/tzone_apis/services/stablecoins/ws/event_logs';
 const DAY = 86_400;
@@ -52,12 +52,8 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'depeg-e2e-'));
   const frozenAt = Math.floor(Date.now() / 60_000) * 60_000;
   let gateway: GatewayUnderTest;
-  const clients: StreamClient[] = [];
-  const open = (query: Record<string, string | number> = {}) => {
-    const client = StreamClient.connect(gateway.wsUrl(EVENT_LOGS, query));
-    clients.push(client);
-    return client;
-  };
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const open = (query: Record<string, string | number> = {}) => clients.open(EVENT_LOGS, query);
   const served = async <T>(path: string): Promise<T> => (await (await fetch(`${gateway.simulator.baseUrls.defillama}${path}`)).json()) as T;
   const start = async () => {
     gateway = await startGateway({ env: { DATA_DIR: dataDir, UPSTREAM_TIMEOUT_MS: '3000' } });
@@ -67,7 +63,7 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
   beforeAll(start, 60_000);
   afterEach(async () => {
     gateway.simulator.faults.clear();
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the feed linger
   });
   afterAll(async () => {
@@ -189,7 +185,7 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
   it('keeps the recorded events across a restart and serves them while DefiLlama is down', async () => {
     const before = await open().next(isData, FRAME_MS);
     expect(before.count).toBeGreaterThan(0);
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
     await gateway.close(); // DATA_DIR is ours: the PGlite files stay
 
     await start();

@@ -3,7 +3,7 @@ import { UpstreamCache } from '@app/upstream';
 import { DERIVATIVE_CONTRACTS, type DerivativeContract } from '../apps/gateway/src/derivatives/derivative-volume';
 import { derivativesCacheKeys } from '../apps/gateway/src/derivatives/derivatives.source';
 import { startGateway, type GatewayUnderTest } from './support/harness';
-import { StreamClient, isData, type Frame } from './support/ws-client';
+import { ClientPool, StreamClient, isData, type Frame } from './support/ws-client';
 
 const PREFIX = '/tzone_apis/services/stablecoins/derivative/ws';
 const VOLUME = `${PREFIX}/24h_volume`;
@@ -37,12 +37,8 @@ async function servedBitcoinLogo(gateway: GatewayUnderTest): Promise<string> {
 
 describe('derivatives streams (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients: StreamClient[] = [];
-  const open = (path: string, query: Record<string, string | number> = {}) => {
-    const client = StreamClient.connect(gateway.wsUrl(path, query));
-    clients.push(client);
-    return client;
-  };
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const open = (path: string, query: Record<string, string | number> = {}) => clients.open(path, query);
   const evictVolumes = () => Promise.all(DERIVATIVE_CONTRACTS.map((contract) => gateway.app.get(UpstreamCache).evict(derivativesCacheKeys.tick(contract))));
   const refresh = (stream: string) => gateway.app.get(StreamHub).refreshNow(stream);
   const volumeOf = (tick: Tick) => tick.MOVING_24_HOUR_QUOTE_VOLUME as number;
@@ -54,7 +50,7 @@ describe('derivatives streams (e2e, simulator upstreams)', () => {
   }, 120_000); // booting the app (storage migrations included) is slow on a busy machine
   afterEach(async () => {
     gateway.simulator.faults.clear();
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
   });
   afterAll(() => gateway.close(), 60_000);
 

@@ -3,7 +3,7 @@ import { StreamHub } from '@app/realtime';
 import type { SimulatedFault } from '@app/simulator';
 import { UpstreamCache } from '@app/upstream';
 import { startGateway, type GatewayUnderTest } from './support/harness';
-import { StreamClient, isData } from './support/ws-client';
+import { ClientPool, StreamClient, isData } from './support/ws-client';
 
 const PREFIX = '/tzone_apis/services/stablecoins';
 const OVERALL = `${PREFIX}/overall-market-snapshot`;
@@ -22,12 +22,8 @@ const pct = (value: number) => `${value.toFixed(2)} %`;
 
 describe('market-snapshot streams (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients: StreamClient[] = [];
-  const open = (path: string, query: Record<string, string | number> = {}, headers: Record<string, string> = {}) => {
-    const client = StreamClient.connect(gateway.wsUrl(path, query), headers);
-    clients.push(client);
-    return client;
-  };
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const open = (path: string, query: Record<string, string | number> = {}) => clients.open(path, query);
 
   beforeAll(async () => {
     gateway = await startGateway({ env: { UPSTREAM_TIMEOUT_MS: '300' } });
@@ -35,7 +31,7 @@ describe('market-snapshot streams (e2e, simulator upstreams)', () => {
   });
   afterEach(async () => {
     gateway.simulator.faults.clear();
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
   });
   afterAll(() => gateway.close());
 

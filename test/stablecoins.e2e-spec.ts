@@ -1,7 +1,7 @@
 import { StreamHub } from '@app/realtime';
 import { UpstreamCache } from '@app/upstream';
 import { startGateway, type GatewayUnderTest } from './support/harness';
-import { StreamClient, isData, isError, type Frame } from './support/ws-client';
+import { ClientPool, StreamClient, isData, isError, type Frame } from './support/ws-client';
 
 const PREFIX = '/tzone_apis/services/stablecoins';
 const MAIN_TABLE = `${PREFIX}/ws/main_table`;
@@ -42,12 +42,8 @@ async function served<T>(gateway: GatewayUnderTest, upstream: 'defillama' | 'coi
 
 describe('stablecoin streams (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients: StreamClient[] = [];
-  const open = (path: string, query: Record<string, string | number> = {}) => {
-    const client = StreamClient.connect(gateway.wsUrl(path, query));
-    clients.push(client);
-    return client;
-  };
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const open = (path: string, query: Record<string, string | number> = {}) => clients.open(path, query);
   const assets = async () => (await served<{ peggedAssets: Asset[] }>(gateway, 'defillama', '/stablecoins')).peggedAssets;
   const markets = () => served<MarketRow[]>(gateway, 'coingecko', '/coins/markets?vs_currency=usd&category=stablecoins&per_page=250');
 
@@ -57,7 +53,7 @@ describe('stablecoin streams (e2e, simulator upstreams)', () => {
   }, 60_000);
   afterEach(async () => {
     gateway.simulator.faults.clear();
-    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await clients.closeAll();
     // let the feeds outlive their linger (FAST_REALTIME: 200 ms), so the next test starts its own
     await new Promise((resolve) => setTimeout(resolve, 300));
   });

@@ -66,3 +66,20 @@ export class StreamClient {
 
 export const isData = (frame: Frame) => frame.type !== 'error';
 export const isError = (frame: Frame) => frame.type === 'error';
+
+/** Opens clients against a gateway (resolved lazily: suites start it in `beforeAll`) and closes them all at once. */
+export class ClientPool {
+  private readonly clients: StreamClient[] = [];
+
+  constructor(private readonly url: (path: string, query: Record<string, string | number>) => string) {}
+
+  open(path: string, query: Record<string, string | number> = {}, headers: Record<string, string> = {}): StreamClient {
+    const client = StreamClient.connect(this.url(path, query), headers);
+    this.clients.push(client);
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.clients.splice(0).map((client) => client.close()));
+  }
+}
