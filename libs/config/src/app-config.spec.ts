@@ -71,6 +71,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ SPREADS_VENUES: 'binance, okx', SPREADS_OPEN_PCT: '2.5' }).spreads).toMatchObject({ venues: ['binance', 'okx'], openPct: 2.5 });
     expect(() => loadConfig({ SPREADS_OPEN_PCT: '1', SPREADS_CLOSE_PCT: '1.5' })).toThrow(/SPREADS_CLOSE_PCT must be lower/);
     expect(() => loadConfig({ SPREADS_VENUES: 'binance,ftx' })).toThrow(/unknown venue\(s\) ftx/);
+    expect(loadConfig({}).spreads).toMatchObject({ watchVenues: ['binance', 'bybit', 'okx', 'gate', 'bitget', 'kucoin'], watchStaleMs: 10_000 });
+    expect(loadConfig({ SPREADS_WATCH_VENUES: 'none' }).spreads.watchVenues).toEqual([]);
+    expect(loadConfig({ SPREADS_WATCH_VENUES: 'bybit, okx', SPREADS_WATCH_STALE_MS: '5000' }).spreads).toMatchObject({ watchVenues: ['bybit', 'okx'], watchStaleMs: 5_000 });
+    expect(() => loadConfig({ SPREADS_WATCH_VENUES: 'ftx' })).toThrow(/SPREADS_WATCH_VENUES: unknown venue\(s\) ftx/);
   });
 
   it('requires a key source when auth is on in production', () => {

@@ -58,9 +58,15 @@ export interface SpreadsConfig {
   /** GeckoTerminal networks whose top pools give DEX legs (live source only) */
   dexNetworks: string[];
   dexBaseUrl: string;
+  /** venues streamed through ccxt.pro `watch*` (REST polling when the stream is silent); the others are polled */
+  watchVenues: string[];
+  /** a watched leg with no update for this long falls back to REST polling until the stream delivers again */
+  watchStaleMs: number;
 }
 
 export const DEFAULT_SPREADS_VENUES = ['binance', 'bybit', 'okx', 'gate', 'bitget', 'mexc', 'kucoin'];
+/** where ccxt.pro streaming is workable (reference/exchanges-dex.md §1.2): not MEXC, whose spot `watchTickers` is NotSupported */
+export const DEFAULT_SPREADS_WATCH_VENUES = ['binance', 'bybit', 'okx', 'gate', 'bitget', 'kucoin'];
 
 export class ConfigValidationError extends Error {
   override name = 'ConfigValidationError';
@@ -191,7 +197,11 @@ function spreadsConfig(parsed: EnvSchema, nodeEnv: AppConfig['env'], problems: s
     historyFlushMs: parsed.SPREADS_HISTORY_FLUSH_MS ?? 250,
     dexNetworks: parsed.SPREADS_DEX_NETWORKS === 'none' ? [] : csv(parsed.SPREADS_DEX_NETWORKS, ['eth', 'bsc', 'solana']),
     dexBaseUrl: parsed.SPREADS_DEX_BASE_URL ?? 'https://api.geckoterminal.com/api/v2',
+    watchVenues: parsed.SPREADS_WATCH_VENUES === 'none' ? [] : csv(parsed.SPREADS_WATCH_VENUES, DEFAULT_SPREADS_WATCH_VENUES),
+    watchStaleMs: parsed.SPREADS_WATCH_STALE_MS ?? 10_000,
   };
+  const unknownWatch = config.watchVenues.filter((venue) => !DEFAULT_SPREADS_VENUES.includes(venue));
+  if (unknownWatch.length > 0) problems.push(`SPREADS_WATCH_VENUES: unknown venue(s) ${unknownWatch.join(', ')} (known: ${DEFAULT_SPREADS_VENUES.join(', ')})`);
   if (!(config.openPct > 0)) problems.push('SPREADS_OPEN_PCT must be > 0');
   if (!(config.closePct < config.openPct)) problems.push('SPREADS_CLOSE_PCT must be lower than SPREADS_OPEN_PCT (hysteresis)');
   if (!(config.sanityCapPct > config.openPct)) problems.push('SPREADS_SANITY_CAP_PCT must be above SPREADS_OPEN_PCT');

@@ -84,6 +84,9 @@ export class EnvSchema {
   @IsOptional() @Matches(/^(none|[a-z0-9_-]+(\s*,\s*[a-z0-9_-]+)*)$/, { message: 'SPREADS_DEX_NETWORKS must be none or a comma-separated list of GeckoTerminal network ids' })
   SPREADS_DEX_NETWORKS?: string;
   @IsOptional() @IsUrl(url) SPREADS_DEX_BASE_URL?: string;
+  @IsOptional() @Matches(/^(none|[a-z]+(\s*,\s*[a-z]+)*)$/, { message: 'SPREADS_WATCH_VENUES must be none or a comma-separated list of lowercase venue ids' })
+  SPREADS_WATCH_VENUES?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) SPREADS_WATCH_STALE_MS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) WS_MAX_PAYLOAD_BYTES?: number;

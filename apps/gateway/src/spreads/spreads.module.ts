@@ -34,6 +34,7 @@ import { SpreadsPipeline } from './spreads.pipeline';
           {
             pingMs: options.heartbeatMs,
             releaseMs: 250,
+            maxConnections: options.maxConnections,
             onFrames: (n) => metrics.liveFrames.inc(n),
             onConnections: (delta) => metrics.liveConnections.inc(delta),
           },

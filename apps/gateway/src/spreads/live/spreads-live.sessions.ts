@@ -12,6 +12,8 @@ export interface LiveOptions {
   pingMs: number;
   /** how often delayed frames are released */
   releaseMs: number;
+  /** live connections this process accepts (`REALTIME_OPTIONS.maxConnections`); more are refused with 1013 */
+  maxConnections: number;
   onFrames?: (count: number) => void;
   onConnections?: (delta: number) => void;
 }
@@ -58,6 +60,8 @@ const PING_FRAME = Buffer.from(JSON.stringify({ type: 'ping' }));
 export class SpreadsLiveSessions {
   private readonly sessions = new Set<LiveSession>();
   private readonly waiting = new Set<LiveSession>();
+  /** connections still authenticating: they count against the cap so a burst cannot overshoot it */
+  private pending = 0;
   private unsubscribe?: () => void;
   private readonly heartbeat: Heartbeat<LiveSession>;
   private releaser?: NodeJS.Timeout;
@@ -81,9 +85,15 @@ export class SpreadsLiveSessions {
   }
 
   async connect(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    if (this.sessions.size + this.pending >= this.options.maxConnections) {
+      socket.send(errorFrame('overloaded', 'server is at its connection limit, retry later'));
+      socket.close(CloseCode.TryAgainLater, 'overloaded');
+      return;
+    }
     let consumer: ApiConsumer;
     let filters: SpreadFilters;
     let requestedDelay: number | undefined;
+    this.pending++;
     try {
       const query = parseSpreadQuery(Object.fromEntries(new URL(request.url ?? '/', 'ws://localhost').searchParams), 'live');
       filters = query.filters;
@@ -91,6 +101,8 @@ export class SpreadsLiveSessions {
       consumer = await this.auth.authenticate(apiKeyFromRequest(request, { allowQuery: true }), LIVE_TIERS);
     } catch (error) {
       return this.refuse(socket, error);
+    } finally {
+      this.pending--;
     }
     if (socket.readyState !== WebSocket.OPEN) return;
     const live = TIER_ACCESS[consumer.tier].live!;

@@ -20,14 +20,20 @@ export function createQuoteSources(config: AppConfig, metrics: SpreadsMetrics, l
     case 'ccxt': {
       // every failure is counted; a failing source is logged at most once a minute (a venue outage must not flood the log)
       const lastLogged = new Map<string, number>();
+      const warnOncePerMinute = (key: string, message: string) => {
+        const now = Date.now();
+        if (now - (lastLogged.get(key) ?? 0) < 60_000) return;
+        lastLogged.set(key, now);
+        logger.warn(`${message} (repeats within a minute are not logged)`);
+      };
       const onError = (source: string, error: unknown) => {
         metrics.sourceErrors.inc({ source });
-        const now = Date.now();
-        if (now - (lastLogged.get(source) ?? 0) < 60_000) return;
-        lastLogged.set(source, now);
-        logger.warn(`${source}: poll failed (repeats within a minute are not logged): ${error instanceof Error ? error.message : String(error)}`);
+        warnOncePerMinute(source, `${source}: ${source.endsWith(':ws') ? 'stream' : 'poll'} failed: ${error instanceof Error ? error.message : String(error)}`);
       };
-      const sources: QuoteSource[] = createCcxtVenueSources(config.spreads, { onQuotes: (source, count) => metrics.quotes.inc({ source }, count), onError });
+      // a flapping stream must not flood the log either: one line per venue and minute
+      const onMode = (source: string, kind: string, mode: 'ws' | 'rest') =>
+        warnOncePerMinute(`${source}:mode`, mode === 'rest' ? `${source}:${kind}: stream silent, polling REST` : `${source}:${kind}: stream back, REST polling stopped`);
+      const sources: QuoteSource[] = createCcxtVenueSources(config.spreads, { onQuotes: (source, count) => metrics.quotes.inc({ source }, count), onError, onMode });
       if (config.spreads.dexNetworks.length > 0) {
         const client = new UpstreamHttpClient({
           name: 'geckoterminal',

@@ -2,7 +2,8 @@ import type { SpreadsConfig } from '@app/config';
 import type * as ccxt from 'ccxt';
 import { normalizeSymbol, referencePrice, type Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';
-import { VENUE_SPECS, type LegSpec, type VenueSpec } from './venue-specs';
+import { CcxtWatchSource, type WatchSourceOptions } from './ccxt-watch-source';
+import { isLegMarket, VENUE_SPECS, type LegSpec, type VenueSpec } from './venue-specs';
 
 type Exchange = ccxt.Exchange;
 type Ticker = ccxt.Ticker;
@@ -77,13 +78,11 @@ export class CcxtVenueSource implements QuoteSource {
     return quotes;
   }
 
-  private toQuote(leg: CcxtLeg, ticker: Ticker & { symbol: string }, book: Ticker | undefined, markTicker: Ticker | undefined, now: number): Quote | undefined {
+  /** A ccxt ticker (polled or streamed) of this leg as a quote; undefined when the market is not one of the leg's. */
+  toQuote(leg: CcxtLeg, ticker: Ticker & { symbol: string }, book: Ticker | undefined, markTicker: Ticker | undefined, now: number): Quote | undefined {
     const market = leg.exchange.markets?.[ticker.symbol];
-    if (!market || market.active === false) return undefined;
+    if (!market || !isLegMarket(leg.spec.kind, market, this.options.quoteCurrencies)) return undefined;
     const isFutures = leg.spec.kind === 'futures';
-    // futures legs are linear perpetuals settled in the quote currency; dated futures and inverse contracts are other instruments
-    if (isFutures ? !(market.swap && market.linear && market.settle === market.quote) : !market.spot) return undefined;
-    if (!this.options.quoteCurrencies.includes(market.quote)) return undefined;
     const symbol = normalizeSymbol(`${market.base}_${market.quote}`);
     if (!symbol) return undefined;
     const bid = positive(ticker.bid) ?? positive(book?.bid);
@@ -115,24 +114,31 @@ function positive(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-/** Live ccxt instances for the configured venues (one instance per ccxt class, shared by a venue's legs). */
-export function createCcxtVenueSources(config: SpreadsConfig, hooks: CcxtSourceHooks): CcxtVenueSource[] {
+/**
+ * Live ccxt sources for the configured venues (one instance per ccxt class, shared by a venue's legs): a venue in
+ * `watchVenues` streams through ccxt.pro classes (REST polling when silent), the others are polled.
+ */
+export function createCcxtVenueSources(config: SpreadsConfig, hooks: CcxtSourceHooks & { onMode?: WatchSourceOptions['onMode'] }): QuoteSource[] {
   return config.venues.map((venueId) => {
     const venue = VENUE_SPECS[venueId];
     if (!venue) throw new Error(`unknown spreads venue ${venueId}`);
     // loaded here, not at import: ccxt is big (~0.4 s, ~100 MB) and only the live source needs it
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ccxtModule = require('ccxt') as typeof ccxt;
+    const watch = config.watchVenues.includes(venueId) && venue.legs.some((leg) => leg.watch);
+    // ccxt.pro classes extend the REST ones: the same instance streams and, on fallback, polls
+    const classes = (watch ? ccxtModule.pro : ccxtModule) as unknown as Record<string, new (options: Record<string, unknown>) => Exchange>;
     const instances = new Map<string, Exchange>();
     const legs = venue.legs.map((spec) => {
       let exchange = instances.get(spec.exchangeId);
       if (!exchange) {
-        const ExchangeClass = (ccxtModule as unknown as Record<string, new (options: Record<string, unknown>) => Exchange>)[spec.exchangeId];
-        exchange = new ExchangeClass({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
+        exchange = new classes[spec.exchangeId]({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
         instances.set(spec.exchangeId, exchange);
       }
       return { spec, exchange };
     });
-    return new CcxtVenueSource(venue, legs, { pollMs: config.pollMs, quoteCurrencies: config.quoteCurrencies, ...hooks });
+    const rest = new CcxtVenueSource(venue, legs, { pollMs: config.pollMs, quoteCurrencies: config.quoteCurrencies, ...hooks });
+    if (!watch) return rest;
+    return new CcxtWatchSource(venue, legs, rest, { pollMs: config.pollMs, staleMs: config.watchStaleMs, quoteCurrencies: config.quoteCurrencies, ...hooks });
   });
 }

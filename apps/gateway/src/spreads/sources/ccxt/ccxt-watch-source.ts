@@ -1,0 +1,249 @@
+import type * as ccxt from 'ccxt';
+import type { Quote } from '../../domain/quote';
+import type { QuoteSink, QuoteSource } from '../quote-source';
+import type { CcxtLeg, CcxtSourceHooks, CcxtVenueSource } from './ccxt-venue-source';
+import { isLegMarket, type VenueSpec, type WatchStream } from './venue-specs';
+
+type Ticker = ccxt.Ticker;
+type TickerMap = Record<string, Ticker>;
+
+export type LegMode = 'ws' | 'rest';
+
+export interface WatchSourceOptions extends CcxtSourceHooks {
+  /** a streamed leg with no update for this long is polled over REST until the stream delivers again */
+  staleMs: number;
+  /** REST polling interval of fallback (and never-streamed) legs */
+  pollMs: number;
+  quoteCurrencies: string[];
+  /** first wait before re-calling a failed `watch*`; doubles up to `backoffMaxMs` */
+  backoffMs?: number;
+  backoffMaxMs?: number;
+  /** clock of the quotes' receive time (staleness always uses the wall clock) */
+  now?: () => number;
+  /** a leg switched between streaming and polling */
+  onMode?: (source: string, kind: string, mode: LegMode) => void;
+}
+
+/** What the streams last said about one symbol; a quote is the merge of the three. */
+interface SymbolState {
+  ticker?: Ticker;
+  book?: Ticker;
+  mark?: Ticker;
+}
+
+interface LegState {
+  leg: CcxtLeg;
+  mode: LegMode;
+  /** wall-clock ms of the last stream update (or the start): staleness is measured from here */
+  lastStreamAt: number;
+  symbols: Map<string, SymbolState>;
+  /** bumped to cancel the REST loop of a leg */
+  restGeneration: number;
+  restTimer?: NodeJS.Timeout;
+}
+
+const WATCH_METHOD: Record<WatchStream, 'watchTickers' | 'watchBidsAsks' | 'watchMarkPrices'> = {
+  tickers: 'watchTickers',
+  bidsAsks: 'watchBidsAsks',
+  markPrices: 'watchMarkPrices',
+};
+
+/**
+ * One venue through ccxt.pro: each leg with a `watch` spec streams its eligible symbols (batches of `batch` per
+ * subscription, every `watch*` re-called in a loop with backoff, since ccxt drops a subscription on error) and
+ * merges tickers, best bid/ask and mark prices per symbol into quotes. A leg silent for `staleMs` (dead socket
+ * that never errored, venue outage) is polled through the REST adapter until the stream delivers again; legs
+ * without a watch spec are always polled. The ccxt instances are ccxt.pro classes, which also do the REST calls.
+ */
+export class CcxtWatchSource implements QuoteSource {
+  readonly name: string;
+  private readonly legs: LegState[];
+  private sink?: QuoteSink;
+  private stopped = false;
+  private staleTimer?: NodeJS.Timeout;
+  private readonly loops: Promise<void>[] = [];
+  private readonly sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+
+  constructor(
+    readonly venue: VenueSpec,
+    legs: CcxtLeg[],
+    private readonly rest: CcxtVenueSource,
+    private readonly options: WatchSourceOptions,
+  ) {
+    this.name = `ccxt:${venue.name.toLowerCase()}`;
+    this.legs = legs.map((leg) => ({ leg, mode: leg.spec.watch ? 'ws' : 'rest', lastStreamAt: Date.now(), symbols: new Map(), restGeneration: 0 }));
+  }
+
+  /** How a leg is fed right now (tests, status). */
+  modeOf(kind: 'spot' | 'futures'): LegMode | undefined {
+    return this.legs.find((state) => state.leg.spec.kind === kind)?.mode;
+  }
+
+  start(sink: QuoteSink): void {
+    this.sink = sink;
+    for (const state of this.legs) {
+      state.lastStreamAt = Date.now();
+      if (state.leg.spec.watch) this.loops.push(this.streamLeg(state));
+      else this.startRest(state);
+    }
+    const checkEvery = Math.max(20, Math.min(1_000, Math.floor(this.options.staleMs / 4)));
+    this.staleTimer = setInterval(() => this.checkStale(), checkEvery);
+    this.staleTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.staleTimer) clearInterval(this.staleTimer);
+    for (const state of this.legs) this.stopRest(state);
+    for (const sleep of this.sleeps) {
+      clearTimeout(sleep.timer);
+      sleep.resolve();
+    }
+    // closing the sockets rejects every pending watch*, which ends the loops
+    await Promise.allSettled([...new Set(this.legs.map((state) => state.leg.exchange))].map((exchange) => exchange.close?.()));
+    await Promise.allSettled(this.loops);
+  }
+
+  private async streamLeg(state: LegState): Promise<void> {
+    const { exchange, spec } = state.leg;
+    let attempt = 0;
+    let symbols: string[] | undefined;
+    while (!this.stopped && !symbols) {
+      try {
+        if (!exchange.markets || Object.keys(exchange.markets).length === 0) await exchange.loadMarkets();
+        symbols = Object.values(exchange.markets ?? {})
+          .filter((market): market is NonNullable<ccxt.Market> => Boolean(market) && isLegMarket(spec.kind, market as NonNullable<ccxt.Market>, this.options.quoteCurrencies))
+          .map((market) => market.symbol)
+          .sort();
+      } catch (error) {
+        this.options.onError?.(`${this.name}:${spec.kind}:markets`, error);
+        await this.sleep(this.backoff(attempt++));
+      }
+    }
+    if (!symbols || symbols.length === 0) return;
+    const batch = spec.watch!.batch;
+    const loops: Promise<void>[] = [];
+    for (let i = 0; i < symbols.length; i += batch) {
+      for (const stream of spec.watch!.streams) loops.push(this.watchLoop(state, stream, symbols.slice(i, i + batch)));
+    }
+    await Promise.all(loops);
+  }
+
+  /** One subscription: `watch*` again after every update, and after every error with a growing pause. */
+  private async watchLoop(state: LegState, stream: WatchStream, symbols: string[]): Promise<void> {
+    const exchange = state.leg.exchange as unknown as Record<string, (symbols: string[], params: Record<string, unknown>) => Promise<TickerMap | Ticker>>;
+    const params = state.leg.spec.watch?.params?.[stream] ?? {};
+    let attempt = 0;
+    while (!this.stopped) {
+      try {
+        const update = await exchange[WATCH_METHOD[stream]](symbols, { ...params });
+        attempt = 0;
+        this.onUpdate(state, stream, update);
+      } catch (error) {
+        if (this.stopped) return;
+        this.options.onError?.(`${this.name}:${state.leg.spec.kind}:ws`, error);
+        await this.sleep(this.backoff(attempt++));
+      }
+    }
+  }
+
+  private onUpdate(state: LegState, stream: WatchStream, update: TickerMap | Ticker): void {
+    const now = this.now();
+    // ccxt returns the updated ticker(s) keyed by symbol; some streams resolve with a single ticker
+    const tickers = typeof (update as Ticker).symbol === 'string' ? [update as Ticker] : Object.values(update ?? {});
+    const quotes: Quote[] = [];
+    for (const ticker of tickers) {
+      if (!ticker?.symbol) continue;
+      let symbolState = state.symbols.get(ticker.symbol);
+      if (!symbolState) state.symbols.set(ticker.symbol, (symbolState = {}));
+      if (stream === 'tickers') symbolState.ticker = ticker;
+      else if (stream === 'bidsAsks') symbolState.book = ticker;
+      else symbolState.mark = ticker;
+      const quote = this.merged(state, symbolState, now);
+      if (quote) quotes.push(quote);
+    }
+    state.lastStreamAt = Date.now();
+    if (state.mode === 'rest') this.setMode(state, 'ws');
+    if (quotes.length > 0) {
+      this.options.onQuotes?.(this.name, quotes.length);
+      this.sink?.(quotes);
+    }
+  }
+
+  /** The freshest of each field: the book stream's bid/ask and the mark stream's mark win over the ticker's. */
+  private merged(state: LegState, symbolState: SymbolState, now: number): Quote | undefined {
+    const { ticker, book, mark } = symbolState;
+    if (!ticker?.symbol) return undefined; // last price and volume come from the ticker
+    const timestamps = [ticker.timestamp, book?.timestamp, mark?.timestamp].filter((ts): ts is number => typeof ts === 'number' && ts > 0);
+    const combined = {
+      ...ticker,
+      symbol: ticker.symbol,
+      bid: book?.bid ?? ticker.bid,
+      ask: book?.ask ?? ticker.ask,
+      markPrice: mark?.markPrice ?? ticker.markPrice,
+      timestamp: timestamps.length > 0 ? Math.max(...timestamps) : undefined,
+    } as Ticker & { symbol: string };
+    return this.rest.toQuote(state.leg, combined, undefined, undefined, now);
+  }
+
+  private checkStale(): void {
+    const now = Date.now();
+    for (const state of this.legs) {
+      if (state.mode === 'ws' && now - state.lastStreamAt > this.options.staleMs) this.setMode(state, 'rest');
+    }
+  }
+
+  private setMode(state: LegState, mode: LegMode): void {
+    if (state.mode === mode || this.stopped) return;
+    state.mode = mode;
+    if (mode === 'rest') this.startRest(state);
+    else this.stopRest(state);
+    this.options.onMode?.(this.name, state.leg.spec.kind, mode);
+  }
+
+  private startRest(state: LegState): void {
+    const generation = ++state.restGeneration;
+    const poll = async () => {
+      const started = Date.now();
+      try {
+        const quotes = await this.rest.pollLeg(state.leg);
+        if (generation !== state.restGeneration || this.stopped) return; // the stream came back meanwhile
+        this.options.onQuotes?.(this.name, quotes.length);
+        this.sink?.(quotes);
+      } catch (error) {
+        this.options.onError?.(`${this.name}:${state.leg.spec.kind}`, error);
+      }
+      if (generation !== state.restGeneration || this.stopped) return;
+      state.restTimer = setTimeout(() => void poll(), Math.max(0, this.options.pollMs - (Date.now() - started)));
+    };
+    void poll();
+  }
+
+  private stopRest(state: LegState): void {
+    state.restGeneration++;
+    if (state.restTimer) clearTimeout(state.restTimer);
+    state.restTimer = undefined;
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.backoffMs ?? 1_000;
+    return Math.min(this.options.backoffMaxMs ?? 30_000, base * 2 ** attempt);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const sleep = {
+        timer: setTimeout(() => {
+          this.sleeps.delete(sleep);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.sleeps.add(sleep);
+    });
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+}
