@@ -1,24 +1,6 @@
-import { WebSocketGateway } from '@nestjs/websockets';
-import { StreamGateway, StreamHub } from '@app/realtime';
+import { gatewayFor } from '@app/realtime';
 import { MARKET_SNAPSHOT_PATHS, MarketSnapshotStreams } from './market-snapshot.streams';
 
-@WebSocketGateway({ path: MARKET_SNAPSHOT_PATHS.overall })
-export class OverallMarketSnapshotGateway extends StreamGateway {
-  constructor(hub: StreamHub, streams: MarketSnapshotStreams) {
-    super(hub, streams.overall);
-  }
-}
-
-@WebSocketGateway({ path: MARKET_SNAPSHOT_PATHS.btcDominance })
-export class BtcDominanceGateway extends StreamGateway {
-  constructor(hub: StreamHub, streams: MarketSnapshotStreams) {
-    super(hub, streams.btcDominance);
-  }
-}
-
-@WebSocketGateway({ path: MARKET_SNAPSHOT_PATHS.ethDominance })
-export class EthDominanceGateway extends StreamGateway {
-  constructor(hub: StreamHub, streams: MarketSnapshotStreams) {
-    super(hub, streams.ethDominance);
-  }
-}
+export class OverallMarketSnapshotGateway extends gatewayFor(MARKET_SNAPSHOT_PATHS.overall, MarketSnapshotStreams, (s) => s.overall) {}
+export class BtcDominanceGateway extends gatewayFor(MARKET_SNAPSHOT_PATHS.btcDominance, MarketSnapshotStreams, (s) => s.btcDominance) {}
+export class EthDominanceGateway extends gatewayFor(MARKET_SNAPSHOT_PATHS.ethDominance, MarketSnapshotStreams, (s) => s.ethDominance) {}
