@@ -1,5 +1,4 @@
-import { availableStoreKinds, createTestStore, type TestStore } from '@app/storage/testing/test-stores';
-import { runMigrations, type Database } from '@app/storage';
+import { availableStoreKinds, openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
 import type { DepegEvent } from './depeg-detector';
 import { DepegEventStore, EPISODE_GAP_SECONDS, thresholdToBp } from './depeg-event.store';
 
@@ -22,21 +21,17 @@ const event = (overrides: Partial<DepegEvent>): DepegEvent => ({
 });
 
 describe.each(availableStoreKinds())('DepegEventStore (%s)', (kind) => {
-  let testStore: TestStore;
-  let db: Database;
+  let testDb: MigratedTestDatabase;
   let store: DepegEventStore;
   const key = { pegType: 'peggedUSD', thresholdBp: thresholdToBp(0.01) };
   const t0 = 1_700_000_000;
 
   beforeAll(async () => {
-    testStore = await createTestStore(kind);
-    db = await testStore.open();
-    await runMigrations(db);
-    store = new DepegEventStore(db);
+    testDb = await openMigratedTestDatabase(kind);
+    store = new DepegEventStore(testDb.db);
   }, 60_000);
   afterAll(async () => {
-    await db.close();
-    await testStore.destroy();
+    await testDb.dispose();
   });
 
   it('records a live episode, keeps it open while seen and keeps its start', async () => {

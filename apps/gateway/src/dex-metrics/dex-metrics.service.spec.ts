@@ -1,7 +1,7 @@
 import { loadConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
-import { runMigrations, type Database } from '@app/storage';
-import { availableStoreKinds, createTestStore, type TestStore } from '@app/storage/testing/test-stores';
+import type { Database } from '@app/storage';
+import { availableStoreKinds, openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
 import { DexMetricsService } from './dex-metrics.service';
 import type { DexMessage } from './flow/dex-message';
 import { DexLiveFeed } from './publish/dex-live-feed';
@@ -27,17 +27,15 @@ async function run(db: Database, pools: string[], work: (messages: DexMessage[],
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe.each(availableStoreKinds())('DexMetricsService across restarts (%s)', (kind) => {
-  let store: TestStore;
+  let testDb: MigratedTestDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    store = await createTestStore(kind);
-    db = await store.open();
-    await runMigrations(db);
+    testDb = await openMigratedTestDatabase(kind);
+    db = testDb.db;
   });
   afterAll(async () => {
-    await db?.close();
-    await store?.destroy();
+    await testDb?.dispose();
   });
 
   it('starts messages for listed symbols, tombstones one dropped from DEX_POOLS on the next start, once', async () => {

@@ -1,6 +1,5 @@
 import Redis from 'ioredis';
-import { Database, runMigrations } from '@app/storage';
-import { availableStoreKinds, createTestStore, TestStore } from '@app/storage/testing/test-stores';
+import { availableStoreKinds, openMigratedTestDatabase } from '@app/storage/testing/test-stores';
 import { PointsCounter, PointsMeter } from './points-meter';
 import { periodBounds } from './points-period';
 import { RedisPointsCounter } from './redis-points-counter';
@@ -23,10 +22,8 @@ type CounterFactory = { name: string; open(): Promise<{ counter: PointsCounter; 
 const factories: CounterFactory[] = availableStoreKinds().map((kind) => ({
   name: `sql (${kind})`,
   open: async () => {
-    const store: TestStore = await createTestStore(kind);
-    const db: Database = await store.open();
-    await runMigrations(db);
-    return { counter: new SqlPointsCounter(db), close: async () => (await db.close(), await store.destroy()) };
+    const { db, dispose } = await openMigratedTestDatabase(kind);
+    return { counter: new SqlPointsCounter(db), close: dispose };
   },
 }));
 if (process.env.REDIS_URL) {

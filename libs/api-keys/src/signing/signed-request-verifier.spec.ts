@@ -1,5 +1,4 @@
-import { Database, runMigrations } from '@app/storage';
-import { availableStoreKinds, createTestStore, TestStore } from '@app/storage/testing/test-stores';
+import { availableStoreKinds, openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
 import type { ApiConsumer } from '../contracts';
 import Redis from 'ioredis';
 import { RedisReplayGuard, SqlReplayGuard } from './replay-guard';
@@ -22,20 +21,16 @@ describe('request signature', () => {
 });
 
 describe.each(availableStoreKinds())('SignedRequestVerifier (%s replay guard)', (kind) => {
-  let store: TestStore;
-  let db: Database;
+  let testDb: MigratedTestDatabase;
   let now = NOW;
   let verifier: SignedRequestVerifier;
 
   beforeAll(async () => {
-    store = await createTestStore(kind);
-    db = await store.open();
-    await runMigrations(db);
-    verifier = new SignedRequestVerifier(keys, new SqlReplayGuard(db), { now: () => now });
+    testDb = await openMigratedTestDatabase(kind);
+    verifier = new SignedRequestVerifier(keys, new SqlReplayGuard(testDb.db), { now: () => now });
   });
   afterAll(async () => {
-    await db.close();
-    await store.destroy();
+    await testDb.dispose();
   });
 
   const signed = (timestamp: number, overrides: Record<string, string | undefined> = {}) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { Database } from '../contracts';
 import { createDatabase } from '../create-database';
+import { runMigrations } from '../migrations';
 
 export type StoreKind = Database['kind'];
 
@@ -64,4 +65,23 @@ async function withAdmin(url: string, work: (admin: Pool) => Promise<unknown>): 
 function requireUrl(env: NodeJS.ProcessEnv): string {
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set');
   return env.DATABASE_URL;
+}
+
+/** A throw-away database with the project's migrations applied, and the one call that closes and removes it. */
+export interface MigratedTestDatabase {
+  db: Database;
+  dispose(): Promise<void>;
+}
+
+export async function openMigratedTestDatabase(kind: StoreKind, env: NodeJS.ProcessEnv = process.env): Promise<MigratedTestDatabase> {
+  const store = await createTestStore(kind, env);
+  const db = await store.open();
+  await runMigrations(db);
+  return {
+    db,
+    dispose: async () => {
+      await db.close();
+      await store.destroy();
+    },
+  };
 }

@@ -1,20 +1,18 @@
-import { runMigrations, type Database } from '@app/storage';
-import { availableStoreKinds, createTestStore, type TestStore } from '@app/storage/testing/test-stores';
+import type { Database } from '@app/storage';
+import { availableStoreKinds, openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
 import type { DexMetricsValue } from '../domain/metrics-message';
 import { DexStateStore } from './dex-state.store';
 
 describe.each(availableStoreKinds())('DexStateStore (%s)', (kind) => {
-  let store: TestStore;
+  let testDb: MigratedTestDatabase;
   let db: Database;
 
   beforeAll(async () => {
-    store = await createTestStore(kind);
-    db = await store.open();
-    await runMigrations(db);
+    testDb = await openMigratedTestDatabase(kind);
+    db = testDb.db;
   });
   afterAll(async () => {
-    await db?.close();
-    await store?.destroy();
+    await testDb?.dispose();
   });
 
   it('keeps listed symbols with their last trade (never moving it back) across a reopen', async () => {
