@@ -1,5 +1,6 @@
 export * from './gateway-ws.adapter';
 export * from './heartbeat';
+export * from './load-parts';
 export * from './realtime.module';
 export * from './realtime.options';
 export * from './socket-sender';

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '@app/observability';
-import type { StreamLoad } from '@app/realtime';
-import { settleParts } from '../stablecoins/partial-load';
+import { settleParts, type StreamLoad } from '@app/realtime';
 import { StablecoinsSource } from '../stablecoins/stablecoins.source';
 import { detectDepegEvents, mergeDepegEvents, type DepegEvent } from './depeg-detector';
 import { DepegEventStore, thresholdToBp } from './depeg-event.store';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StreamLoad } from '@app/realtime';
+import { settleParts, type StreamLoad } from '@app/realtime';
 import {
   COINDESK_API,
   DERIBIT_API,
@@ -10,7 +10,7 @@ import {
   type CoinDeskTickGroup,
   type DeribitApi,
 } from '@app/upstream';
-import { MarketSnapshotSource } from '../market-snapshot/market-snapshot.source';
+import { MarketSnapshotSource, coinBrief } from '../market-snapshot/market-snapshot.source';
 import { DERIVATIVE_CONTRACTS, summariseVolumes, type ContractOutcome, type DerivativeContract } from './derivative-volume';
 import { openInterestCard, volumeCard, type DerivativesCard } from './derivatives.cards';
 import { summariseOptionsOpenInterest } from './options-open-interest';
@@ -71,19 +71,16 @@ export class DerivativesSource {
 
   /** Deribit's BTC option chain and CoinGecko's bitcoin metadata concurrently; without the metadata the card only lacks its logo. */
   async loadBtcOptionsOpenInterest(): Promise<StreamLoad<DerivativesFrameData>> {
-    const [chain, bitcoin] = await Promise.allSettled([
-      this.cache.get(derivativesCacheKeys.btcOptions, () => this.deribit.getBookSummaryByCurrency('BTC', 'option'), DERIBIT_SUMMARY_CACHE),
-      this.coins.loadCoin('bitcoin'),
-    ]);
-    if (chain.status === 'rejected') throw chain.reason;
-    const summary = summariseOptionsOpenInterest(chain.value.value);
-    const coin = bitcoin.status === 'fulfilled' ? { symbol: bitcoin.value.value.symbol.toUpperCase(), logo: bitcoin.value.value.image.large } : undefined;
-    return {
-      data: { card: openInterestCard(summary, coin) },
-      fetchedAt: chain.value.fetchedAt,
-      stale: chain.value.stale,
-      missing: bitcoin.status === 'rejected' ? [{ source: 'coingecko /coins/bitcoin', reason: reasonOf(bitcoin.reason) }] : [],
-    };
+    const settled = await settleParts([
+      {
+        source: 'deribit /public/get_book_summary_by_currency',
+        read: this.cache.get(derivativesCacheKeys.btcOptions, () => this.deribit.getBookSummaryByCurrency('BTC', 'option'), DERIBIT_SUMMARY_CACHE),
+        required: true,
+      },
+      { source: 'coingecko /coins/bitcoin', read: this.coins.loadCoin('bitcoin') },
+    ] as const);
+    const [chain, bitcoin] = settled.values;
+    return { data: { card: openInterestCard(summariseOptionsOpenInterest(chain!), bitcoin && coinBrief(bitcoin)) }, fetchedAt: settled.fetchedAt, stale: settled.stale, missing: settled.missing };
   }
 
   private async fetchTick(contract: DerivativeContract): Promise<CoinDeskFuturesTick> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { COINGECKO_API, UpstreamCache, UpstreamError, type Cached, type CachePolicy, type CoinGeckoApi, type CoinGeckoCoin, type CoinGeckoGlobal } from '@app/upstream';
-import type { StreamLoad } from '@app/realtime';
+import { fromCached, settleParts, type StreamLoad } from '@app/realtime';
 import type { CoinBrief, MarketSnapshotInput } from './market-snapshot.cards';
 
 /** Seed 000: "enhanced caching (5min fresh, 15min stale)". */
@@ -16,8 +16,7 @@ export class MarketSnapshotSource {
 
   /** `/global` alone: all the dominance streams need. */
   async loadGlobal(): Promise<StreamLoad<CoinGeckoGlobal>> {
-    const global = await this.cache.get('coingecko:global', () => this.coingecko.getGlobal(), MARKET_SNAPSHOT_CACHE);
-    return { data: global.value, fetchedAt: global.fetchedAt, stale: global.stale };
+    return fromCached(await this.global(), (global) => global);
   }
 
   /** `/coins/{id}` metadata (logo, symbol) through the shared cache: one key per coin for every feature that shows it. */
@@ -30,29 +29,28 @@ export class MarketSnapshotSource {
    * (the refresh fails and the hub keeps the last good frame); a missing coin only costs its logo.
    */
   async loadOverall(): Promise<StreamLoad<MarketSnapshotInput>> {
-    const [global, bitcoin, ethereum] = await Promise.allSettled([
-      this.cache.get('coingecko:global', () => this.coingecko.getGlobal(), MARKET_SNAPSHOT_CACHE),
-      this.loadCoin('bitcoin'),
-      this.loadCoin('ethereum'),
-    ]);
-    if (global.status === 'rejected') throw global.reason;
-    const parts = [global.value, ...[bitcoin, ethereum].flatMap((coin) => (coin.status === 'fulfilled' ? [coin.value] : []))];
-    const missing = [
-      ...(bitcoin.status === 'rejected' ? [{ source: 'coingecko /coins/bitcoin', reason: reasonOf(bitcoin.reason) }] : []),
-      ...(ethereum.status === 'rejected' ? [{ source: 'coingecko /coins/ethereum', reason: reasonOf(ethereum.reason) }] : []),
-    ];
+    const settled = await settleParts([
+      { source: 'coingecko /global', read: this.global(), required: true },
+      { source: 'coingecko /coins/bitcoin', read: this.loadCoin('bitcoin') },
+      { source: 'coingecko /coins/ethereum', read: this.loadCoin('ethereum') },
+    ] as const);
+    const [global, bitcoin, ethereum] = settled.values;
     return {
       data: {
-        totalMarketCapUsd: required(global.value.value.total_market_cap.usd, 'total_market_cap.usd'),
-        btcDominance: required(global.value.value.market_cap_percentage.btc, 'market_cap_percentage.btc'),
-        ethDominance: required(global.value.value.market_cap_percentage.eth, 'market_cap_percentage.eth'),
-        bitcoin: bitcoin.status === 'fulfilled' ? brief(bitcoin.value.value) : undefined,
-        ethereum: ethereum.status === 'fulfilled' ? brief(ethereum.value.value) : undefined,
+        totalMarketCapUsd: required(global!.total_market_cap.usd, 'total_market_cap.usd'),
+        btcDominance: dominanceOf(global!, 'btc'),
+        ethDominance: dominanceOf(global!, 'eth'),
+        bitcoin: bitcoin && coinBrief(bitcoin),
+        ethereum: ethereum && coinBrief(ethereum),
       },
-      fetchedAt: Math.min(...parts.map((part) => part.fetchedAt)),
-      stale: parts.some((part) => part.stale),
-      missing,
+      fetchedAt: settled.fetchedAt,
+      stale: settled.stale,
+      missing: settled.missing,
     };
+  }
+
+  private global(): Promise<Cached<CoinGeckoGlobal>> {
+    return this.cache.get('coingecko:global', () => this.coingecko.getGlobal(), MARKET_SNAPSHOT_CACHE);
   }
 }
 
@@ -60,15 +58,12 @@ export function dominanceOf(global: CoinGeckoGlobal, symbol: 'btc' | 'eth'): num
   return required(global.market_cap_percentage[symbol], `market_cap_percentage.${symbol}`);
 }
 
-function brief(coin: CoinGeckoCoin): CoinBrief {
+/** Logo and upper-case symbol of a coin, as every card that shows a coin needs them. */
+export function coinBrief(coin: CoinGeckoCoin): CoinBrief {
   return { symbol: coin.symbol.toUpperCase(), logo: coin.image.large };
 }
 
 function required(value: number | null | undefined, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new UpstreamError('coingecko', `/global has no ${field}`, undefined, 'validation');
   return value;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { applyQuery } from '@app/query';
-import type { StreamDefinition, StreamLoad } from '@app/realtime';
+import { fromCached, settleParts, type StreamDefinition, type StreamLoad } from '@app/realtime';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { DISTRIBUTION_HEADERS, distributionRows, type DistributionRow } from './distribution';
 import { MAIN_TABLE_HEADERS, mergeStablecoinRows, type MainTableRow } from './main-table';
 import { marketcapIndex, type MarketcapIndex } from './marketcap-index';
-import { settleParts } from './partial-load';
 import { flattenPriceCharts, priceAxisLabel, regroupPriceSeries, type PricePoint } from './price-timeseries';
 import { COINGECKO_CHART_CACHE, COINGECKO_MARKETS_CACHE, DEFILLAMA_CACHE, StablecoinsSource } from './stablecoins.source';
 import { ComparativePriceParams, DistributionParams, MainTableParams, MarketcapIndexParams } from './stablecoins.params';
@@ -53,10 +52,7 @@ export class StablecoinsStreams {
       paramsType: MarketcapIndexParams,
       requiresAuth: true,
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
-      load: async (params) => {
-        const charts = await source.totalCharts();
-        return { data: marketcapIndex(charts.value, params.period), fetchedAt: charts.fetchedAt, stale: charts.stale };
-      },
+      load: async (params) => fromCached(await source.totalCharts(), (charts) => marketcapIndex(charts, params.period)),
       render: (index, query, params, { now }) => {
         const result = applyQuery(index.data, query, now);
         return {
