@@ -115,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storage: { databaseUrl: parsed.DATABASE_URL, dataDir: resolve(parsed.DATA_DIR ?? './data') },
     redis: { url: parsed.REDIS_URL },
     kafka: {
-      brokers: (parsed.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+      brokers: csv(parsed.KAFKA_BROKERS, []),
       dexMetricsTopic: parsed.DEX_METRICS_TOPIC ?? 'dex-metrics',
     },
     dex: {
@@ -157,9 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pointsPeriod: (parsed.API_POINTS_PERIOD ?? 'month') as PointsPeriodName,
     },
     capitalFlow: {
-      tokens: parsed.CAPITAL_FLOW_TOKENS
-        ? [...new Set(parsed.CAPITAL_FLOW_TOKENS.split(',').map((symbol) => symbol.trim().toUpperCase()))]
-        : DEFAULT_CAPITAL_FLOW_TOKENS,
+      tokens: csv(parsed.CAPITAL_FLOW_TOKENS, DEFAULT_CAPITAL_FLOW_TOKENS, true),
       // off by default under NODE_ENV=test: suites that need points sync explicitly (against the simulator)
       ingest: parsed.CAPITAL_FLOW_INGEST ?? nodeEnv !== 'test',
     },
@@ -172,9 +170,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
+/** A comma-separated env value as a de-duplicated list (blank entries dropped), or `fallback` when unset. */
+function csv(value: string | undefined, fallback: string[], upper = false): string[] {
+  if (!value) return fallback;
+  const parts = value.split(',').map((part) => (upper ? part.trim().toUpperCase() : part.trim()));
+  return [...new Set(parts.filter(Boolean))];
+}
+
 function spreadsConfig(parsed: EnvSchema, nodeEnv: AppConfig['env'], problems: string[]): SpreadsConfig {
-  const csv = (value: string | undefined, fallback: string[], upper = false) =>
-    value ? [...new Set(value.split(',').map((part) => (upper ? part.trim().toUpperCase() : part.trim())))] : fallback;
   const mode = parsed.MARKET_DATA ?? MarketDataMode.Live;
   // tests never poll real venues unless they ask for a source explicitly
   const source = (parsed.SPREADS_SOURCE ?? (mode === MarketDataMode.Sandbox ? 'simulated' : nodeEnv === 'test' ? 'off' : 'ccxt')) as SpreadsConfig['source'];
