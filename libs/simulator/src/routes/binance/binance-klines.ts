@@ -92,6 +92,24 @@ interface Bar5m {
 /** closed bars by (seed, step, market, symbol, openTime); oldest evicted first */
 const CLOSED_BARS = new Map<string, Bar5m>();
 const CLOSED_BARS_CAP = 400_000;
+/** closed hours (twelve merged bars) by the same key */
+const CLOSED_HOURS = new Map<string, Bar5m>();
+const CLOSED_HOURS_CAP = 200_000;
+const HOUR_MS = 3_600_000;
+const EMPTY_BAR: Bar5m = { open: 0, close: 0, high: -Infinity, low: Infinity, quoteCents: 0, takerBuyCents: 0, trades: 0 };
+
+/** Two consecutive spans as one: open of the first, close of the second; sums stay exact (cents and counts). */
+function mergeBars(first: Bar5m, second: Bar5m): Bar5m {
+  return {
+    open: first.open,
+    close: second.close,
+    high: Math.max(first.high, second.high),
+    low: Math.min(first.low, second.low),
+    quoteCents: first.quoteCents + second.quoteCents,
+    takerBuyCents: first.takerBuyCents + second.takerBuyCents,
+    trades: first.trades + second.trades,
+  };
+}
 
 /**
  * Deterministic 5-minute bars per (seed, market, symbol, openTime), and longer intervals as exact sums of them,
@@ -110,24 +128,9 @@ export class KlineGenerator {
 
   /** The kline opening at `openTime` (aligned to `intervalMs`); the bar still open at `nowMs` holds only what has traded. */
   kline(market: BinanceMarket, symbol: string, intervalMs: number, openTime: number, nowMs: number): BinanceKlineRow {
-    let open = 0;
-    let close = 0;
-    let high = -Infinity;
-    let low = Infinity;
-    let quoteCents = 0;
-    let takerBuyCents = 0;
-    let trades = 0;
-    for (let barOpen = openTime; barOpen < openTime + intervalMs && barOpen <= nowMs; barOpen += BAR_MS) {
-      const elapsed = Math.min(1, (nowMs - barOpen) / BAR_MS);
-      const bar = this.bar(market, symbol, barOpen, elapsed);
-      if (barOpen === openTime) open = bar.open;
-      close = bar.close;
-      high = Math.max(high, bar.high);
-      low = Math.min(low, bar.low);
-      quoteCents += bar.quoteCents;
-      takerBuyCents += bar.takerBuyCents;
-      trades += bar.trades;
-    }
+    const merged = this.span(market, symbol, openTime, intervalMs, nowMs);
+    let { open, close, high, low } = merged;
+    const { quoteCents, takerBuyCents, trades } = merged;
     if (quoteCents === 0 && trades === 0) high = low = open = close = this.price(market, symbol, openTime);
     const avgPrice = (high + low) / 2;
     return [
@@ -144,6 +147,32 @@ export class KlineGenerator {
       cents(takerBuyCents),
       '0',
     ];
+  }
+
+  /**
+   * The bars of [start, start + spanMs) opened by `nowMs`, merged. Whole closed hours come from a memo, so a 1d kline
+   * sums 24 hours rather than 288 bars: a 100-day backfill builds each bar once instead of thrashing the bar cache.
+   */
+  private span(market: BinanceMarket, symbol: string, start: number, spanMs: number, nowMs: number): Bar5m {
+    const step = spanMs > HOUR_MS && spanMs % HOUR_MS === 0 && start % HOUR_MS === 0 ? HOUR_MS : BAR_MS;
+    let merged: Bar5m | undefined;
+    for (let at = start; at < start + spanMs && at <= nowMs; at += step) {
+      const part = step === HOUR_MS ? this.hour(market, symbol, at, nowMs) : this.bar(market, symbol, at, Math.min(1, (nowMs - at) / BAR_MS));
+      merged = merged ? mergeBars(merged, part) : part;
+    }
+    return merged ?? EMPTY_BAR;
+  }
+
+  private hour(market: BinanceMarket, symbol: string, openTime: number, nowMs: number): Bar5m {
+    if (openTime + HOUR_MS > nowMs) return this.span(market, symbol, openTime, HOUR_MS, nowMs); // still open
+    const key = `${this.drift.seed}|${this.drift.stepMs}|${market}|${symbol}|${openTime}`;
+    let hour = CLOSED_HOURS.get(key);
+    if (!hour) {
+      hour = this.span(market, symbol, openTime, HOUR_MS, nowMs);
+      if (CLOSED_HOURS.size >= CLOSED_HOURS_CAP) CLOSED_HOURS.delete(CLOSED_HOURS.keys().next().value!);
+      CLOSED_HOURS.set(key, hour);
+    }
+    return hour;
   }
 
   private bar(market: BinanceMarket, symbol: string, openTime: number, elapsed: number): Bar5m {
