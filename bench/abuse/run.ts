@@ -1,0 +1,223 @@
+/**
+ * bench:abuse — does one hostile client hurt the process or the others? (issue 9 §A, items 1–3)
+ *
+ * Three processes on loopback: the gateway (`apps/gateway/src/main.ts`, sandbox, exactly as `npm start` runs it),
+ * the attackers (`hostile.ts`), and this orchestrator, which probes `GET /health/live` every 20 ms, keeps one
+ * well-behaved stream client, and samples the gateway's RSS from /proc. Phases, same process, same run:
+ *   idle (probe only) → hostile (20 attackers: ReDoS numbers, non-reading floods, prototype-key filters) → after.
+ * Reports probe p50/p99/max per phase, the ratio hostile/idle, RSS growth, how the attackers' sockets ended, and
+ * whether the good client kept receiving frames. Writes bench/results/abuse-<date>.json.
+ * Knobs: ABUSE_IDLE_S (20), ABUSE_HOSTILE_S (60), ABUSE_AFTER_S (10), ABUSE_CLIENTS (20).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { Agent, get } from 'node:http';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+
+const IDLE_S = Number(process.env.ABUSE_IDLE_S ?? 20);
+const HOSTILE_S = Number(process.env.ABUSE_HOSTILE_S ?? 60);
+const AFTER_S = Number(process.env.ABUSE_AFTER_S ?? 10);
+const CLIENTS = Number(process.env.ABUSE_CLIENTS ?? 20);
+const PROBE_EVERY_MS = 20;
+const STREAM_PATH = '/tzone_apis/services/stablecoins/ws/main_table';
+const ROOT = join(__dirname, '..', '..');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function probeOnce(baseUrl: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const request = get(`${baseUrl}/health/live`, { agent, timeout: 10_000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(performance.now() - started));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(performance.now() - started));
+  });
+}
+
+async function waitReady(baseUrl: string, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(250);
+  }
+  throw new Error(`gateway not ready within ${deadlineMs} ms`);
+}
+
+interface PhaseResult {
+  phase: string;
+  probes: number;
+  p50: number;
+  p99: number;
+  max: number;
+  rssStartMb: number;
+  rssEndMb: number;
+  rssPeakMb: number;
+  goodClientFrames: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+async function phase(name: string, seconds: number, baseUrl: string, pid: number, goodFrames: () => number): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  const rssStart = rssBytes(pid);
+  let rssPeak = rssStart;
+  const framesBefore = goodFrames();
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 500);
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const tickStart = performance.now();
+    latencies.push(await probeOnce(baseUrl));
+    const wait = PROBE_EVERY_MS - (performance.now() - tickStart);
+    if (wait > 0) await sleep(wait);
+  }
+  clearInterval(sampler);
+  const rssEnd = rssBytes(pid);
+  latencies.sort((a, b) => a - b);
+  return {
+    phase: name,
+    probes: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1],
+    rssStartMb: mb(rssStart),
+    rssEndMb: mb(rssEnd),
+    rssPeakMb: mb(Math.max(rssPeak, rssEnd)),
+    goodClientFrames: goodFrames() - framesBefore,
+  };
+}
+
+function message<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (data: { type: string }) => {
+      if (data.type !== type) return;
+      child.off('message', onMessage);
+      resolve(data as T);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+async function terminatedSockets(baseUrl: string): Promise<Record<string, number>> {
+  const text = await fetch(`${baseUrl}/metrics`).then((r) => r.text());
+  const result: Record<string, number> = {};
+  for (const match of text.matchAll(/^ws_sockets_terminated_total\{reason="([^"]+)"\} (\d+)/gm)) result[match[1]] = Number(match[2]);
+  return result;
+}
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-abuse-'));
+  const gateway = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      MARKET_DATA: 'sandbox',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      // quiet background: the comparison is idle vs hostile on the same process, not start-up work
+      CAPITAL_FLOW_INGEST: 'false',
+      // a dead peer is found within two beats: 2 × 10 s, well inside the hostile phase
+      WS_HEARTBEAT_MS: '10000',
+      REDIS_URL: '',
+      DATABASE_URL: '',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const stopGateway = () => gateway.exitCode === null && gateway.kill('SIGTERM');
+  process.on('exit', stopGateway);
+  try {
+    await waitReady(baseUrl, 120_000);
+    await sleep(5_000); // let the first refreshes settle
+
+    let goodFrames = 0;
+    const good = new WebSocket(`ws://127.0.0.1:${port}${STREAM_PATH}?page_size=20`);
+    good.on('message', () => goodFrames++);
+    await new Promise((resolve, reject) => (good.once('open', resolve), good.once('error', reject)));
+
+    const idle = await phase('idle', IDLE_S, baseUrl, gateway.pid!, () => goodFrames);
+
+    const hostile = fork(join(__dirname, 'hostile.ts'), [], { execArgv: ['-r', '@swc-node/register'], cwd: ROOT });
+    const kinds = Array.from({ length: CLIENTS }, (_, i) => (['redos', 'flood', 'poison'] as const)[i % 3]);
+    hostile.send({ type: 'start', options: { baseUrl: `ws://127.0.0.1:${port}`, path: STREAM_PATH, kinds } });
+    await message(hostile, 'started');
+    const underAttack = await phase('hostile', HOSTILE_S, baseUrl, gateway.pid!, () => goodFrames);
+    const countsReply = message<{ counts: unknown }>(hostile, 'counts');
+    hostile.send({ type: 'stop' });
+    const attackers = (await countsReply).counts;
+
+    const after = await phase('after', AFTER_S, baseUrl, gateway.pid!, () => goodFrames);
+    const terminated = await terminatedSockets(baseUrl);
+    good.close();
+
+    const ratio = underAttack.p99 / idle.p99;
+    const growth = underAttack.rssEndMb - idle.rssEndMb;
+    const rows = [idle, underAttack, after];
+    console.log('\nbench:abuse — GET /health/live probe every 20 ms, gateway in its own process (sandbox)\n');
+    console.log('| phase | probes | p50 ms | p99 ms | max ms | RSS start→end (peak) MB | good client frames |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      console.log(`| ${r.phase} | ${r.probes} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} | ${r.rssStartMb}→${r.rssEndMb} (${r.rssPeakMb}) | ${r.goodClientFrames} |`);
+    }
+    console.log(`\np99 hostile / idle: ${ratio.toFixed(2)}x (target ≤ 2x and p99 < 50 ms)`);
+    console.log(`RSS growth idle end → hostile end: ${growth.toFixed(1)} MB (target < 20 MB)`);
+    console.log(`attackers: ${JSON.stringify(attackers)}`);
+    console.log(`server-side terminations (ws_sockets_terminated_total): ${JSON.stringify(terminated)}`);
+
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      loadavg: loadavg(),
+      config: { IDLE_S, HOSTILE_S, AFTER_S, CLIENTS, PROBE_EVERY_MS, heartbeatMs: 10_000 },
+      phases: rows,
+      ratio,
+      rssGrowthMb: growth,
+      attackers,
+      terminated,
+      pass: ratio <= 2 && underAttack.p99 < 50 && growth < 20,
+    };
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    const file = join(ROOT, 'bench', 'results', `abuse-${result.date.slice(0, 10)}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${result.pass ? 'PASS' : 'FAIL'}; raw figures in ${file}`);
+    process.exitCode = result.pass ? 0 : 1;
+  } finally {
+    stopGateway();
+    await new Promise((resolve) => (gateway.exitCode !== null ? resolve(null) : gateway.once('exit', resolve)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
