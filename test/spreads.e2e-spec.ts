@@ -216,6 +216,30 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
     expect((await ws.closed).code).toBe(1008);
   });
 
+  it('refuses overflowing, non-finite and out-of-range numbers with 400 naming the parameter (never a 500)', async () => {
+    const cases: Array<[string, string]> = [
+      ['/v1/spreads/recent?delay=1e20', 'delay'],
+      ['/v1/spreads/history?delay=1e20', 'delay'],
+      ['/v1/spreads/history?since=1e300', 'since'],
+      ['/v1/spreads/history?before=1234567890123456789', 'before'],
+      ['/v1/spreads/history?before=9999999999999999999', 'before'],
+      ['/v1/spreads/history?before=1781000000000_1234567890123456789', 'before'],
+      ['/v1/spreads/history?limit=1e20', 'limit'],
+      ['/v1/spreads/recent?min_pct=1e400', 'min_pct'],
+      [`/v1/spreads/recent?symbol=${'9'.repeat(16_000)}`, 'symbol'],
+    ];
+    for (const [path, param] of cases) {
+      const answer = await getJson(gateway, path, KEYS.contract);
+      expect({ path: path.slice(0, 80), status: answer.status }).toEqual({ path: path.slice(0, 80), status: 400 });
+      expect(answer.body).toEqual({ code: 400, message: expect.stringContaining(param), details: [{ param, message: expect.any(String) }] });
+    }
+    for (const [param, value] of [['delay', '1e20'], ['min_pct', 'Infinity'], ['delay', String(10 ** 12)]]) {
+      const ws = StreamClient.connect(gateway.wsUrl('/v1/spreads/live', { api_key: KEYS.contract, [param]: value }));
+      expect(await ws.next()).toMatchObject({ type: 'error', code: 'invalid_params', details: [{ param }] });
+      expect((await ws.closed).code).toBe(1008);
+    }
+  });
+
   it('enforces tiers: 401 without or with a bad key, delays and caps per tier, 403/4403 where the tier has no access', async () => {
     expect((await getJson(gateway, '/v1/spreads/recent')).status).toBe(401);
     expect((await getJson(gateway, '/v1/spreads/recent', 'not-a-real-key-000000')).status).toBe(401);
@@ -254,11 +278,13 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
     pipeline.ingest([{ venue: 'BYBIT', kind: 'spot', symbol: 'HHH_USDT', price: 10.01, ts: now }]);
     expect((await contractSocket.next((f) => f.type === 'event')).data.event).toBe('close');
     const sessions = gateway.app.get(SpreadsLiveSessions);
-    sessions.release(Date.now() + 5_100); // the builder's own 5 s delay has passed for the close, not the 60 s for the open
-    expect((await builderSocket.next((f) => f.type === 'event')).data.event).toBe('close');
-    expect(builderSocket.frames.filter((f) => f.type === 'event')).toHaveLength(1);
+    // the builder's own 5 s delay has passed for the close, not the 60 s for the open: the close waits for its open
+    sessions.release(Date.now() + 5_100);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(builderSocket.frames.filter((f) => f.type === 'event')).toHaveLength(0);
     sessions.release(Date.now() + 60_100);
     expect((await builderSocket.next((f) => f.type === 'event')).data.event).toBe('open');
+    expect((await builderSocket.next((f) => f.type === 'event')).data.event).toBe('close');
     await builderSocket.close();
     await contractSocket.close();
   });
@@ -275,7 +301,7 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
     pipeline.ingest(symbols.map((symbol) => ({ venue: 'MEXC', kind: 'spot' as const, symbol, price: 1.001, ts: now })));
     await flushed(pipeline, before + 800);
     const seen = new Map<string, number>();
-    let cursor: string | null | undefined;
+    let cursor: number | null | undefined;
     let pages = 0;
     const perSecond = new Map<number, number>();
     do {
@@ -290,14 +316,24 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
       const firedAts = page.body.data.map((row: any) => row.fired_at);
       expect([...firedAts].sort((a, b) => a - b)).toEqual(firedAts); // oldest first within the page
       cursor = page.body.meta.next_before;
+      // the seed's integer unix timestamp; the page ends at that second's boundary
+      if (cursor !== null) {
+        expect(Number.isInteger(cursor)).toBe(true);
+        expect(firedAts[0]).toBe(cursor);
+      }
     } while (cursor);
     const burst = [...seen].filter(([id]) => /:B\d{3}_USDT$/.test(id));
     expect(burst).toHaveLength(800);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
     expect([...seen.keys()].length).toBe(before + 800);
-    expect(pages).toBe(Math.ceil((before + 800) / 37));
-    // the burst really shares seconds: pages of 37 cut through the middle of one second many times
+    // the burst really shares seconds: more than a page of 37 in one second, served whole
     expect(Math.max(...perSecond.values())).toBeGreaterThanOrEqual(400);
+    expect(pages).toBeLessThan(Math.ceil((before + 800) / 37));
+
+    // the cursor of earlier versions ("<fired_at_ms>_<id>") is still accepted
+    const composite = await getJson(gateway, `/v1/spreads/history?before=${Date.now() + 1000}_999999999&limit=1000`, KEYS.contract);
+    expect(composite.status).toBe(200);
+    expect(composite.body.data.filter((row: any) => /^B\d{3}_USDT$/.test(row.symbol))).toHaveLength(800);
 
     // builder's history cap is 1000; machine-dev's is 100
     expect((await getJson(gateway, '/v1/spreads/history?limit=5000', KEYS.builder)).body.meta.count).toBe(Math.min(1000, before + 800));
@@ -308,6 +344,37 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
     for (const row of older.body.data) expect(row.fired_at).toBeLessThan(second);
     const since = await getJson(gateway, `/v1/spreads/history?since=${second}&limit=1000&symbol=B000_USDT`, KEYS.contract);
     expect(since.body.data.map((row: any) => row.event)).toEqual(['open', 'close']);
+  });
+
+  it("recent for machine-dev holds the last events older than its 300 s delay, beyond the in-memory ring (up to 500)", async () => {
+    // the ring holds the 500 newest events (the burst above): all fresher than 300 s. Older ones are only in the history.
+    const now = Date.now();
+    const old = Array.from({ length: 620 }, (_, i) => ({
+      id: `b18-${now}-${i}`, event: i % 3 === 0 ? ('close' as const) : ('open' as const), symbol: `OLD${i % 7}_USDT`, spread_type: 'spot/spot' as const,
+      buy_leg: 'GATE:spot', sell_leg: 'MEXC:spot', buy_exchange: 'GATE', sell_exchange: 'MEXC', buy_kind: 'spot' as const, sell_kind: 'spot' as const,
+      buy_price: 1, sell_price: 1.02, spread_percent: 2, volume_24h: null, cex_legs: 2, fired_at_ms: now - 1_000_000 + i * 1_000, // 1,000 s to 381 s old
+    }));
+    await pipeline.history.insert(old);
+    
+    const recent = await getJson(gateway, '/v1/spreads/recent?limit=500', KEYS.dev);
+    expect(recent.status).toBe(200);
+    expect(recent.body.meta).toMatchObject({ delay_seconds: 300, count: 500 });
+    const history = await getJson(gateway, '/v1/spreads/history?delay=300&limit=5000', KEYS.contract);
+    const expected = history.body.data.slice(-500);
+    expect(recent.body.data.map((e: any) => `${e.event}:${e.symbol}:${Math.floor(e.received_at)}`)).toEqual(
+      expected.map((e: any) => `${e.event}:${e.symbol}:${e.fired_at}`),
+    );
+    expect(recent.body.data.map((e: any) => Math.round(e.received_at * 1000))).toEqual(old.slice(-500).map((e) => e.fired_at_ms));
+    for (const event of recent.body.data) for (const field of Object.keys(event)) expect(RECENT_FIELDS).toContain(field);
+
+    // filters apply to that window of 500, as they do to the ring
+    const closes = await getJson(gateway, '/v1/spreads/recent?limit=500&events=close', KEYS.dev);
+    expect(closes.body.data).toEqual(recent.body.data.filter((e: any) => e.event === 'close'));
+    // a longer delay shifts the window
+    const later = await getJson(gateway, '/v1/spreads/recent?limit=10&delay=600', KEYS.dev);
+    expect(later.body.meta.count).toBe(10);
+    expect(Math.round(later.body.data.at(-1).received_at * 1000)).toBeLessThanOrEqual(Date.now() - 600_000);
+    expect(Math.round(later.body.data.at(-1).received_at * 1000)).toBeGreaterThan(now - 600_000 - 60_000);
   });
 });
 

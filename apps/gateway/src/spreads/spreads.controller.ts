@@ -13,30 +13,26 @@ export class SpreadsController {
   constructor(private readonly queries: SpreadsQueryService) {}
 
   @Get('recent')
-  @ApiOperation({ summary: 'Last <=500 spread events in memory, filtered (README "Spreads")' })
-  recent(@Query() query: Record<string, unknown>, @CurrentApiConsumer() consumer: ApiConsumer): RecentResponse {
+  @ApiOperation({ summary: 'Of the last 500 spread events the caller may see (after its delay), the matching ones (README "Spreads")' })
+  recent(@Query() query: Record<string, unknown>, @CurrentApiConsumer() consumer: ApiConsumer): Promise<RecentResponse> {
     return badRequestOnInvalid(() => this.queries.recent(query, consumer));
   }
 
   @Get('history')
-  @ApiOperation({ summary: 'Durable spread event log, keyset-paginated with meta.next_before' })
-  async history(@Query() query: Record<string, unknown>, @CurrentApiConsumer() consumer: ApiConsumer): Promise<HistoryResponse> {
-    try {
-      return await this.queries.history(query, consumer);
-    } catch (error) {
-      throw asBadRequest(error);
-    }
+  @ApiOperation({ summary: 'Durable spread event log, keyset-paginated with meta.next_before (unix seconds)' })
+  history(@Query() query: Record<string, unknown>, @CurrentApiConsumer() consumer: ApiConsumer): Promise<HistoryResponse> {
+    return badRequestOnInvalid(() => this.queries.history(query, consumer));
   }
 }
 
-function badRequestOnInvalid<T>(work: () => T): T {
+/**
+ * The query is parsed by the feature (`parseSpreadQuery`), not by a DTO under the global ValidationPipe: the same
+ * parser serves the live socket, and both answer `details: [{ param, message }]`.
+ */
+async function badRequestOnInvalid<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return work();
+    return await work();
   } catch (error) {
-    throw asBadRequest(error);
+    throw error instanceof SpreadQueryError ? new BadRequestException({ code: 400, message: error.message, details: error.details }) : error;
   }
-}
-
-function asBadRequest(error: unknown): unknown {
-  return error instanceof SpreadQueryError ? new BadRequestException({ code: 400, message: error.message, details: error.details }) : error;
 }

@@ -50,7 +50,9 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const event of await this.history.latest(this.recent.capacity)) this.recent.push(publish(event));
+    const warm = await this.history.latest(this.recent.capacity);
+    for (const event of warm) this.recent.push(publish(event));
+    if (warm.length === this.recent.capacity) this.recent.markIncomplete();
     const last = await this.history.lastEventPerKey(Date.now() - RESTORE_WINDOW_MS);
     this.engine.restore(last);
     const open = last.filter((item) => item.event.event === 'open').length;

@@ -17,6 +17,8 @@ export class RecentEvents {
   private readonly ring: (PublishedEvent | undefined)[];
   private next = 0;
   private size = 0;
+  /** an event left the ring (or the ring was warmed full): older matching events may exist only in the history */
+  mayHaveEvicted = false;
 
   constructor(readonly capacity = 500) {
     this.ring = new Array(capacity);
@@ -26,15 +28,27 @@ export class RecentEvents {
     this.ring[this.next] = item;
     this.next = (this.next + 1) % this.capacity;
     if (this.size < this.capacity) this.size++;
+    else this.mayHaveEvicted = true;
   }
 
-  /** The newest `limit` matching events fired at or before `notAfterMs`, oldest first. */
-  query(filters: SpreadFilters, notAfterMs: number, limit: number): CuratedEvent[] {
-    const out: CuratedEvent[] = [];
-    for (let i = 1; i <= this.size && out.length < limit; i++) {
+  /** Marks the ring as not holding everything (warmed from a history that may be longer). */
+  markIncomplete(): void {
+    this.mayHaveEvicted = true;
+  }
+
+  /**
+   * The newest `limit` matching events fired at or before `notAfterMs`, oldest first, and how many events of the
+   * ring (matching or not) are that old: fewer than `capacity` means the caller's window reaches past the ring.
+   */
+  query(filters: SpreadFilters, notAfterMs: number, limit: number): { matches: PublishedEvent[]; visible: number } {
+    const matches: PublishedEvent[] = [];
+    let visible = 0;
+    for (let i = 1; i <= this.size; i++) {
       const item = this.ring[(this.next - i + this.capacity) % this.capacity] as PublishedEvent;
-      if (item.event.fired_at_ms <= notAfterMs && matchesFilters(item.event, filters)) out.push(item.curated);
+      if (item.event.fired_at_ms > notAfterMs) continue;
+      visible++;
+      if (matches.length < limit && matchesFilters(item.event, filters)) matches.push(item);
     }
-    return out.reverse();
+    return { matches: matches.reverse(), visible };
   }
 }

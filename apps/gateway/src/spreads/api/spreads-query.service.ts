@@ -2,9 +2,8 @@ import type { ApiConsumer } from '@app/api-keys';
 import { Injectable } from '@nestjs/common';
 import { SpreadsPipeline } from '../spreads.pipeline';
 import { effectiveDelay, effectiveLimit, TIER_ACCESS } from './access-policy';
-import { curateHistoryEvent, type CuratedEvent, type CuratedHistoryEvent } from './curate';
-import { parseBefore, toMs } from '../history/history-cursor';
-import { parseSpreadQuery, SpreadQueryError } from './spread-filters';
+import { curateEvent, curateHistoryEvent, type CuratedEvent, type CuratedHistoryEvent } from './curate';
+import { parseSpreadQuery } from './spread-filters';
 
 export interface RecentResponse {
   meta: { trace: string; as_of: number; count: number; delay_seconds: number };
@@ -12,7 +11,7 @@ export interface RecentResponse {
 }
 
 export interface HistoryResponse {
-  meta: { trace: string; count: number; next_before: string | null; delay_seconds: number };
+  meta: { trace: string; count: number; next_before: number | null; delay_seconds: number; truncated_second?: number };
   data: CuratedHistoryEvent[];
 }
 
@@ -21,30 +20,44 @@ export interface HistoryResponse {
 export class SpreadsQueryService {
   constructor(private readonly pipeline: SpreadsPipeline) {}
 
-  recent(raw: Record<string, unknown>, consumer: ApiConsumer, now = Date.now()): RecentResponse {
+  /**
+   * Of the last 500 events the caller may see after its delay, the newest `limit` matching ones. The in-memory ring
+   * holds the last 500 events, a few minutes' worth: when the delay reaches past it (machine-dev's 300 s), the
+   * history supplies the older part of that window.
+   */
+  async recent(raw: Record<string, unknown>, consumer: ApiConsumer, now = Date.now()): Promise<RecentResponse> {
     const query = parseSpreadQuery(raw, 'recent');
     const access = TIER_ACCESS[consumer.tier];
     const delay = effectiveDelay(query.delay, access.restMinDelaySeconds);
-    const data = this.pipeline.recent.query(query.filters, now - delay * 1000, effectiveLimit(query.limit, access.recentMaxLimit));
+    const notAfterMs = now - delay * 1000;
+    const limit = effectiveLimit(query.limit, access.recentMaxLimit);
+    const ring = this.pipeline.recent;
+    const { matches, visible } = ring.query(query.filters, notAfterMs, limit);
+    let data = matches.map((item) => item.curated);
+    if (visible < ring.capacity && ring.mayHaveEvicted) {
+      const stored = await this.pipeline.history.recentWindow({ filters: query.filters, notAfterMs, window: ring.capacity, limit });
+      // the ring also holds events not written yet: merge, each event once
+      const inRing = new Set(matches.map((item) => item.event.id));
+      const older = stored.filter((event) => !inRing.has(event.id)).map(curateEvent);
+      data = [...older, ...data].sort((a, b) => a.received_at - b.received_at).slice(-limit);
+    }
     return { meta: { trace: consumer.trace, as_of: now / 1000, count: data.length, delay_seconds: delay }, data };
   }
 
   async history(raw: Record<string, unknown>, consumer: ApiConsumer, now = Date.now()): Promise<HistoryResponse> {
     const query = parseSpreadQuery(raw, 'history');
-    const before = query.before === undefined ? undefined : parseBefore(query.before);
-    if (query.before !== undefined && !before) {
-      throw new SpreadQueryError([{ param: 'before', message: 'must be a unix timestamp or a meta.next_before cursor' }]);
-    }
     const access = TIER_ACCESS[consumer.tier];
     const delay = effectiveDelay(query.delay, access.restMinDelaySeconds);
     const page = await this.pipeline.history.page({
       filters: query.filters,
-      before,
-      sinceMs: query.since === undefined ? undefined : toMs(query.since),
+      before: query.before,
+      sinceMs: query.sinceMs,
       notAfterMs: now - delay * 1000,
       limit: effectiveLimit(query.limit, access.historyMaxLimit),
     });
     const data = page.events.map(curateHistoryEvent);
-    return { meta: { trace: consumer.trace, count: data.length, next_before: page.nextBefore, delay_seconds: delay }, data };
+    const meta: HistoryResponse['meta'] = { trace: consumer.trace, count: data.length, next_before: page.nextBefore, delay_seconds: delay };
+    if (page.truncatedSecond !== undefined) meta.truncated_second = page.truncatedSecond;
+    return { meta, data };
   }
 }

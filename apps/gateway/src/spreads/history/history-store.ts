@@ -2,7 +2,7 @@ import type { SqlExecutor } from '@app/storage';
 import type { SpreadFilters } from '../api/spread-filters';
 import type { SpreadEvent } from '../domain/spread-event';
 import type { RestoredKey } from '../engine/spread-engine';
-import { formatCursor, HistoryCursor } from './history-cursor';
+import type { HistoryCursor } from './history-cursor';
 
 export interface HistoryPageRequest {
   filters: SpreadFilters;
@@ -16,9 +16,18 @@ export interface HistoryPageRequest {
 export interface HistoryPage {
   /** oldest first */
   events: SpreadEvent[];
-  /** cursor of the oldest row when more may follow, else null */
-  nextBefore: string | null;
+  /** unix second the next page starts strictly before (the page's oldest second) when more may follow, else null */
+  nextBefore: number | null;
+  /** set when one second held more than SECOND_PAGE_CAP matching events: only its newest SECOND_PAGE_CAP were returned */
+  truncatedSecond?: number;
 }
+
+/**
+ * A page never splits a second (the integer `next_before` could not resume inside one). When a single second holds
+ * more matching events than `limit`, the page is that whole second, up to this many events; the rest of such a second
+ * is skipped (the page says so in `truncatedSecond`).
+ */
+export const SECOND_PAGE_CAP = 5_000;
 
 const INSERT_COLUMNS = [
   'event_id',
@@ -77,28 +86,54 @@ export class SpreadHistoryStore {
     await this.db.query(`insert into spread_events (${INSERT_COLUMNS.join(', ')}) values ${rows.join(', ')} on conflict (event_id) do nothing`, params);
   }
 
+  /**
+   * One page, newest rows first in SQL, returned oldest first. It ends at a second boundary: `limit + 1` rows are read,
+   * and the rows of the oldest second read (maybe cut by the limit) are left for the next page. When that leaves
+   * nothing (every row shares one second), the page is the whole second, up to SECOND_PAGE_CAP rows.
+   */
   async page(request: HistoryPageRequest): Promise<HistoryPage> {
+    const { where, params, p } = whereClause(request);
+    const newest = (extra: string[], limit: number) =>
+      this.db.query<PageRow>(
+        `select id, fired_at_ms, payload from spread_events where ${[...where, ...extra].join(' and ')} order by fired_at_ms desc, id desc limit ${limit}`,
+        params,
+      );
+
+    const { rows } = await newest([], request.limit + 1);
+    if (rows.length <= request.limit) return { events: toEvents(rows), nextBefore: null };
+    const cutSecond = secondOf(rows[rows.length - 1]);
+    const whole = rows.filter((row) => secondOf(row) > cutSecond);
+    if (whole.length > 0) return { events: toEvents(whole), nextBefore: cutSecond + 1 };
+
+    // every row read shares one second: return that second whole (bounded)
+    const second = await newest([`fired_at_ms >= ${p(cutSecond * 1000)}`], SECOND_PAGE_CAP + 1);
+    const truncated = second.rows.length > SECOND_PAGE_CAP;
+    return {
+      events: toEvents(second.rows.slice(0, SECOND_PAGE_CAP)),
+      nextBefore: cutSecond,
+      ...(truncated ? { truncatedSecond: cutSecond } : {}),
+    };
+  }
+
+  /**
+   * `recent` read from the log: of the newest `window` events fired at or before `notAfterMs`, the newest `limit` that
+   * match the filters, oldest first (what the in-memory ring answers when the caller's delay reaches past it).
+   */
+  async recentWindow(request: { filters: SpreadFilters; notAfterMs: number; window: number; limit: number }): Promise<SpreadEvent[]> {
     const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (value: unknown) => {
+    const params: unknown[] = [request.notAfterMs];
+    appendFilterSql(request.filters, where, (value) => {
       params.push(value);
       return `$${params.length}`;
-    };
-    where.push(`fired_at_ms <= ${p(request.notAfterMs)}`);
-    if (request.sinceMs !== undefined) where.push(`fired_at_ms >= ${p(request.sinceMs)}`);
-    if (request.before?.kind === 'time') where.push(`fired_at_ms < ${p(request.before.beforeMs)}`);
-    if (request.before?.kind === 'row') where.push(`(fired_at_ms, id) < (${p(request.before.firedAtMs)}, ${p(request.before.id)})`);
-    appendFilterSql(request.filters, where, p);
-    const { rows } = await this.db.query<{ id: string | number; fired_at_ms: string | number; payload: SpreadEvent | string }>(
-      `select id, fired_at_ms, payload from spread_events where ${where.join(' and ')} order by fired_at_ms desc, id desc limit ${p(request.limit)}`,
+    });
+    const { rows } = await this.db.query<PageRow>(
+      `select id, fired_at_ms, payload from (
+         select * from spread_events where fired_at_ms <= $1 order by fired_at_ms desc, id desc limit ${request.window}
+       ) as recent_window ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+       order by fired_at_ms desc, id desc limit ${request.limit}`,
       params,
     );
-    const events = rows.map((row) => parsePayload(row.payload)).reverse();
-    const oldest = rows[rows.length - 1];
-    return {
-      events,
-      nextBefore: rows.length === request.limit && oldest ? formatCursor(Number(oldest.fired_at_ms), Number(oldest.id)) : null,
-    };
+    return toEvents(rows);
   }
 
   /** The newest `limit` events, oldest first (warms the in-memory recent buffer after a restart). */
@@ -124,6 +159,36 @@ export class SpreadHistoryStore {
     const { rows } = await this.db.query<{ n: string | number }>('select count(*) as n from spread_events');
     return Number(rows[0].n);
   }
+}
+
+function whereClause(request: Pick<HistoryPageRequest, 'filters' | 'notAfterMs' | 'before' | 'sinceMs'>) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  where.push(`fired_at_ms <= ${p(request.notAfterMs)}`);
+  if (request.sinceMs !== undefined) where.push(`fired_at_ms >= ${p(request.sinceMs)}`);
+  if (request.before?.kind === 'time') where.push(`fired_at_ms < ${p(request.before.beforeMs)}`);
+  if (request.before?.kind === 'row') where.push(`(fired_at_ms, id) < (${p(request.before.firedAtMs)}, ${p(request.before.id)})`);
+  appendFilterSql(request.filters, where, p);
+  return { where, params, p };
+}
+
+interface PageRow {
+  id: string | number;
+  fired_at_ms: string | number;
+  payload: SpreadEvent | string;
+}
+
+function secondOf(row: PageRow): number {
+  return Math.floor(Number(row.fired_at_ms) / 1000);
+}
+
+/** Rows read newest first → events oldest first. */
+function toEvents(rows: PageRow[]): SpreadEvent[] {
+  return rows.map((row) => parsePayload(row.payload)).reverse();
 }
 
 function parsePayload(payload: SpreadEvent | string): SpreadEvent {

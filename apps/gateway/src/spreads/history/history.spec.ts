@@ -1,17 +1,28 @@
 import type { SpreadEvent } from '../domain/spread-event';
-import { formatCursor, parseBefore, toMs } from './history-cursor';
+import { MAX_TIMESTAMP_MS, parseBefore, parseTimestampMs, toMs } from './history-cursor';
 import type { SpreadHistoryStore } from './history-store';
 import { HistoryWriter } from './history-writer';
 
 describe('history cursor', () => {
-  it('round-trips the row cursor and accepts the seed unix timestamp (s or ms)', () => {
-    expect(parseBefore(formatCursor(1_781_000_000_123, 42))).toEqual({ kind: 'row', firedAtMs: 1_781_000_000_123, id: 42 });
+  it('accepts the seed unix timestamp (s or ms) and the earlier composite cursor', () => {
+    expect(parseBefore('1781000000123_42')).toEqual({ kind: 'row', firedAtMs: 1_781_000_000_123, id: 42 });
     expect(parseBefore('1781000000')).toEqual({ kind: 'time', beforeMs: 1_781_000_000_000 });
     expect(parseBefore('1781000000.5')).toEqual({ kind: 'time', beforeMs: 1_781_000_000_500 });
     expect(parseBefore('1781000000123')).toEqual({ kind: 'time', beforeMs: 1_781_000_000_123 });
     expect(parseBefore('yesterday')).toBeUndefined();
     expect(parseBefore('-5')).toBeUndefined();
     expect(toMs(1_781_000_000)).toBe(1_781_000_000_000);
+  });
+
+  it('refuses timestamps and cursors that would overflow the bigint column or lose precision', () => {
+    expect(parseBefore('1234567890123456789')).toBeUndefined(); // 19 digits
+    expect(parseBefore('1781000000123_1234567890123456789')).toBeUndefined();
+    expect(parseBefore('999999999999999_1')).toBeUndefined(); // beyond year 9999
+    expect(parseBefore('1e300')).toBeUndefined();
+    expect(parseBefore(`${'1'.repeat(16_000)}`)).toBeUndefined();
+    expect(parseTimestampMs(String(MAX_TIMESTAMP_MS))).toBe(MAX_TIMESTAMP_MS);
+    expect(parseTimestampMs(String(MAX_TIMESTAMP_MS + 1))).toBeUndefined();
+    expect(parseTimestampMs('1e300')).toBeUndefined();
   });
 });
 

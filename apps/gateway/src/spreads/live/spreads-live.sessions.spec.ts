@@ -1,7 +1,11 @@
 import { ApiKeyAuthenticator, type ApiConsumer, type ApiKeyStore } from '@app/api-keys';
 import { CloseCode, SocketSender } from '@app/realtime';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { publish, type PublishedEvent } from '../api/recent-events';
+import type { SpreadEvent } from '../domain/spread-event';
 import type { SpreadsPipeline } from '../spreads.pipeline';
 import { SpreadsLiveSessions } from './spreads-live.sessions';
 
@@ -67,5 +71,72 @@ describe('SpreadsLiveSessions connection cap', () => {
     expect(fourth.frames[0]).toMatchObject({ type: 'welcome' });
     second.socket.close();
     fourth.socket.close();
+  });
+});
+
+describe('SpreadsLiveSessions per-key order (builder: opens held 60 s, closes not)', () => {
+  const BUILDER: ApiConsumer = { ...CONSUMER, tier: 'builder' };
+  let listener: ((item: PublishedEvent) => void) | undefined;
+  let sent: Array<{ event: string; symbol: string }>;
+  let sessions: SpreadsLiveSessions;
+
+  const spreadEvent = (event: 'open' | 'close', symbol: string, firedAtMs: number): SpreadEvent => ({
+    id: `${event}-${symbol}-${firedAtMs}`,
+    event,
+    symbol,
+    spread_type: 'spot/spot',
+    buy_leg: 'BINANCE:spot',
+    sell_leg: 'OKX:spot',
+    buy_exchange: 'BINANCE',
+    sell_exchange: 'OKX',
+    buy_kind: 'spot',
+    sell_kind: 'spot',
+    buy_price: 100,
+    sell_price: event === 'open' ? 103 : 100.1,
+    spread_percent: event === 'open' ? 3 : 0.1,
+    volume_24h: null,
+    cex_legs: 2,
+    fired_at_ms: firedAtMs,
+  });
+
+  beforeEach(async () => {
+    jest.useFakeTimers({ now: 1_781_000_000_000 });
+    listener = undefined;
+    sent = [];
+    const store = { findByKey: async () => BUILDER } as unknown as ApiKeyStore;
+    const pipeline = { subscribe: (fn: (item: PublishedEvent) => void) => ((listener = fn), () => undefined) } as unknown as SpreadsPipeline;
+    const sender = {
+      send: (_session: unknown, frame: Buffer) => {
+        const parsed = JSON.parse(frame.toString()) as { type: string; data: { event: string; symbol: string } };
+        if (parsed.type === 'event') sent.push({ event: parsed.data.event, symbol: parsed.data.symbol });
+        return true;
+      },
+      forget: () => undefined,
+    } as unknown as SocketSender;
+    sessions = new SpreadsLiveSessions(pipeline, new ApiKeyAuthenticator(store), sender, { pingMs: 3_600_000, releaseMs: 250, maxConnections: 10 });
+    const socket = Object.assign(new EventEmitter(), { readyState: WebSocket.OPEN, send: () => undefined, close: () => undefined });
+    await sessions.connect(socket as unknown as WebSocket, { url: '/v1/spreads/live?api_key=k', headers: {} } as IncomingMessage);
+    expect(listener).toBeDefined();
+  });
+
+  afterEach(() => {
+    sessions.close();
+    jest.useRealTimers();
+  });
+
+  it('delivers the open, then its close (held until after the open), never the reverse', () => {
+    listener!(publish(spreadEvent('open', 'AAA_USDT', Date.now())));
+    jest.advanceTimersByTime(1_000);
+    listener!(publish(spreadEvent('close', 'AAA_USDT', Date.now())));
+    listener!(publish(spreadEvent('close', 'ZZZ_USDT', Date.now()))); // no open of ZZZ held: not delayed
+    expect(sent).toEqual([{ event: 'close', symbol: 'ZZZ_USDT' }]);
+    jest.advanceTimersByTime(58_000);
+    expect(sent).toHaveLength(1); // 59 s: the open is still held, so is its close
+    jest.advanceTimersByTime(1_500);
+    expect(sent).toEqual([
+      { event: 'close', symbol: 'ZZZ_USDT' },
+      { event: 'open', symbol: 'AAA_USDT' },
+      { event: 'close', symbol: 'AAA_USDT' },
+    ]);
   });
 });

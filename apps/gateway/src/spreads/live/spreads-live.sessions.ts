@@ -6,6 +6,7 @@ import { effectiveDelay, LIVE_TIERS, TIER_ACCESS } from '../api/access-policy';
 import type { PublishedEvent } from '../api/recent-events';
 import { matchesFilters, parseSpreadQuery, SpreadQueryError, type SpreadFilters } from '../api/spread-filters';
 import type { SpreadsPipeline } from '../spreads.pipeline';
+import { KeyOrderedDelay } from './key-ordered-delay';
 
 export interface LiveOptions {
   /** `{"type":"ping"}` heartbeat interval; a socket that missed the previous ws ping is terminated */
@@ -18,14 +19,9 @@ export interface LiveOptions {
   onConnections?: (delta: number) => void;
 }
 
-interface Delayed {
-  due: number;
-  frame: Buffer;
-}
-
 /** One live connection: its filters, per-event-type delay and the frames it is holding back. */
 class LiveSession {
-  readonly queues = new Map<number, Delayed[]>();
+  readonly held = new KeyOrderedDelay<Buffer>();
   alive = true;
   lagSince = 0;
   constructor(
@@ -150,35 +146,27 @@ export class SpreadsLiveSessions {
 
   private onEvent(item: PublishedEvent): void {
     let frame: Buffer | undefined;
+    const now = Date.now();
+    const key = `${item.event.symbol}|${item.event.buy_leg}|${item.event.sell_leg}`;
     for (const session of this.sessions) {
       if (!matchesFilters(item.event, session.filters)) continue;
       frame ??= eventFrame(item);
       const delayMs = item.event.event === 'open' ? session.openDelayMs : session.closeDelayMs;
-      if (delayMs === 0) {
+      const due = delayMs === 0 ? now : item.event.fired_at_ms + delayMs;
+      // a close whose open is still held waits for it (per key, never a close before its open)
+      if (session.held.offer(key, due, now, frame)) {
         if (this.sender.send(session, frame)) this.options.onFrames?.(1);
-        continue;
+      } else {
+        this.waiting.add(session);
       }
-      let queue = session.queues.get(delayMs);
-      if (!queue) session.queues.set(delayMs, (queue = []));
-      queue.push({ due: item.event.fired_at_ms + delayMs, frame });
-      this.waiting.add(session);
     }
   }
 
-  /** Sends the held frames that are due (each queue is in due order: one delay per queue). */
+  /** Sends the held frames that are due, in due order (per key in event order). */
   release(now: number): void {
     for (const session of this.waiting) {
-      let left = 0;
-      for (const queue of session.queues.values()) {
-        let sent = 0;
-        while (sent < queue.length && queue[sent].due <= now) {
-          if (this.sender.send(session, queue[sent].frame)) this.options.onFrames?.(1);
-          sent++;
-        }
-        if (sent > 0) queue.splice(0, sent);
-        left += queue.length;
-      }
-      if (left === 0) this.waiting.delete(session);
+      for (const frame of session.held.takeDue(now)) if (this.sender.send(session, frame)) this.options.onFrames?.(1);
+      if (session.held.size === 0) this.waiting.delete(session);
     }
   }
 
