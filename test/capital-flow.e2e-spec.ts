@@ -1,8 +1,12 @@
 import { API_KEY_STORE, type ApiKeyStore } from '@app/api-keys';
 import { signRequest } from '@app/api-keys/signing';
+import { DATABASE, type Database } from '@app/storage';
 import { createTestStore, type TestStore } from '@app/storage/testing/test-stores';
 import { CapitalFlowService } from '../apps/gateway/src/capital-flow/capital-flow.service';
 import { formatAmount, parseAmount } from '../apps/gateway/src/capital-flow/flow-decimal';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startGateway, type GatewayUnderTest } from './support/harness';
 import { StreamClient } from './support/ws-client';
 
@@ -105,7 +109,7 @@ describe('capital-flow open API (e2e, simulated Binance klines)', () => {
 
   it('answers a spot-only token without derivatives and a date older than m5 retention with its boundary', async () => {
     const fdusd = await call(gateway, SNAPSHOT, { vsTokenId: 11, date: T0 - 2 * 86_400_000 }, key);
-    expect(fdusd.body.data).toMatchObject({ hasSpotGoods: true, hasContract: false, contractList: [], contractMaxInflow: null });
+    expect(fdusd.body.data).toMatchObject({ hasSpotGoods: true, hasContract: false, contractList: [], contractMaxInflow: '0' });
     const m5 = fdusd.body.data.spotGoodsList[0];
     // 2 days back is beyond m5's 100 points: the oldest retained m5 point is served
     const flows = gateway.app.get(CapitalFlowService);
@@ -133,6 +137,66 @@ describe('capital-flow open API (e2e, simulated Binance klines)', () => {
       [400, 40000],
     ]);
     for (const { body } of cases) expect(body).toEqual({ code: body.code, message: expect.any(String), data: null, requestId: expect.any(String) });
+  });
+
+  it('takes vsTokenId as an integer or as the numeric string vs-token/list returns', async () => {
+    const asNumber = await call(gateway, SNAPSHOT, { vsTokenId: 1, date: T0 }, key);
+    const asString = await call(gateway, SNAPSHOT, { vsTokenId: '1', date: T0 }, key);
+    expect([asNumber.status, asNumber.body.code, asString.status, asString.body.code]).toEqual([200, 200, 200, 200]);
+    expect(asString.body.data).toEqual(asNumber.body.data);
+    // the id exactly as the list serialises it
+    const listed = (await call(gateway, LIST, { symbol: 'eth' }, key)).body.data[0].vsTokenId;
+    expect((await call(gateway, SNAPSHOT, { vsTokenId: listed, date: T0 }, key)).body.data.symbol).toBe('ETH');
+  });
+
+  it('refuses junk, negative, huge and exponent-style ids and hostile dates and symbols with 40000, never a 500, without charge', async () => {
+    const vsTokenIds: unknown[] = ['one', '-1', -1, 0, '0', '1e3', 1.5, '1.0', ' 1', '1 ', '+1', '0x1', '', '１', '99999999999999999999', 1e20, 1e300, 2_147_483_648, 'x'.repeat(50_000), '9'.repeat(20_000), null, true, [1], { n: 1 }];
+    const dates: unknown[] = [1e300, -1, 1.5, '1773654600000', 8_640_000_000_000_001, null, {}, [], 'x'.repeat(50_000)];
+    const bodies: unknown[] = [
+      ...vsTokenIds.map((vsTokenId) => ({ vsTokenId, date: T0 })),
+      ...dates.map((date) => ({ vsTokenId: 1, date })),
+      { vsTokenId: 1 },
+      { vsTokenId: 1, date: T0, extra: 'x'.repeat(10_000) },
+      [],
+      [{ vsTokenId: 1, date: T0 }],
+    ];
+    const quota = await addKey(gateway, 30);
+    const results = [];
+    for (const body of bodies) results.push(await call(gateway, SNAPSHOT, body, quota));
+    const lists = [];
+    for (const symbol of ['x'.repeat(50_000), 'B T C', '../', { a: 1 }, 1e300, ['BTC']]) lists.push(await call(gateway, LIST, { symbol }, quota));
+    for (const { status, body } of [...results, ...lists]) {
+      expect([status, body.code]).toEqual([400, 40000]);
+      expect(body.data).toBeNull();
+      // the bad value is not echoed back
+      expect(body.message.length).toBeLessThan(500);
+    }
+    expect((await call(gateway, LIST, {}, quota)).headers.get('x-points-remaining')).toBe('30');
+  });
+
+  it('refuses a bad vsTokenId on the live socket with an error frame and 1008, without echoing it', async () => {
+    for (const vsTokenId of ['1e3', '-1', 'abc', '9'.repeat(5_000), '99']) {
+      const timestamp = String(Date.now());
+      const target = `${LIVE}?vsTokenId=${vsTokenId}`;
+      const client = StreamClient.connect(gateway.wsUrl(LIVE, { vsTokenId }), {
+        'x-api-key': key.key,
+        'x-timestamp': timestamp,
+        'x-sign': signRequest(key.secret, { timestamp, method: 'GET', path: target, body: '' }),
+      });
+      const frame = await client.next();
+      expect(frame).toMatchObject({ type: 'error', code: 'invalid_params', details: [{ param: 'vsTokenId' }] });
+      expect(JSON.stringify(frame).length).toBeLessThan(500);
+      expect((await client.closed).code).toBe(1008);
+    }
+    // the numeric string form is the one the live socket always took
+    const timestamp = String(Date.now());
+    const client = StreamClient.connect(gateway.wsUrl(LIVE, { vsTokenId: '2' }), {
+      'x-api-key': key.key,
+      'x-timestamp': timestamp,
+      'x-sign': signRequest(key.secret, { timestamp, method: 'GET', path: `${LIVE}?vsTokenId=2`, body: '' }),
+    });
+    expect(await client.next()).toMatchObject({ type: 'snapshot', vsTokenId: '2', data: { symbol: 'ETH' } });
+    await client.close();
   });
 
   it('verifies the body bytes as sent (seed cURL formatting) and refuses an exact replay', async () => {
@@ -189,6 +253,69 @@ describe('capital-flow open API (e2e, simulated Binance klines)', () => {
     const unsigned = StreamClient.connect(gateway.wsUrl(LIVE, { vsTokenId: 1 }));
     expect(await unsigned.next()).toMatchObject({ type: 'error', code: 'unauthorized' });
     expect((await unsigned.closed).code).toBe(4401);
+  });
+});
+
+describe('capital-flow snapshot during a Binance outage (e2e)', () => {
+  const T0 = Math.floor(Date.now() / STEP) * STEP - 2 * STEP;
+  const env = { CAPITAL_FLOW_TOKENS: 'BTC,FDUSD', CAPITAL_FLOW_INGEST: 'false' };
+  const outage = (gateway: GatewayUnderTest) => gateway.simulator.faults.set('binance', { kind: '500', status: 503 });
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cf-outage-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves the stored points after a restart while every Binance route fails', async () => {
+    const first = await startGateway({ env: { ...env, DATA_DIR: dataDir } });
+    let before;
+    try {
+      first.simulator.clock.freeze(T0);
+      expect((await first.app.get(CapitalFlowService).sync()).failed).toBe(0);
+      before = await call(first, SNAPSHOT, { vsTokenId: 1, date: T0 }, await addKey(first, 10));
+      expect(before.body.code).toBe(200);
+      // the restarted process is to ingest itself (not follow the lease this one still holds for 4 minutes)
+      await first.app.get<Database>(DATABASE).query(`delete from service_meta where key = 'capital-flow:ingest-lease'`);
+    } finally {
+      await first.close();
+    }
+
+    const second = await startGateway({ env: { ...env, DATA_DIR: dataDir } });
+    try {
+      outage(second);
+      second.simulator.clock.freeze(T0 + 3 * STEP);
+      const report = await second.app.get(CapitalFlowService).sync();
+      expect([report.role, report.points]).toEqual(['ingester', 0]);
+      expect(report.failed).toBeGreaterThan(0);
+      const key = await addKey(second, 10);
+      const during = await call(second, SNAPSHOT, { vsTokenId: 1, date: T0 }, key);
+      expect([during.status, during.body.code]).toEqual([200, 200]);
+      expect(during.body.data).toEqual(before.body.data);
+      expect(during.headers.get('x-points-remaining')).toBe('7');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('with nothing stored, answers 503 / 50300 and charges nothing; never null in a string field', async () => {
+    const gateway = await startGateway({ env });
+    try {
+      outage(gateway);
+      expect((await gateway.app.get(CapitalFlowService).sync()).failed).toBeGreaterThan(0);
+      const key = await addKey(gateway, 10);
+      const results = [await call(gateway, SNAPSHOT, { vsTokenId: 1, date: Date.now() }, key), await call(gateway, SNAPSHOT, { vsTokenId: '11', date: Date.now() }, key)];
+      for (const { status, body, headers } of results) {
+        expect([status, body.code, body.data]).toEqual([503, 50300, null]);
+        expect(body.message).toMatch(/no capital-flow data/);
+        expect(headers.get('retry-after')).toBe('60');
+      }
+      expect((await call(gateway, LIST, {}, key)).headers.get('x-points-remaining')).toBe('10');
+      const text = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
+      expect(text).not.toMatch(/points_charged[^\n]*getCoinTradeSnapshot[^\n]* [1-9]/);
+    } finally {
+      await gateway.close();
+    }
   });
 });
 

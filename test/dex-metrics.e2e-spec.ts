@@ -2,6 +2,9 @@ import { DriftModel, SIMULATED_CHAINS, SimulatedChain, type SimSwap } from '@app
 import { findInvariantViolations } from '../apps/gateway/src/dex-metrics/domain/invariants';
 import type { DexMetricsValue } from '../apps/gateway/src/dex-metrics/domain/metrics-message';
 import { kcatAvailable, startMockCluster, type MockCluster } from '../apps/gateway/src/dex-metrics/publish/testing/kcat-mock-cluster';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startGateway, type GatewayUnderTest } from './support/harness';
 import { StreamClient, type Frame } from './support/ws-client';
 
@@ -134,4 +137,56 @@ describe('DEX metrics end to end: simulated chain → viem → windows → WS /v
     expect(findInvariantViolations(JSON.parse(record.value!))).toEqual([]);
     expect(cluster!.records.filter((r) => r.key === ticker).length).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe('DEX pool list reloaded at run time (DEX_POOLS_FILE)', () => {
+  const entry = (p: (typeof POOLS)[number]) => `${p.chain.name}:${p.pool.address}:USD:token${p.pool.quoteIndex}`;
+  const symbolInfoTickers = async (gateway: GatewayUnderTest) => ((await (await fetch(`${gateway.httpUrl}/symbol_info`)).json()) as { ticker: string[] }).ticker;
+  let gateway: GatewayUnderTest;
+  let dir: string;
+  let file: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dex-pools-e2e-'));
+    file = join(dir, 'pools.txt');
+    writeFileSync(file, `# the simulator's pools\n${POOLS.map(entry).join('\n')}\n`);
+    const { DEX_POOLS: _fromEnv, ...env } = DEX_ENV;
+    gateway = await startGateway({ env: { ...env, DEX_BACKFILL_SECONDS: '300', DEX_POOLS_FILE: file } });
+  }, 180_000);
+  afterAll(async () => {
+    await gateway?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a pool removed from the file: its live client gets the tombstone frame, /symbol_info drops it; a bad file keeps the list', async () => {
+    const gone = POOLS[2].ticker;
+    expect(await symbolInfoTickers(gateway)).toEqual(POOLS.map((p) => p.ticker));
+    const client = StreamClient.connect(gateway.wsUrl('/v1/dex-metrics/live', { ticker: gone }));
+    await client.next(messageOf(gone), 60_000);
+
+    writeFileSync(file, `${POOLS.slice(0, 2).map(entry).join('\n')}\n`);
+    const tombstone = await client.next((f) => f.type === 'message' && f.value === null, 10_000);
+    expect(tombstone).toEqual({ type: 'message', key: gone, value: null, sent_at: expect.any(Number), ...(tombstone.seq === undefined ? {} : { seq: expect.any(Number) }) });
+    expect(await symbolInfoTickers(gateway)).toEqual(POOLS.slice(0, 2).map((p) => p.ticker));
+    // nothing more for the delisted symbol; a new client asking for it is refused
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(client.frames.filter((f) => f.type === 'message' && f.key === gone).slice(-1)[0]).toEqual(tombstone);
+    await client.close();
+    const late = StreamClient.connect(gateway.wsUrl('/v1/dex-metrics/live', { ticker: gone }));
+    expect(await late.next()).toMatchObject({ type: 'error', code: 'invalid_params' });
+
+    writeFileSync(file, `${entry(POOLS[0])}\nnot:a:pool\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await symbolInfoTickers(gateway)).toEqual(POOLS.slice(0, 2).map((p) => p.ticker));
+  }, 120_000);
+
+  it('a pool added to the file is listed and its messages start, read back from the chain', async () => {
+    const back = POOLS[2].ticker;
+    const all = StreamClient.connect(gateway.wsUrl('/v1/dex-metrics/live'));
+    writeFileSync(file, `${POOLS.map(entry).join('\n')}\n`);
+    const frame = await all.next((f) => f.type === 'message' && f.key === back && f.value?.txs_count_24h > 0, 60_000);
+    expect(findInvariantViolations(frame.value)).toEqual([]);
+    expect(await symbolInfoTickers(gateway)).toEqual(POOLS.map((p) => p.ticker));
+    await all.close();
+  }, 120_000);
 });

@@ -19,9 +19,9 @@ export function withSimulatedUpstreams(config: AppConfig, baseUrls: UpstreamBase
     },
     dex: {
       ...config.dex,
-      // each simulated chain's JSON-RPC; in sandbox mode with no DEX_POOLS, the simulated pools are tracked
+      // each simulated chain's JSON-RPC; in sandbox mode with no DEX_POOLS (nor DEX_POOLS_FILE), the simulated pools are tracked
       rpcUrls: Object.fromEntries(SIMULATED_CHAINS.map((chain) => [chain.name, `${baseUrls.evm}/${chain.name}`])),
-      pools: config.dex.pools.length === 0 && config.marketData.mode === MarketDataMode.Sandbox ? SANDBOX_DEX_POOLS : config.dex.pools,
+      pools: config.dex.pools.length === 0 && !config.dex.poolsFile && config.marketData.mode === MarketDataMode.Sandbox ? SANDBOX_DEX_POOLS : config.dex.pools,
     },
   };
 }

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 import { EnvSchema, MarketDataMode } from './env.schema';
-import { parseDexPools, parseRpcUrls, type DexConfig } from './dex-config';
+import { parseDexPools, parseRpcUrls, readDexPoolsFile, type DexConfig } from './dex-config';
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
 /** how often an API consumer's points quota resets (UTC calendar periods) */
@@ -103,7 +103,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`COINGECKO_PLAN=${plan} needs COINGECKO_API_KEY`);
   }
   const spreads = spreadsConfig(parsed, nodeEnv, problems);
-  const dexPools = parseDexPools(parsed.DEX_POOLS, problems);
+  const dexPoolsFile = parsed.DEX_POOLS_FILE ? resolve(parsed.DEX_POOLS_FILE) : undefined;
+  if (dexPoolsFile && parsed.DEX_POOLS) problems.push('DEX_POOLS and DEX_POOLS_FILE are both set: use one of them');
+  const dexPools = dexPoolsFile ? readDexPoolsFile(dexPoolsFile, problems) : parseDexPools(parsed.DEX_POOLS, problems);
   const dexRpcUrls = parseRpcUrls(parsed.DEX_RPC_URLS, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     dex: {
       pools: dexPools,
+      poolsFile: dexPoolsFile,
       rpcUrls: dexRpcUrls,
       pollIntervalMs: parsed.DEX_POLL_INTERVAL_MS ?? 3_000,
       batchDelayMs: parsed.DEX_BATCH_DELAY_MS ?? 5_000,

@@ -1,4 +1,7 @@
 import { ConfigValidationError, loadConfig } from './app-config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dexTicker } from './dex-config';
 
 describe('DEX metrics configuration', () => {
@@ -32,5 +35,34 @@ describe('DEX metrics configuration', () => {
         expect.stringContaining('DEX_BATCH_DELAY_MS'),
       ]),
     );
+  });
+
+  it('reads DEX_POOLS_FILE at start (lines, commas, comments); a bad, missing or doubled source stops start-up', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dex-config-'));
+    const file = join(dir, 'pools.txt');
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigValidationError).problems;
+      }
+    };
+    try {
+      writeFileSync(file, '# pools\r\nbsc:0x16B9A82891338F9BA80E2D6970FDDA79D1EB0DAE:USD:token0 # BSC\r\n\neth:0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640,\n');
+      const config = loadConfig({ DEX_POOLS_FILE: file });
+      expect(config.dex.poolsFile).toBe(file);
+      expect(config.dex.pools.map(dexTicker)).toEqual(['bsc:0x16b9a82891338f9ba80e2d6970fdda79d1eb0dae-USD', 'eth:0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640-USD']);
+
+      writeFileSync(file, 'bsc:0x123\n' + 'x'.repeat(5_000));
+      const problems = problemsOf({ DEX_POOLS_FILE: file });
+      expect(problems).toEqual([expect.stringContaining('DEX_POOLS_FILE entry "bsc:0x123"'), expect.stringContaining('DEX_POOLS_FILE entry "xxx')]);
+      expect(problems[1].length).toBeLessThan(300);
+      expect(problemsOf({ DEX_POOLS_FILE: join(dir, 'missing.txt') })).toEqual([expect.stringContaining('ENOENT')]);
+      writeFileSync(file, '');
+      expect(problemsOf({ DEX_POOLS_FILE: file, DEX_POOLS: 'bsc:0x16b9a82891338f9ba80e2d6970fdda79d1eb0dae' })).toEqual([expect.stringContaining('both set')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,6 +34,7 @@ export class EnvSchema {
   @IsOptional() @IsString() KAFKA_BROKERS?: string;
   @IsOptional() @IsString() DEX_METRICS_TOPIC?: string;
   @IsOptional() @IsString() DEX_POOLS?: string;
+  @IsOptional() @IsString() DEX_POOLS_FILE?: string;
   @IsOptional() @IsString() DEX_RPC_URLS?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) DEX_POLL_INTERVAL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(30_000) DEX_BATCH_DELAY_MS?: number;

@@ -6,13 +6,16 @@ import { CoinTradeSnapshotRequest, VsTokenListRequest } from './capital-flow.dto
 import { OpenApiAccess, POINTS_COST, SignedHttpRequest, SignedRequestGuard } from './open-api-access';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { OPEN_API_CODES, OpenApiEnvelope, OpenApiError, OpenApiExceptionFilter, requestIdOf, routeOf, success } from './open-api-envelope';
-import type { CoinTradeSnapshot } from './snapshot';
+import { CoinTradeSnapshot, isEmptySnapshot } from './snapshot';
 
 export const CAPITAL_FLOW_PATHS = {
   snapshot: '/api/open/v1/trade/getCoinTradeSnapshot',
   tokenList: '/api/open/v1/vs-token/list',
   live: '/api/open/v1/trade/snapshot/live',
 } as const;
+
+/** ingestion retries a failed series every 30 s: a minute later is worth asking again */
+const DATA_UNAVAILABLE_RETRY_S = 60;
 
 /** Seed 002's open API: signed requests, points per call, the seed envelope for every answer. */
 @ApiTags('capital-flow')
@@ -35,9 +38,16 @@ export class CapitalFlowController {
   async snapshot(@Body() body: CoinTradeSnapshotRequest, @Req() request: SignedHttpRequest, @Res({ passthrough: true }) response: Response): Promise<OpenApiEnvelope<CoinTradeSnapshot>> {
     const token = this.flows.token(body.vsTokenId);
     if (!token) throw new OpenApiError(OPEN_API_CODES.unknownToken, 404, `unknown vsTokenId ${body.vsTokenId}: see POST ${CAPITAL_FLOW_PATHS.tokenList}`);
+    // read before charging: with no stored point at all (an upstream outage since the very start) nothing is charged
+    const snapshot = this.flows.snapshot(token, body.date);
+    if (isEmptySnapshot(snapshot)) {
+      throw new OpenApiError(OPEN_API_CODES.dataUnavailable, 503, `no capital-flow data for ${token.symbol} yet: its upstream has not answered since the data was last stored; retry later`, {
+        'retry-after': String(DATA_UNAVAILABLE_RETRY_S),
+      });
+    }
     response.set({ ...(await this.access.charge(request.apiConsumer!, POINTS_COST.snapshot)), 'x-request-id': requestIdOf(request) });
     this.counted(request, POINTS_COST.snapshot);
-    return success(request, this.flows.snapshot(token, body.date));
+    return success(request, snapshot);
   }
 
   @Post(CAPITAL_FLOW_PATHS.tokenList)

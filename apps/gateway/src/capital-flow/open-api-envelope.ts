@@ -26,6 +26,8 @@ export const OPEN_API_CODES = {
   bodyTooLarge: 41300,
   pointsExhausted: 42900,
   internal: 50000,
+  /** the token has no stored point yet (its upstream has failed since start): nothing to serve, nothing charged */
+  dataUnavailable: 50300,
 } as const;
 
 export const SIGNATURE_FAILURE_CODES: Readonly<Record<SignatureFailure, number>> = {

@@ -10,6 +10,7 @@ import type { SyncReport } from './flow-ingestor';
 import { OpenApiAccess } from './open-api-access';
 import { OpenApiError } from './open-api-envelope';
 import type { TrackedToken } from './tracked-tokens';
+import { parseVsTokenId, VS_TOKEN_ID_MAX } from './vs-token-id';
 
 interface Subscriber {
   socket: WebSocket;
@@ -51,9 +52,12 @@ export class SnapshotLiveSessions implements OnApplicationShutdown {
       return this.refuse(socket, 'unauthorized', message, CloseCode.Unauthorized);
     }
     const raw = new URL(request.url ?? '/', 'http://localhost').searchParams.get('vsTokenId');
-    const token = raw && /^\d+$/.test(raw) ? this.flows.token(Number(raw)) : undefined;
+    const id = parseVsTokenId(raw);
+    const token = id === undefined ? undefined : this.flows.token(id);
     if (!token) {
-      return this.refuse(socket, 'invalid_params', raw ? `unknown vsTokenId ${raw}` : 'vsTokenId is required', CloseCode.PolicyViolation, [
+      // the raw value is never echoed: only the parsed (bounded) id
+      const problem = raw === null ? 'vsTokenId is required' : id === undefined ? `vsTokenId must be an integer 1..${VS_TOKEN_ID_MAX}` : `unknown vsTokenId ${id}`;
+      return this.refuse(socket, 'invalid_params', problem, CloseCode.PolicyViolation, [
         { param: 'vsTokenId', message: 'a vsTokenId from POST /api/open/v1/vs-token/list' },
       ]);
     }

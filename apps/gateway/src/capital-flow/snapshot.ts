@@ -18,11 +18,11 @@ export interface CoinTradeSnapshot {
   symbol: string;
   name: string;
   hasSpotGoods: boolean;
-  /** max net inflow across the spot windows served; null when none has a point yet */
-  spotMaxInflow: string | null;
+  /** max net inflow across the spot windows served; "0" when none is served (the seed types it a string, never null) */
+  spotMaxInflow: string;
   spotGoodsList: SnapshotWindowItem[];
   hasContract: boolean;
-  contractMaxInflow: string | null;
+  contractMaxInflow: string;
   contractList: SnapshotWindowItem[];
 }
 
@@ -39,7 +39,7 @@ interface Served {
  * - the instant is `dateMs` floored to 5 minutes;
  * - each window serves its latest point at or before the instant, or its oldest retained point when the instant is
  *   older than its retention; a window without any point is left out;
- * - `xxxMaxInflow` = the largest `tradeInflow` among that market's served windows;
+ * - `xxxMaxInflow` = the largest `tradeInflow` among that market's served windows, "0" when it serves none;
  * - `updateTime` = the instant the snapshot stands for: the newest served point at or before the asked instant
  *   (= the floored date whenever m5 has it); when every served point is a boundary after it, the earliest of them.
  */
@@ -76,9 +76,14 @@ function updateTimeOf(served: readonly Served[], instant: number): number {
   return atOrBefore.length > 0 ? Math.max(...atOrBefore) : Math.min(...served.map(({ point }) => point.time));
 }
 
-function maxInflowOf(served: readonly Served[]): string | null {
+function maxInflowOf(served: readonly Served[]): string {
   const max = maxAmount(served.map(({ point }) => point.inflow));
-  return max === undefined ? null : formatAmount(max);
+  return formatAmount(max ?? 0n);
+}
+
+/** No window of any market has a point: nothing to serve (no point was ever stored for the token). */
+export function isEmptySnapshot(snapshot: CoinTradeSnapshot): boolean {
+  return snapshot.spotGoodsList.length === 0 && snapshot.contractList.length === 0;
 }
 
 function toItem({ window, point }: Served): SnapshotWindowItem {

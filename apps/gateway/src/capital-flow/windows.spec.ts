@@ -4,7 +4,7 @@ import { parseKlineRow } from '@app/upstream';
 import { klineToPoint } from './binance-kline.source';
 import { formatAmount, parseAmount } from './flow-decimal';
 import { PointSeries } from './point-series';
-import { buildSnapshot, SeriesLookup } from './snapshot';
+import { buildSnapshot, isEmptySnapshot, SeriesLookup } from './snapshot';
 import { TrackedToken } from './tracked-tokens';
 import { floorToGrid, floorToStep, formatUtc8, isOnGrid, latestClosedInstant, STAT_WINDOWS, StatWindow, WINDOW_BY_MINUTES } from './windows';
 
@@ -210,10 +210,14 @@ describe('buildSnapshot (seed 002 query semantics and FAQ)', () => {
         { timeRange: 'm15', timeParticleEnum: 15, tradeInflow: '-5.5', tradeAmount: '100' },
       ],
       hasContract: false,
-      contractMaxInflow: null,
+      contractMaxInflow: '0',
       contractList: [],
     });
-    expect(buildSnapshot(btc, utc8('2026-04-01T18:16'), () => undefined)).toMatchObject({ spotGoodsList: [], spotMaxInflow: null, updateTime: utc8('2026-04-01T18:15') });
+    // no point anywhere: still strings where the seed types strings, and isEmptySnapshot says there is nothing
+    const empty = buildSnapshot(btc, utc8('2026-04-01T18:16'), () => undefined);
+    expect(empty).toMatchObject({ spotGoodsList: [], spotMaxInflow: '0', contractMaxInflow: '0', updateTime: utc8('2026-04-01T18:15') });
+    expect(isEmptySnapshot(empty)).toBe(true);
+    expect(isEmptySnapshot(snapshot)).toBe(false);
   });
 
   it('serves the newest points for a date in the future', () => {

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@app/config';
+import { APP_CONFIG, type AppConfig, type DexPoolConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { DATABASE, type Database } from '@app/storage';
 import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
@@ -14,6 +14,7 @@ import type { DexMessage } from './flow/dex-message';
 import { MessageScheduler } from './flow/message-scheduler';
 import { DexLiveFeed } from './publish/dex-live-feed';
 import { KafkaPublisher, createKafkaProducer } from './publish/kafka-publisher';
+import { PoolListFile } from './pool-list-file';
 import { DexStateStore } from './store/dex-state.store';
 
 /** Reorgs deeper than this many recent swaps cannot be taken back (the log source's window is far smaller). */
@@ -21,9 +22,20 @@ const RECENT_SWAPS_KEPT = 100_000;
 
 interface ChainRuntime {
   reader: PoolStateReader;
-  source: EvmLogSource;
+  rpc: ViemEvmRpc;
   pools: TrackedPool[];
+  /** one log source per group of pools listed together (at start, then each run-time addition: its own backfill) */
+  sources: EvmLogSource[];
+  refreshTimer?: NodeJS.Timeout;
 }
+
+/** What a pool-list reload changed. */
+export interface PoolListChange {
+  listed: string[];
+  delisted: string[];
+}
+
+const samePoolConfig = (a: DexPoolConfig, b: DexPoolConfig) => a.currency === b.currency && a.quoteToken === b.quoteToken;
 
 /**
  * Wires the DEX metrics: chain logs → windows → message scheduler → WebSocket feed and Kafka.
@@ -44,6 +56,9 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   private kafka?: KafkaPublisher;
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
+  private poolsFile?: PoolListFile;
+  /** listing changes (start, reloads, delist) run one at a time */
+  private listing: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -90,13 +105,27 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     });
     await this.reconcileListing();
     this.timers.push(setInterval(() => void this.saveLastTrades(), 10_000).unref());
-    for (const chain of new Set([...this.pools.values()].map((p) => p.config.chain))) this.startChain(chain);
+    this.startPools([...this.pools.values()]);
+    if (dex.poolsFile) {
+      this.poolsFile = new PoolListFile({
+        path: dex.poolsFile,
+        log: this.logger,
+        onPools: async (pools) => {
+          const { listed, delisted } = await this.applyPools(pools);
+          this.logger.log(`DEX_POOLS_FILE reloaded: ${this.pools.size} pool(s); listed ${listed.join(', ') || 'none'}; delisted ${delisted.join(', ') || 'none'}`);
+        },
+      });
+      await this.poolsFile.start();
+      this.logger.log(`DEX pools come from DEX_POOLS_FILE ${dex.poolsFile}: re-read when it changes and on SIGHUP`);
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    await this.poolsFile?.stop();
+    await this.listing;
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.all([...this.chains.values()].map((c) => c.source.stop()));
+    await Promise.all([...this.chains.values()].flatMap((c) => c.sources.map((source) => source.stop())));
     this.scheduler?.stop(true);
     await this.kafka?.stop(3_000);
     await this.saveLastTrades();
@@ -113,13 +142,68 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Takes a symbol out of /symbol_info at runtime: its tombstone goes out now. */
-  async delist(ticker: string): Promise<boolean> {
-    const pool = [...this.pools.values()].find((p) => p.ticker === ticker);
-    if (!pool) return false;
+  delist(ticker: string): Promise<boolean> {
+    return this.serially(async () => {
+      const pool = [...this.pools.values()].find((p) => p.ticker === ticker);
+      if (!pool) return false;
+      await this.removePool(pool);
+      return true;
+    });
+  }
+
+  /**
+   * Makes `configs` the tracked pools (a DEX_POOLS_FILE reload): a pool gone from the list leaves /symbol_info and its
+   * tombstone goes to the WebSocket stream and Kafka at once; a new one is listed and its ingestion starts (with its
+   * own backfill); a pool whose currency or quote token changed is delisted and listed again.
+   */
+  applyPools(configs: readonly DexPoolConfig[]): Promise<PoolListChange> {
+    return this.serially(async () => {
+      const wanted = new Map<string, TrackedPool>();
+      for (const config of configs) {
+        const pool = new TrackedPool(config);
+        wanted.set(pool.key, pool);
+      }
+      const change: PoolListChange = { listed: [], delisted: [] };
+      for (const pool of [...this.pools.values()]) {
+        const next = wanted.get(pool.key);
+        if (next && samePoolConfig(next.config, pool.config)) continue;
+        await this.removePool(pool);
+        change.delisted.push(pool.ticker);
+      }
+      const added = [...wanted.values()].filter((pool) => !this.pools.has(pool.key));
+      for (const pool of added) {
+        if (this.stopping) break;
+        this.pools.set(pool.key, pool);
+        const listed = await this.store.markListed(pool.ticker, Date.now());
+        this.scheduler.list(pool.ticker, { lastTradeMs: listed.lastTradeMs });
+        change.listed.push(pool.ticker);
+      }
+      if (!this.stopping) this.startPools(added);
+      return change;
+    });
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.listing.then(work);
+    this.listing = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Out of /symbol_info: the tombstone (scheduler → WebSocket feed and Kafka outbox), no more logs read for it. */
+  private async removePool(pool: TrackedPool): Promise<void> {
     this.pools.delete(pool.key);
-    this.scheduler.delist(ticker);
-    await this.store.markDelisted(ticker, Date.now());
-    return true;
+    this.scheduler.delist(pool.ticker);
+    const runtime = this.chains.get(pool.config.chain);
+    if (runtime) {
+      runtime.pools = runtime.pools.filter((p) => p !== pool);
+      for (const source of [...runtime.sources]) {
+        if (source.removePool(pool.config.pool) > 0) continue;
+        runtime.sources = runtime.sources.filter((s) => s !== source);
+        await source.stop();
+      }
+    }
+    await this.store.markDelisted(pool.ticker, Date.now());
+    this.logger.log(`${pool.ticker} left /symbol_info: tombstone sent`);
   }
 
   /** Symbols listed before (database) but gone from DEX_POOLS get their tombstone; configured ones start. */
@@ -147,57 +231,70 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private startChain(chain: string): void {
-    const pools = [...this.pools.values()].filter((p) => p.config.chain === chain);
-    const url = this.config.dex.rpcUrls[chain];
-    if (!url) {
-      this.logger.error(`no RPC URL for chain ${chain} (DEX_RPC_URLS): its ${pools.length} pool(s) get heartbeats only`);
-      return;
+  /** Starts reading the logs of `pools` (grouped by chain; one log source per group, with its own backfill). */
+  private startPools(pools: readonly TrackedPool[]): void {
+    for (const chain of new Set(pools.map((p) => p.config.chain))) {
+      const group = pools.filter((p) => p.config.chain === chain);
+      const url = this.config.dex.rpcUrls[chain];
+      if (!url) {
+        this.logger.error(`no RPC URL for chain ${chain} (DEX_RPC_URLS): its ${group.length} pool(s) get heartbeats only`);
+        continue;
+      }
+      let runtime = this.chains.get(chain);
+      if (!runtime) {
+        const client = createViemClient(url);
+        runtime = { reader: new PoolStateReader(chain, client), rpc: new ViemEvmRpc(client), pools: [], sources: [] };
+        this.chains.set(chain, runtime);
+      }
+      runtime.pools.push(...group);
+      const source = new EvmLogSource(
+        chain,
+        runtime.rpc,
+        group.map((p) => p.config.pool),
+        { onSwaps: (swaps) => this.onSwaps(chain, swaps), onRemoved: (swaps) => this.onRemoved(chain, swaps) },
+        {
+          pollIntervalMs: this.config.dex.pollIntervalMs,
+          reorgDepthBlocks: this.config.dex.reorgDepthBlocks,
+          blockRange: this.config.dex.logsBlockRange,
+          backfillSeconds: this.config.dex.backfillSeconds,
+          log: this.logger,
+        },
+      );
+      runtime.sources.push(source);
+      void this.preparePools(runtime, source, group);
     }
-    const client = createViemClient(url);
-    const reader = new PoolStateReader(chain, client);
-    const source = new EvmLogSource(
-      chain,
-      new ViemEvmRpc(client),
-      pools.map((p) => p.config.pool),
-      { onSwaps: (swaps) => this.onSwaps(chain, swaps), onRemoved: (swaps) => this.onRemoved(chain, swaps) },
-      {
-        pollIntervalMs: this.config.dex.pollIntervalMs,
-        reorgDepthBlocks: this.config.dex.reorgDepthBlocks,
-        blockRange: this.config.dex.logsBlockRange,
-        backfillSeconds: this.config.dex.backfillSeconds,
-        log: this.logger,
-      },
-    );
-    this.chains.set(chain, { reader, source, pools });
-    void this.prepareChain(chain);
   }
 
   /**
    * Reads the pools' tokens, creation times (a binary search per pool, in parallel) and liquidity/supplies, retrying
    * until the endpoint answers, then starts the log polling: the first messages with swaps carry real figures.
    */
-  private async prepareChain(chain: string, attempt = 0): Promise<void> {
-    const runtime = this.chains.get(chain);
-    if (!runtime || this.stopping) return;
+  private async preparePools(runtime: ChainRuntime, source: EvmLogSource, group: readonly TrackedPool[], attempt = 0): Promise<void> {
+    const chain = source.chain;
+    if (this.stopping || !runtime.sources.includes(source)) return;
     try {
       await Promise.all(
-        runtime.pools.map(async (pool) => {
-          pool.info ??= await runtime.reader.describe(pool.config.pool);
-          pool.createdTime ??= await this.createdTime(runtime.reader, pool);
-        }),
+        group
+          .filter((pool) => this.pools.get(pool.key) === pool)
+          .map(async (pool) => {
+            pool.info ??= await runtime.reader.describe(pool.config.pool);
+            pool.createdTime ??= await this.createdTime(runtime.reader, pool);
+          }),
       );
     } catch (error) {
       const delay = Math.min(60_000, 1_000 * 2 ** attempt);
       this.logger.warn(`${chain}: reading the pools failed (${(error as Error).message}); retrying in ${delay} ms`);
-      const timer = setTimeout(() => void this.prepareChain(chain, attempt + 1), delay);
+      const timer = setTimeout(() => void this.preparePools(runtime, source, group, attempt + 1), delay);
       this.timers.push(timer.unref());
       return;
     }
+    if (this.stopping || !runtime.sources.includes(source)) return;
     await this.refreshChain(chain);
-    runtime.source.start();
-    const refresh = setInterval(() => void this.refreshChain(chain), this.config.dex.stateRefreshMs);
-    this.timers.push(refresh.unref());
+    source.start();
+    if (!runtime.refreshTimer) {
+      runtime.refreshTimer = setInterval(() => void this.refreshChain(chain), this.config.dex.stateRefreshMs);
+      this.timers.push(runtime.refreshTimer.unref());
+    }
   }
 
   private async createdTime(reader: PoolStateReader, pool: TrackedPool): Promise<number> {
@@ -229,7 +326,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async refreshPool(reader: PoolStateReader, pool: TrackedPool): Promise<void> {
-    if (!pool.info || !this.pools.has(pool.key)) return;
+    if (!pool.info || this.pools.get(pool.key) !== pool) return;
     try {
       const state = await reader.state(pool.info);
       this.book.setQuasiStatic(pool.ticker, pool.quasiStatic(state, this.prices, Date.now()));

@@ -51,14 +51,24 @@ export class EvmLogSource {
   private running?: Promise<void>;
   private stopped = false;
   private failures = 0;
+  private readonly pools: string[];
 
   constructor(
     readonly chain: string,
     private readonly rpc: EvmRpc,
-    private readonly pools: readonly string[],
+    pools: readonly string[],
     private readonly listener: SwapListener,
     private readonly options: LogSourceOptions,
-  ) {}
+  ) {
+    this.pools = [...pools];
+  }
+
+  /** Stops reading a pool's logs (delisted at run time); returns how many pools it still reads. */
+  removePool(pool: string): number {
+    const at = this.pools.indexOf(pool);
+    if (at >= 0) this.pools.splice(at, 1);
+    return this.pools.length;
+  }
 
   /** The last block fully processed. */
   get lastBlock(): number | undefined {
