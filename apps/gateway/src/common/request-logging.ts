@@ -69,7 +69,7 @@ export function pinoHttpOptions(config: AppConfig, options: { toStdoutTty?: bool
     },
     customSuccessMessage: (_request, response) => {
       const suppressed = suppressedBefore.get(response);
-      return suppressed ? `request completed (${suppressed} more 401s of this credential in the last minute were not logged)` : 'request completed';
+      return suppressed ? `request completed (${suppressed} more 401s of this credential since its last logged one were not logged)` : 'request completed';
     },
     transport: options.toStdoutTty && config.env === 'development' && process.stdout.isTTY ? { target: 'pino/file', options: { destination: 1 } } : undefined,
   };
