@@ -89,6 +89,7 @@ describe('no secret reaches a log line (e2e, logs captured at trace level)', () 
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the last lines flush
     expect(log.text).toContain('/symbol_info?api_key=<redacted>&limit=5'); // the requests were logged, redacted
     expect(log.text).toContain('"statusCode":401');
+    expect(log.text).toContain('ALLOWED_ORIGINS is unset: same-origin only'); // the start-up line
     const leaked = secrets.filter((value) => log.text.includes(value));
     expect(leaked).toEqual([]);
   });
