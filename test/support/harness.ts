@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '@app/config';
 import type { RealtimeOptions } from '@app/realtime';
 import { startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
@@ -23,14 +24,16 @@ export const FAST_REALTIME: Partial<RealtimeOptions> = { errorBackoffMs: 200, er
  * unless `env` names `DATA_DIR` or `DATABASE_URL` itself.
  * No Redis unless `env` asks for it, so parallel suites never share a cache.
  */
-export async function startGateway(options: { env?: Record<string, string>; realtime?: Partial<RealtimeOptions>; seed?: number } = {}): Promise<GatewayUnderTest> {
+export async function startGateway(
+  options: { env?: Record<string, string>; realtime?: Partial<RealtimeOptions>; seed?: number; logDestination?: DestinationStream } = {},
+): Promise<GatewayUnderTest> {
   const simulator = await startUpstreamSimulator({ seed: options.seed ?? 7 });
   // A caller that names its storage owns it (e.g. to restart on the same data); otherwise a throw-away store.
   const ownsStorage = Boolean(options.env?.DATA_DIR || options.env?.DATABASE_URL);
   const store = ownsStorage ? undefined : await createTestStore(process.env.DATABASE_URL ? 'postgres' : 'pglite');
   const storageEnv: Record<string, string> = !store ? {} : store.storage.databaseUrl ? { DATABASE_URL: store.storage.databaseUrl } : { DATA_DIR: store.storage.dataDir };
   const config = withSimulatedUpstreams(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', ...storageEnv, ...options.env }), simulator.baseUrls);
-  const app = await createGatewayApp(config, { realtime: { ...FAST_REALTIME, ...options.realtime } });
+  const app = await createGatewayApp(config, { realtime: { ...FAST_REALTIME, ...options.realtime }, logDestination: options.logDestination });
   await app.listen(0, '127.0.0.1');
   const httpUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

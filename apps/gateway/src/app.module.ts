@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { ConfigModule, type AppConfig } from '@app/config';
+import { HttpRateLimitModule } from '@app/http-security';
 import { ObservabilityModule } from '@app/observability';
 import { RealtimeModule } from '@app/realtime';
 import { StorageModule } from '@app/storage';
@@ -15,32 +17,22 @@ import { DexMetricsModule } from './dex-metrics/dex-metrics.module';
 import { StablecoinsModule } from './stablecoins/stablecoins.module';
 import { DepegModule } from './depeg/depeg.module';
 import { CapitalFlowModule } from './capital-flow/capital-flow.module';
+import { pinoHttpOptions } from './common/request-logging';
 
-/** Headers that carry credentials: never written to a log line. */
-const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-sign"]',
-  'res.headers["set-cookie"]',
-];
+export interface AppModuleOptions {
+  /** where log lines go (tests capture them); stdout by default */
+  logDestination?: DestinationStream;
+}
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            redact: { paths: REDACTED_PATHS, censor: '<redacted>' },
-            // Successful requests are debug noise at scale; failures stay visible.
-            customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
-            transport: config.env === 'development' && process.stdout.isTTY ? { target: 'pino/file', options: { destination: 1 } } : undefined,
-          },
-        }),
+        LoggerModule.forRoot({ pinoHttp: options.logDestination ? [pinoHttpOptions(config), options.logDestination] : pinoHttpOptions(config, { toStdoutTty: true }) }),
+        HttpRateLimitModule.forRoot(config.http.rateLimits),
         ObservabilityModule,
         StorageModule.forRoot(),
         UpstreamModule,

@@ -1,8 +1,12 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { Logger as NestLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@app/config';
+import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
 import { GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
@@ -10,14 +14,19 @@ import { HttpErrorFilter } from './common/http-exception.filter';
 export interface GatewayAppOptions {
   /** hub timing overrides (tests shorten backoffs and linger) */
   realtime?: Partial<RealtimeOptions>;
+  /** where log lines go instead of stdout (tests read them) */
+  logDestination?: DestinationStream;
 }
 
 /** Builds the whole gateway (HTTP + every WebSocket stream on one server). Used by main.ts, the e2e tests and the benchmarks. */
 export async function createGatewayApp(config: AppConfig, options: GatewayAppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, rawBody: true }); // rawBody: signed requests (capital-flow X-SIGN) cover the body bytes as sent
+  // the body parsers are ours (below): size and depth bounds, and the raw bytes kept for signed requests
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logDestination: options.logDestination }), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   if (options.realtime) Object.assign(app.get<RealtimeOptions>(REALTIME_OPTIONS), options.realtime);
-  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: config.ws.maxPayloadBytes }));
+  const origins = new OriginPolicy(config.http.allowedOrigins);
+  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: config.ws.maxPayloadBytes, admitOrigin: (request) => origins.check(request.headers) !== 'refused' }));
+  installHttpHygiene(app, origins);
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
 
@@ -31,4 +40,27 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   );
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/**
+ * Express middleware ahead of every route, in this order: security headers, the origin check (403 before a body
+ * byte is read), CORS for allowed origins, then the body size bound and parsers (JSON nesting bounded in linear time).
+ */
+function installHttpHygiene(app: NestExpressApplication, origins: OriginPolicy): void {
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // the defaults fit Swagger UI at /docs (its scripts and styles are same-origin, images data:), except that
+        // upgrade-insecure-requests would send its assets to https:// on a plain-http deployment
+        directives: { upgradeInsecureRequests: null },
+      },
+    }),
+  );
+  app.use(refuseForeignOrigins(origins));
+  app.enableCors(corsOptions(origins));
+  app.use(declaredBodyLimit(BODY_LIMIT_BYTES));
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, verify: captureRawBody({ maxDepth: JSON_MAX_DEPTH }) });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true, verify: captureRawBody() });
+  new NestLogger('HttpSecurity').log(origins.describe());
 }

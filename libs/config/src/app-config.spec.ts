@@ -4,12 +4,20 @@ import { MarketDataMode } from './env.schema';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000, allowedOrigins: undefined, rateLimits: { perIpPerMinute: 12_000, perKeyPerMinute: 6_000 } });
     expect(config.marketData.mode).toBe(MarketDataMode.Live);
     expect(config.storage.databaseUrl).toBeUndefined();
     expect(config.auth.required).toBe(false);
     expect(config.upstreams.coingecko).toMatchObject({ plan: 'public', callsPerMinute: 30, baseUrl: 'https://api.coingecko.com/api/v3' });
     expect(config.kafka.brokers).toEqual([]);
+  });
+
+  it('reads ALLOWED_ORIGINS (a list, *, or unset = same-origin) and the HTTP rate limits', () => {
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://App.example.com, http://localhost:3000/' }).http.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    expect(loadConfig({ ALLOWED_ORIGINS: '*' }).http.allowedOrigins).toBe('*');
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'app.example.com/path' })).toThrow(/ALLOWED_ORIGINS: "app.example.com\/path" is not an origin/);
+    expect(loadConfig({ HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: '0', HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE: '30' }).http.rateLimits).toEqual({ perIpPerMinute: 0, perKeyPerMinute: 30 });
+    expect(() => loadConfig({ HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: '-1' })).toThrow(/HTTP_RATE_LIMIT_PER_IP_PER_MINUTE/);
   });
 
   it('treats an empty value as unset', () => {

@@ -4,6 +4,7 @@ import { validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 import { EnvSchema, MarketDataMode } from './env.schema';
 import { parseDexPools, parseRpcUrls, readDexPoolsFile, type DexConfig } from './dex-config';
+import { parseAllowedOrigins, type AllowedOrigins } from '@app/http-security/origin-policy';
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
 /** how often an API consumer's points quota resets (UTC calendar periods) */
@@ -14,7 +15,14 @@ export const DEFAULT_CAPITAL_FLOW_TOKENS = ['BTC', 'ETH', 'BNB', 'SOL', 'XRP', '
 /** The typed, nested configuration every module receives. Built only by `loadConfig`. */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** browser origins allowed on REST and WebSocket (`ALLOWED_ORIGINS`): `*`, a list, or undefined = same-origin only */
+    allowedOrigins: AllowedOrigins;
+    /** REST requests per minute per client IP and per API key (0 = no limit) */
+    rateLimits: { perIpPerMinute: number; perKeyPerMinute: number };
+  };
   logLevel: string;
   marketData: { mode: MarketDataMode; sandboxSeed: number };
   storage: { databaseUrl?: string; dataDir: string };
@@ -107,11 +115,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (dexPoolsFile && parsed.DEX_POOLS) problems.push('DEX_POOLS and DEX_POOLS_FILE are both set: use one of them');
   const dexPools = dexPoolsFile ? readDexPoolsFile(dexPoolsFile, problems) : parseDexPools(parsed.DEX_POOLS, problems);
   const dexRpcUrls = parseRpcUrls(parsed.DEX_RPC_URLS, problems);
+  const allowedOrigins = parseAllowedOrigins(parsed.ALLOWED_ORIGINS, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
   return {
     env: nodeEnv,
-    http: { host: parsed.HOST ?? '0.0.0.0', port: parsed.PORT ?? 8000 },
+    http: {
+      host: parsed.HOST ?? '0.0.0.0',
+      port: parsed.PORT ?? 8000,
+      allowedOrigins,
+      rateLimits: { perIpPerMinute: parsed.HTTP_RATE_LIMIT_PER_IP_PER_MINUTE ?? 12_000, perKeyPerMinute: parsed.HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE ?? 6_000 },
+    },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     marketData: { mode: parsed.MARKET_DATA ?? MarketDataMode.Live, sandboxSeed: parsed.SANDBOX_SEED ?? 42 },
     storage: { databaseUrl: parsed.DATABASE_URL, dataDir: resolve(parsed.DATA_DIR ?? './data') },

@@ -92,4 +92,9 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) WS_MAX_PAYLOAD_BYTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) WS_HEARTBEAT_MS?: number;
+
+  // HTTP hygiene (issue 9): README "Security model"
+  @IsOptional() @IsString() ALLOWED_ORIGINS?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) HTTP_RATE_LIMIT_PER_IP_PER_MINUTE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE?: number;
 }

@@ -7,7 +7,8 @@ import type { WebSocketServer } from 'ws';
 type PathServer = WebSocketServer & { path: string };
 
 /**
- * Nest's WsAdapter with three changes for a push gateway:
+ * Nest's WsAdapter with four changes for a push gateway:
+ * - an upgrade from a browser origin that is not allowed is answered `403 Forbidden`, before anything else;
  * - an upgrade to an unknown path is answered `404 Not Found` (the stock adapter drops the socket silently);
  * - inbound messages are not bound to Nest handlers: the hub reads update messages itself, which also
  *   saves the per-connection RxJS pipeline (~7 KiB heap per client, reference/perf-anchors.md §3);
@@ -18,7 +19,11 @@ export class GatewayWsAdapter extends WsAdapter {
 
   constructor(
     app: INestApplicationContext,
-    private readonly limits: { maxPayloadBytes: number },
+    private readonly limits: {
+      maxPayloadBytes: number;
+      /** false refuses the upgrade with 403 (a browser page from an origin not in ALLOWED_ORIGINS) */
+      admitOrigin?: (request: IncomingMessage) => boolean;
+    },
   ) {
     super(app);
   }
@@ -44,6 +49,10 @@ export class GatewayWsAdapter extends WsAdapter {
   }
 
   private routeUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // cross-site WebSocket hijacking: a foreign page must not open a stream with the visitor's cookies
+    if (this.limits.admitOrigin && !this.limits.admitOrigin(request)) {
+      return refuse(socket, 403, 'Forbidden', 'this origin may not open WebSocket streams here (see ALLOWED_ORIGINS)');
+    }
     let pathname: string;
     try {
       pathname = new URL(request.url ?? '/', 'ws://localhost').pathname;
@@ -56,8 +65,8 @@ export class GatewayWsAdapter extends WsAdapter {
   }
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  const body = JSON.stringify({ code: status, message: `no WebSocket stream at this path (${reason})`, details: [] });
+function refuse(socket: Duplex, status: number, reason: string, message = `no WebSocket stream at this path (${reason})`): void {
+  const body = JSON.stringify({ code: status, message, details: [] });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

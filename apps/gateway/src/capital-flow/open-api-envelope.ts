@@ -1,5 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
 import type { SignatureFailure } from '@app/api-keys/signing';
+import { describeBodyError } from '@app/http-security';
+import { ThrottlerException } from '@nestjs/throttler';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
@@ -25,6 +27,7 @@ export const OPEN_API_CODES = {
   unknownToken: 40400,
   bodyTooLarge: 41300,
   pointsExhausted: 42900,
+  rateLimited: 42901,
   internal: 50000,
   /** the token has no stored point yet (its upstream has failed since start): nothing to serve, nothing charged */
   dataUnavailable: 50300,
@@ -69,13 +72,13 @@ export function success<T>(request: Request, data: T): OpenApiEnvelope<T> {
  */
 export function bodyParserErrorsAsEnvelope(metrics: CapitalFlowMetrics) {
   return (error: unknown, request: RequestWithId, response: Response, next: (error?: unknown) => void): void => {
-    const parserError = error as { type?: string; status?: number; message?: string } | undefined;
-    if (!parserError?.type?.startsWith('entity.') || response.headersSent) return next(error);
-    const status = parserError.status ?? 400;
-    const code = status === 413 ? OPEN_API_CODES.bodyTooLarge : OPEN_API_CODES.invalidParams;
+    const parserError = error as { type?: string } | undefined;
+    const problem = parserError?.type?.startsWith('entity.') ? describeBodyError(error) : undefined;
+    if (!problem || response.headersSent) return next(error);
+    const code = problem.status === 413 ? OPEN_API_CODES.bodyTooLarge : OPEN_API_CODES.invalidParams;
     metrics.requests.inc({ route: request.path, code: String(code) });
-    const body: OpenApiEnvelope<null> = { code, message: `invalid request body: ${parserError.message ?? 'not JSON'}`, data: null, requestId: requestIdOf(request) };
-    response.status(status).set('x-request-id', body.requestId).json(body);
+    const body: OpenApiEnvelope<null> = { code, message: `invalid request body: ${problem.message}`, data: null, requestId: requestIdOf(request) };
+    response.status(problem.status).set('x-request-id', body.requestId).json(body);
   };
 }
 
@@ -104,6 +107,10 @@ export class OpenApiExceptionFilter implements ExceptionFilter {
 
   private describe(exception: unknown): { code: number; status: number; message: string; headers: Record<string, string> } {
     if (exception instanceof OpenApiError) return { code: exception.code, status: exception.status, message: exception.message, headers: exception.headers };
+    if (exception instanceof ThrottlerException) {
+      // not 42900: that code means "points exhausted", which a client handles differently from "slow down"
+      return { code: OPEN_API_CODES.rateLimited, status: 429, message: exception.message, headers: {} };
+    }
     if (exception instanceof BadRequestException) {
       // ValidationPipe (body fields) or the JSON parser (malformed body)
       const response = exception.getResponse() as { message?: string | string[] };

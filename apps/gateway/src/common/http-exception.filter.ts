@@ -1,9 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { describeBodyError } from '@app/http-security';
 
 /**
- * Every HTTP error leaves as `{ code, message, details }` (PRODUCT.md "Errors"); unknown errors are
- * logged and answered with a bare 500 so internals never leak.
+ * Every HTTP error leaves as `{ code, message, details }` (PRODUCT.md "Errors"); a body the parsers refused
+ * (too large: 413, too deep or malformed: 400) names the problem; unknown errors are logged and answered with a
+ * bare 500 so internals never leak.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -20,6 +22,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const details = Array.isArray(payload.details) ? payload.details : Array.isArray(payload.message) ? payload.message : [];
       const message = typeof payload.message === 'string' ? payload.message : exception.message;
       response.status(status).json({ code: payload.code ?? status, message, details });
+      return;
+    }
+    const bodyProblem = describeBodyError(exception);
+    if (bodyProblem) {
+      response.status(bodyProblem.status).json({ code: bodyProblem.status, message: bodyProblem.message, details: [] });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));

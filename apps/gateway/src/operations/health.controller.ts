@@ -1,11 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { SkipRateLimits } from '@app/http-security';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DATABASE, checkDatabase, type Database } from '@app/storage';
 import { UpstreamCache } from '@app/upstream';
 import { StreamHub } from '@app/realtime';
 
 @ApiTags('operations')
+@SkipRateLimits() // probes and scrapers are never rate limited
 @Controller('health')
 export class HealthController {
   constructor(

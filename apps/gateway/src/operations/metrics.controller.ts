@@ -1,8 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipRateLimits } from '@app/http-security';
 import { MetricsService } from '@app/observability';
 
 @ApiExcludeController()
+@SkipRateLimits() // probes and scrapers are never rate limited
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

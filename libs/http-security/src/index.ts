@@ -1,0 +1,3 @@
+export * from './origin-policy';
+export * from './rate-limit';
+export * from './request-body';
