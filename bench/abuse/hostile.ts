@@ -104,6 +104,6 @@ process.on('message', (message: { type: 'start'; options: Options } | { type: 's
   stopping = true;
   for (const timer of timers) clearInterval(timer);
   for (const socket of sockets) socket.terminate();
-  process.send!({ type: 'counts', counts: { ...counts, closedByServer: Object.fromEntries(counts.closedByServer) } }, () => process.exit(0));
+  process.send!({ type: 'counts', counts: { ...counts, closedByServer: Object.fromEntries(counts.closedByServer) } }, undefined, {}, () => process.exit(0));
 });
 process.on('disconnect', () => process.exit(0));
