@@ -14,7 +14,7 @@ import {
   type TimeParam,
 } from './params';
 import { CompiledPipeQuery, type QueryPlan, type TimeRange } from './query-plan';
-import { checkFieldNames, knownFieldsFor, type KnownFields } from './row-fields';
+import { checkFieldNames, FieldCheck, knownFieldsFor } from './row-fields';
 import { parseTimeframeSeconds } from './time';
 
 export const DEFAULT_MAX_PAGE_SIZE = 500;
@@ -38,10 +38,10 @@ function readTimeframe(value: unknown, problems: ParamProblems): { text: string;
   return { text, seconds };
 }
 
-function readFiltersCompiled(value: unknown, problems: ParamProblems, known: KnownFields | undefined): (CompiledFilters & { given: object }) | undefined {
+function readFiltersCompiled(value: unknown, problems: ParamProblems, check: FieldCheck): (CompiledFilters & { given: object }) | undefined {
   const filters = readFilters(value, problems);
   if (filters === undefined) return undefined;
-  if (!checkFieldNames([...filters.fields.keys()], 'filters', problems, known)) return undefined;
+  if (!checkFieldNames([...filters.fields.keys()], 'filters', problems, check)) return undefined;
   const compiled = compileFilters(filters.fields);
   for (const message of compiled.problems) problems.add('filters', message);
   // JSON text was bounded before parsing; an update message's object is measured once it is known to be flat
@@ -52,16 +52,16 @@ function readFiltersCompiled(value: unknown, problems: ParamProblems, known: Kno
 }
 
 /** A single field name param (`sort_by`, `time_field`): bounded, not reserved, one of the stream's fields. */
-function readFieldName(value: unknown, param: string, problems: ParamProblems, known: KnownFields | undefined): string | undefined {
+function readFieldName(value: unknown, param: string, problems: ParamProblems, check: FieldCheck): string | undefined {
   const name = readText(value, param, problems, QUERY_LIMITS.maxFieldNameLength);
   if (name === undefined) return undefined;
-  return checkFieldNames([name], param, problems, known) ? name : undefined;
+  return checkFieldNames([name], param, problems, check) ? name : undefined;
 }
 
-function readDedupeFields(value: unknown, problems: ParamProblems, known: KnownFields | undefined): string[] | undefined {
+function readDedupeFields(value: unknown, problems: ParamProblems, check: FieldCheck): string[] | undefined {
   const fields = readFieldList(value, 'dedupe_key', problems);
   if (fields === undefined) return undefined;
-  return checkFieldNames(fields, 'dedupe_key', problems, known) ? fields : undefined;
+  return checkFieldNames(fields, 'dedupe_key', problems, check) ? fields : undefined;
 }
 
 function clampPageSize(requested: number | undefined, options: QueryOptions): number | undefined {
@@ -100,20 +100,20 @@ function parseParams(raw: RawQuery, options: QueryOptions, extraKnownParams: rea
   for (const param of Object.keys(raw)) {
     if (!KNOWN_PARAMS.has(param) && !allowed.has(param)) problems.add(param, 'unknown parameter');
   }
-  const known = knownFieldsFor(options.rowFields);
+  const check = new FieldCheck(knownFieldsFor(options.rowFields));
   const param = (name: string) => ownParam(raw, name);
   const parsed: ParsedParams = {
-    filters: readFiltersCompiled(param('filters'), problems, known),
+    filters: readFiltersCompiled(param('filters'), problems, check),
     search: readText(param('search'), 'search', problems, QUERY_LIMITS.maxSearchLength, false),
-    sortBy: readFieldName(param('sort_by'), 'sort_by', problems, known),
+    sortBy: readFieldName(param('sort_by'), 'sort_by', problems, check),
     sortOrder: readSortOrder(param('sort_order'), problems),
     page: readPositiveInteger(param('page'), 'page', problems),
     pageSize: readPositiveInteger(param('page_size'), 'page_size', problems),
     startTime: readTime(param('start_time'), 'start_time', problems),
     endTime: readTime(param('end_time'), 'end_time', problems),
-    timeField: readFieldName(param('time_field'), 'time_field', problems, known),
+    timeField: readFieldName(param('time_field'), 'time_field', problems, check),
     timeframe: readTimeframe(param('timeframe'), problems),
-    dedupeFields: readDedupeFields(param('dedupe_key'), problems, known),
+    dedupeFields: readDedupeFields(param('dedupe_key'), problems, check),
   };
   checkTimeOrder(parsed.startTime, parsed.endTime, problems);
   if (problems.list.length > 0) throw new QueryValidationError(problems.list);

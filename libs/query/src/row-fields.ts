@@ -59,13 +59,19 @@ export class KnownFields {
     return this.names.has(name.toLowerCase());
   }
 
-  /** `unknown field "x"` / `unknown fields "x", "y", "z" and 4 more`, then this stream's fields when short. */
-  describeUnknown(unknown: readonly string[]): string {
+  /** `unknown field "x"` / `unknown fields "x", "y", "z" and 4 more`, then (if asked and short) this stream's fields. */
+  describeUnknown(unknown: readonly string[], listFields: boolean): string {
     const named = unknown.slice(0, NAMED_IN_MESSAGE).map((name) => quoteClipped(name)).join(', ');
     const more = unknown.length > NAMED_IN_MESSAGE ? ` and ${unknown.length - NAMED_IN_MESSAGE} more` : '';
-    const fields = this.listing === '' ? '' : `; this stream's fields: ${this.listing}`;
+    const fields = listFields && this.listing !== '' ? `; this stream's fields: ${this.listing}` : '';
     return `unknown field${unknown.length === 1 ? '' : 's'} ${named}${more}${fields}`;
   }
+}
+
+/** The field check of one query: the stream's fields, listed in the first unknown-field message only. */
+export class FieldCheck {
+  listed = false;
+  constructor(readonly known: KnownFields | undefined) {}
 }
 
 const knownFieldsByPaths = new WeakMap<readonly string[], KnownFields>();
@@ -83,7 +89,8 @@ export function knownFieldsFor(paths: readonly string[] | undefined): KnownField
  * names and, when the stream declares its fields, names its rows lack. Adds at most one problem per kind;
  * reports whether every name is fine.
  */
-export function checkFieldNames(names: readonly string[], param: string, problems: ParamProblems, known: KnownFields | undefined): boolean {
+export function checkFieldNames(names: readonly string[], param: string, problems: ParamProblems, check: FieldCheck): boolean {
+  const known = check.known;
   const reserved: string[] = [];
   const unknown: string[] = [];
   let tooLong = 0;
@@ -94,6 +101,9 @@ export function checkFieldNames(names: readonly string[], param: string, problem
   }
   if (tooLong > 0) problems.add(param, `a field name is longer than ${QUERY_LIMITS.maxFieldNameLength} characters`);
   if (reserved.length > 0) problems.add(param, `${quoteClipped(reserved[0])} is a reserved name, not a field`);
-  if (unknown.length > 0 && known) problems.add(param, known.describeUnknown(unknown));
+  if (unknown.length > 0 && known) {
+    problems.add(param, known.describeUnknown(unknown, !check.listed));
+    check.listed = true;
+  }
   return tooLong === 0 && reserved.length === 0 && unknown.length === 0;
 }
