@@ -11,7 +11,7 @@ import { NestFactory } from '@nestjs/core';
 import { WebSocketGateway } from '@nestjs/websockets';
 import type { AddressInfo } from 'node:net';
 import { MetricsService } from '@app/observability';
-import { compileQuery, type CompiledQuery } from '@app/query';
+import { compileQuery, rowFields, type CompiledQuery } from '@app/query';
 import {
   DEFAULT_REALTIME_OPTIONS,
   GatewayWsAdapter,
@@ -34,6 +34,9 @@ class FanoutBenchStream implements StreamDefinition<object, MarketTick> {
   readonly name = STREAM_NAME;
   readonly path = STREAM_PATH;
   readonly requiresAuth = false;
+  readonly rowFields = rowFields<MarketTick['rows'][number]>({
+    rank: true, name: true, symbol: true, price: true, market_cap: true, volume_24h: true, change_24h: true, chain: true, category: true, last_updated: true,
+  });
   // data "stays fresh" for an hour, so the hub schedules its next refresh at its 5-minute cap: it never fires
   // during a run, and every tick comes from refreshNow()
   readonly refresh = { freshMs: 3_600_000, callsPerRefresh: 0 };

@@ -1,8 +1,10 @@
 import { QueryValidationError, type CompiledQuery, type QueryOptions, type RawQuery } from './contracts';
 import { fieldName } from './field-access';
 import { compileFilters, type CompiledFilters } from './filters';
+import { QUERY_LIMITS } from './limits';
 import {
   FILTER_QUERY_PARAMS,
+  ownParam,
   ParamProblems,
   readFieldList,
   readFilters,
@@ -12,6 +14,7 @@ import {
   type TimeParam,
 } from './params';
 import { CompiledPipeQuery, type QueryPlan, type TimeRange } from './query-plan';
+import { checkFieldNames, FieldCheck, knownFieldsFor } from './row-fields';
 import { parseTimeframeSeconds } from './time';
 
 export const DEFAULT_MAX_PAGE_SIZE = 500;
@@ -22,25 +25,43 @@ const KNOWN_PARAMS: ReadonlySet<string> = new Set(FILTER_QUERY_PARAMS);
 type SortOrder = 'asc' | 'desc';
 
 function readSortOrder(value: unknown, problems: ParamProblems): SortOrder | undefined {
-  const text = readText(value, 'sort_order', problems)?.toLowerCase();
+  const text = readText(value, 'sort_order', problems, QUERY_LIMITS.maxKeywordLength)?.toLowerCase();
   if (text === undefined || text === 'asc' || text === 'desc') return text;
   return problems.add('sort_order', 'must be "asc" or "desc"');
 }
 
 function readTimeframe(value: unknown, problems: ParamProblems): { text: string; seconds: number } | undefined {
-  const text = readText(value, 'timeframe', problems)?.toLowerCase();
+  const text = readText(value, 'timeframe', problems, QUERY_LIMITS.maxKeywordLength)?.toLowerCase();
   if (text === undefined) return undefined;
   const seconds = parseTimeframeSeconds(text);
   if (Number.isNaN(seconds)) return problems.add('timeframe', 'must be a positive duration like 30m, 24h, 7d, 2w or 1y');
   return { text, seconds };
 }
 
-function readFiltersCompiled(value: unknown, problems: ParamProblems): (CompiledFilters & { given: object }) | undefined {
-  const given = readFilters(value, problems);
-  if (given === undefined) return undefined;
-  const compiled = compileFilters(given);
+function readFiltersCompiled(value: unknown, problems: ParamProblems, check: FieldCheck): (CompiledFilters & { given: object }) | undefined {
+  const filters = readFilters(value, problems);
+  if (filters === undefined) return undefined;
+  if (!checkFieldNames([...filters.fields.keys()], 'filters', problems, check)) return undefined;
+  const compiled = compileFilters(filters.fields);
   for (const message of compiled.problems) problems.add('filters', message);
-  return { ...compiled, given };
+  // JSON text was bounded before parsing; an update message's object is measured once it is known to be flat
+  if (compiled.problems.length === 0 && !filters.fromText && JSON.stringify(filters.given).length > QUERY_LIMITS.maxFiltersLength) {
+    return problems.add('filters', `must be at most ${QUERY_LIMITS.maxFiltersLength} characters of JSON`);
+  }
+  return { ...compiled, given: filters.given };
+}
+
+/** A single field name param (`sort_by`, `time_field`): bounded, not reserved, one of the stream's fields. */
+function readFieldName(value: unknown, param: string, problems: ParamProblems, check: FieldCheck): string | undefined {
+  const name = readText(value, param, problems, QUERY_LIMITS.maxFieldNameLength);
+  if (name === undefined) return undefined;
+  return checkFieldNames([name], param, problems, check) ? name : undefined;
+}
+
+function readDedupeFields(value: unknown, problems: ParamProblems, check: FieldCheck): string[] | undefined {
+  const fields = readFieldList(value, 'dedupe_key', problems);
+  if (fields === undefined) return undefined;
+  return checkFieldNames(fields, 'dedupe_key', problems, check) ? fields : undefined;
 }
 
 function clampPageSize(requested: number | undefined, options: QueryOptions): number | undefined {
@@ -73,24 +94,26 @@ interface ParsedParams {
   dedupeFields?: string[];
 }
 
-function parseParams(raw: RawQuery, extraKnownParams: readonly string[]): ParsedParams {
+function parseParams(raw: RawQuery, options: QueryOptions, extraKnownParams: readonly string[]): ParsedParams {
   const problems = new ParamProblems();
   const allowed = new Set(extraKnownParams);
   for (const param of Object.keys(raw)) {
     if (!KNOWN_PARAMS.has(param) && !allowed.has(param)) problems.add(param, 'unknown parameter');
   }
+  const check = new FieldCheck(knownFieldsFor(options.rowFields));
+  const param = (name: string) => ownParam(raw, name);
   const parsed: ParsedParams = {
-    filters: readFiltersCompiled(raw.filters, problems),
-    search: readText(raw.search, 'search', problems, false),
-    sortBy: readText(raw.sort_by, 'sort_by', problems),
-    sortOrder: readSortOrder(raw.sort_order, problems),
-    page: readPositiveInteger(raw.page, 'page', problems),
-    pageSize: readPositiveInteger(raw.page_size, 'page_size', problems),
-    startTime: readTime(raw.start_time, 'start_time', problems),
-    endTime: readTime(raw.end_time, 'end_time', problems),
-    timeField: readText(raw.time_field, 'time_field', problems),
-    timeframe: readTimeframe(raw.timeframe, problems),
-    dedupeFields: readFieldList(raw.dedupe_key, 'dedupe_key', problems),
+    filters: readFiltersCompiled(param('filters'), problems, check),
+    search: readText(param('search'), 'search', problems, QUERY_LIMITS.maxSearchLength, false),
+    sortBy: readFieldName(param('sort_by'), 'sort_by', problems, check),
+    sortOrder: readSortOrder(param('sort_order'), problems),
+    page: readPositiveInteger(param('page'), 'page', problems),
+    pageSize: readPositiveInteger(param('page_size'), 'page_size', problems),
+    startTime: readTime(param('start_time'), 'start_time', problems),
+    endTime: readTime(param('end_time'), 'end_time', problems),
+    timeField: readFieldName(param('time_field'), 'time_field', problems, check),
+    timeframe: readTimeframe(param('timeframe'), problems),
+    dedupeFields: readDedupeFields(param('dedupe_key'), problems, check),
   };
   checkTimeOrder(parsed.startTime, parsed.endTime, problems);
   if (problems.list.length > 0) throw new QueryValidationError(problems.list);
@@ -170,14 +193,17 @@ function echoParams(parsed: ParsedParams, effective: EffectiveQuery): Record<str
  *
  * - Params in `extraKnownParams` (the endpoint's own upstream params) are allowed and ignored;
  *   any other unknown param is an error.
- * - Every problem is collected into one QueryValidationError naming each param.
+ * - Every problem is collected into one QueryValidationError naming each param. Every string is length-bounded
+ *   (QUERY_LIMITS) before it is parsed, and every parse is linear.
+ * - Field names (`filters` keys, `sort_by`, `time_field`, `dedupe_key`) must be among `options.rowFields` when
+ *   given; `__proto__`, `constructor` and `prototype` are never accepted.
  * - `page_size` above `maxPageSize` is clamped; `page` only matters when there is a page size.
  * - `key` depends only on what the query does: param order, "2" vs 2, filter key order, the case
  *   of string conditions, spelled-out defaults and ms-vs-s times do not change it.
  * - `params` echoes the given params, typed; start_time/end_time keep the client's unit.
  */
 export function compileQuery(raw: RawQuery, options: QueryOptions = {}, extraKnownParams: readonly string[] = []): CompiledQuery {
-  const parsed = parseParams(raw, extraKnownParams);
+  const parsed = parseParams(raw, options, extraKnownParams);
   const effective = effectiveQuery(parsed, options);
   return new CompiledPipeQuery(canonicalKey(effective, parsed), echoParams(parsed, effective), toPlan(effective, parsed));
 }

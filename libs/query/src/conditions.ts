@@ -10,6 +10,7 @@
  *   ["USDT", "USDC"]  any of the listed conditions
  * A field holding a list matches when any of its elements does.
  */
+import { QUERY_LIMITS, quoteClipped } from './limits';
 import { parseNumericString, toNumeric } from './numeric';
 
 export type ValueMatcher = (value: unknown) => boolean;
@@ -25,9 +26,19 @@ export interface CompiledCondition {
 /** A condition that cannot be compiled: the message says why. */
 export class ConditionError extends Error {}
 
-const COMPARISON = /^\s*(>=|<=|!=|>|<)\s*(.*)$/s;
-
 type Comparator = '>' | '>=' | '<' | '<=';
+type Operator = Comparator | '!=';
+
+/** A leading `>=`, `<=`, `!=`, `>` or `<` (after blanks) and the rest of the text, trimmed; undefined without one. */
+function splitComparison(condition: string): { operator: Operator; operand: string } | undefined {
+  const text = condition.trimStart();
+  const first = text[0];
+  if (first !== '>' && first !== '<' && first !== '!') return undefined;
+  const twoChar = text[1] === '=';
+  if (first === '!' && !twoChar) return undefined;
+  const operator = (twoChar ? `${first}=` : first) as Operator;
+  return { operator, operand: text.slice(operator.length).trim() };
+}
 
 /** One closure per operator, so the hot path is a single inlined comparison. */
 function matchComparison(operator: Comparator, threshold: number): ValueMatcher {
@@ -92,11 +103,13 @@ function matchBoolean(condition: boolean): ValueMatcher {
 }
 
 function compileString(condition: string): CompiledCondition {
-  const comparison = COMPARISON.exec(condition);
+  if (condition.length > QUERY_LIMITS.maxConditionLength) {
+    throw new ConditionError(`a condition is longer than ${QUERY_LIMITS.maxConditionLength} characters`);
+  }
+  const comparison = splitComparison(condition);
   if (!comparison) return compileText(condition);
 
-  const operator = comparison[1];
-  const operand = comparison[2].trim();
+  const { operator, operand } = comparison;
   if (operator === '!=') {
     const equals = compileText(operand).matches;
     return {
@@ -105,11 +118,14 @@ function compileString(condition: string): CompiledCondition {
     };
   }
   const threshold = parseNumericString(operand);
-  if (Number.isNaN(threshold)) throw new ConditionError(`comparison "${condition}" needs a number after ${operator}`);
+  if (Number.isNaN(threshold)) throw new ConditionError(`comparison ${quoteClipped(condition)} needs a number after ${operator}`);
   return { matches: matchComparison(operator as Comparator, threshold), canonical: `${operator}${threshold}` };
 }
 
 function compileAnyOf(conditions: readonly unknown[]): CompiledCondition {
+  if (conditions.length > QUERY_LIMITS.maxFilterListValues) {
+    throw new ConditionError(`a list has ${conditions.length} conditions; at most ${QUERY_LIMITS.maxFilterListValues}`);
+  }
   const compiled = conditions.map((condition) => {
     if (Array.isArray(condition)) throw new ConditionError('a list of conditions cannot contain another list');
     return compileCondition(condition);

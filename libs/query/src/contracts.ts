@@ -15,6 +15,11 @@ export interface QueryOptions {
   maxPageSize?: number;
   /** default `sort_order` (event_logs: desc) */
   defaultSortOrder?: 'asc' | 'desc';
+  /**
+   * the fields clients may name (see `rowFields()`): a field outside it is an error naming the param.
+   * Unset: any name but a reserved one.
+   */
+  rowFields?: readonly string[];
 }
 
 /** A validated, compiled query: compiled once at subscribe time, applied on every refresh. */

@@ -1,7 +1,8 @@
 /**
  * Field lookup shared by filters, sort, dedupe and time ranges. Clients spell field names loosely
  * (seed examples use both "Title" and "symbol"), so an exact key wins and a case-insensitive key
- * match is the fallback.
+ * match is the fallback. Field names come from clients: only the row's own properties are ever read, so a name
+ * like `constructor` or `__proto__` finds nothing rather than Object.prototype's members.
  */
 
 export type Row = Record<string, unknown>;
@@ -23,14 +24,15 @@ export function fieldName(name: string): FieldName {
   return { name, lower: name.toLowerCase() };
 }
 
-/** `row[field]`, else the value of a key equal ignoring case, else MISSING (undefined counts as missing). */
+/** The row's own `field`, else its own key equal ignoring case, else MISSING (undefined counts as missing). */
 export function readField(row: Row, field: FieldName): unknown {
   const exact = row[field.name];
-  if (exact !== undefined) return exact;
+  // the own-property test only runs on a hit, which keeps the common paths as fast as a plain read
+  if (exact !== undefined && Object.hasOwn(row, field.name)) return exact;
   const length = field.name.length;
   for (const key in row) {
     // comparing lengths first keeps the miss path free of string allocations
-    if (key.length === length && key.toLowerCase() === field.lower) {
+    if (key.length === length && key.toLowerCase() === field.lower && Object.hasOwn(row, key)) {
       const value = row[key];
       if (value !== undefined) return value;
     }

@@ -12,6 +12,7 @@
  * on an unknown field matches nothing rather than failing.
  */
 import { compileCondition, ConditionError, valueMatches, type ValueMatcher } from './conditions';
+import { quoteClipped } from './limits';
 import { fieldName, MISSING, readField, someNestedObject, type FieldName, type Row } from './field-access';
 
 export type RowPredicate = (row: Row) => boolean;
@@ -47,18 +48,22 @@ function allOf(predicates: readonly RowPredicate[]): RowPredicate | undefined {
   };
 }
 
-export function compileFilters(filters: Record<string, unknown>): CompiledFilters {
+/**
+ * Field names come from the client: they are only ever Map keys here and keys of a null-prototype object in
+ * `canonical`, so no name (`__proto__` included) can be dropped from the query key or reach Object.prototype.
+ */
+export function compileFilters(filters: ReadonlyMap<string, unknown>): CompiledFilters {
   const predicates: RowPredicate[] = [];
-  const canonical: Record<string, unknown> = {};
+  const canonical = Object.create(null) as Record<string, unknown>;
   const problems: string[] = [];
-  for (const name of Object.keys(filters).sort()) {
+  for (const name of [...filters.keys()].sort()) {
     try {
-      const condition = compileCondition(filters[name]);
+      const condition = compileCondition(filters.get(name));
       predicates.push(fieldPredicate(fieldName(name), condition.matches));
       canonical[name] = condition.canonical;
     } catch (error) {
       if (!(error instanceof ConditionError)) throw error;
-      problems.push(`field "${name}": ${error.message}`);
+      problems.push(`field ${quoteClipped(name)}: ${error.message}`);
     }
   }
   return { predicate: allOf(predicates), canonical, problems };

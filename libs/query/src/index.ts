@@ -12,4 +12,6 @@ export { FILTER_QUERY_PARAMS, type FilterQueryParam } from './params';
 export { compileQuery, DEFAULT_MAX_PAGE_SIZE, DEFAULT_TIME_FIELD } from './compile-query';
 export { applyQuery } from './apply-query';
 export { parseNumericString } from './numeric';
+export { QUERY_LIMITS, RESERVED_FIELD_NAMES, isReservedName, quoteClipped } from './limits';
+export { rowFields, type RowFieldMap } from './row-fields';
 export { parseTimeframeSeconds, toEpochSeconds } from './time';

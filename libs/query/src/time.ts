@@ -6,9 +6,51 @@
 /** A value above this is taken as milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973. */
 export const MILLISECONDS_THRESHOLD = 1e11;
 
-const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-/** ISO 8601 date or date-time; Date.parse alone would also accept free text like "BTC 1". */
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+/**
+ * ISO 8601 date or date-time; Date.parse alone would also accept free text like "BTC 1". Every part has a fixed
+ * or bounded width and no two adjacent parts can match the same character, so matching never backtracks.
+ */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Digits from `from`; returns the index after the last one. */
+function skipDigits(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && isDigitCode(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * `[+-] digits [. digits] [e [+-] digits]` (or `.5`), scanned once from left to right. A regex such as
+ * `\d+\.?\d*` tries every split of a digit run before failing, which is quadratic in its length.
+ */
+export function isPlainNumber(text: string): boolean {
+  let i = 0;
+  const sign = text.charCodeAt(0);
+  if (sign === 43 || sign === 45) i++;
+  const integerEnd = skipDigits(text, i);
+  let digits = integerEnd - i;
+  i = integerEnd;
+  if (text.charCodeAt(i) === 46) {
+    const fractionEnd = skipDigits(text, i + 1);
+    digits += fractionEnd - i - 1;
+    i = fractionEnd;
+  }
+  if (digits === 0) return false;
+  const e = text.charCodeAt(i);
+  if (e === 101 || e === 69) {
+    i++;
+    const exponentSign = text.charCodeAt(i);
+    if (exponentSign === 43 || exponentSign === 45) i++;
+    const exponentEnd = skipDigits(text, i);
+    if (exponentEnd === i) return false;
+    i = exponentEnd;
+  }
+  return i === text.length;
+}
 
 function epochNumberToSeconds(value: number): number {
   if (!Number.isFinite(value)) return NaN;
@@ -29,14 +71,15 @@ export function toEpochSeconds(value: unknown): number {
   if (typeof value === 'number') return epochNumberToSeconds(value);
   if (typeof value === 'string') {
     const text = value.trim();
-    if (PLAIN_NUMBER.test(text)) return epochNumberToSeconds(Number(text));
+    if (isPlainNumber(text)) return epochNumberToSeconds(Number(text));
     return isoToSeconds(text);
   }
   if (value instanceof Date) return value.getTime() / 1000;
   return NaN;
 }
 
-const TIMEFRAME = /^(\d+)\s*([mhdwy])$/;
+/** An amount and a unit; the amount is bounded (a million years is plenty) so it never overflows. */
+const TIMEFRAME = /^(\d{1,7})\s*([mhdwy])$/;
 const UNIT_SECONDS: Record<string, number> = {
   m: 60,
   h: 3_600,

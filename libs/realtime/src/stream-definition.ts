@@ -41,6 +41,11 @@ export interface StreamDefinition<P extends object = object, D = unknown> {
   readonly paramsType?: Type<P>;
   /** defaults of the filter pipe for this stream (time field, page size, sort order) */
   readonly queryOptions?: QueryOptions;
+  /**
+   * the fields of the rows the filter pipe runs over, from `rowFields<Row>({...})`: a client naming another one
+   * in `filters`, `sort_by`, `time_field` or `dedupe_key` gets an `invalid_params` error
+   */
+  readonly rowFields: readonly string[];
   /** seed-000 streams need a JWT when auth is required */
   readonly requiresAuth: boolean;
   readonly refresh: RefreshPolicy;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { applyQuery } from '@app/query';
+import { applyQuery, rowFields } from '@app/query';
 import { MetricsService } from '@app/observability';
 import { DEFAULT_REALTIME_OPTIONS, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import type { StreamDefinition } from './stream-definition';
@@ -19,6 +19,7 @@ function tableStream(state: { rows: Row[]; loads: number; fail?: boolean; freshM
     name: 'table',
     path: '/table',
     requiresAuth: true,
+    rowFields: rowFields<Row>({ symbol: true, price: true }),
     refresh: { freshMs: state.freshMs ?? 60_000, callsPerRefresh: 1, budget: { upstream: 'fake', callsPerMinute: 60 } },
     load: async () => {
       state.loads++;

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { FILTER_QUERY_PARAMS, QueryValidationError, compileQuery, type CompiledQuery } from '@app/query';
+import { FILTER_QUERY_PARAMS, QUERY_LIMITS, QueryValidationError, compileQuery, isReservedName, type CompiledQuery, type QueryOptions } from '@app/query';
 import type { AnyStreamDefinition } from './stream-definition';
 import type { ErrorDetail } from './ws-protocol';
 
@@ -23,9 +23,14 @@ export class SubscriptionError extends Error {
 
 const FILTER_PARAMS = new Set<string>(FILTER_QUERY_PARAMS);
 
+/** Client params keyed by the client's names: no prototype, so no name can reach Object.prototype. */
+function emptyParams(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
+
 /** Reads a connection URL's query string into a flat object (a repeated key keeps its last value). */
 export function queryFromUrl(url: string | undefined): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
+  const raw = emptyParams();
   const question = url?.indexOf('?') ?? -1;
   if (!url || question < 0) return raw;
   for (const [key, value] of new URLSearchParams(url.slice(question + 1))) raw[key] = value;
@@ -37,7 +42,8 @@ export function queryFromUrl(url: string | undefined): Record<string, unknown> {
  * (PRODUCT.md: updates carry the new params, flat, with the query-string names.)
  */
 export function mergeUpdate(previous: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
-  const merged = { ...previous };
+  const merged = emptyParams();
+  for (const [key, value] of Object.entries(previous)) merged[key] = value;
   for (const [key, value] of Object.entries(update)) {
     if (value === null) delete merged[key];
     else merged[key] = value;
@@ -47,23 +53,29 @@ export function mergeUpdate(previous: Record<string, unknown>, update: Record<st
 
 /** Validates raw params for a stream; throws `SubscriptionError` naming every bad or unknown parameter. */
 export function resolveSubscription(definition: AnyStreamDefinition, raw: Record<string, unknown>): Subscription {
-  const filterRaw: Record<string, unknown> = {};
-  const upstreamRaw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) (FILTER_PARAMS.has(key) ? filterRaw : upstreamRaw)[key] = value;
-
   const details: ErrorDetail[] = [];
+  const filterRaw = emptyParams();
+  const upstreamRaw = emptyParams();
+  for (const [key, value] of Object.entries(raw)) {
+    // never handed to class-transformer: a reserved key must not get near an instance's prototype
+    if (isReservedName(key)) details.push({ param: key, message: 'reserved name, not a parameter' });
+    else if (FILTER_PARAMS.has(key)) filterRaw[key] = value;
+    else if (textLength(value) > QUERY_LIMITS.maxStreamParamLength) details.push({ param: clippedName(key), message: `must be at most ${QUERY_LIMITS.maxStreamParamLength} characters` });
+    else upstreamRaw[key] = value;
+  }
+
   let params: object = {};
   if (definition.paramsType) {
     params = plainToInstance(definition.paramsType, upstreamRaw) as object;
     const errors = validateSync(params, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
     details.push(...errors.flatMap(toDetails));
   } else {
-    for (const key of Object.keys(upstreamRaw)) details.push({ param: key, message: 'unknown parameter' });
+    for (const key of Object.keys(upstreamRaw)) details.push({ param: clippedName(key), message: 'unknown parameter' });
   }
 
   let query: CompiledQuery | undefined;
   try {
-    query = compileQuery(filterRaw, definition.queryOptions);
+    query = compileQuery(filterRaw, queryOptionsOf(definition));
   } catch (error) {
     if (!(error instanceof QueryValidationError)) throw error;
     details.push(...error.details);
@@ -72,9 +84,32 @@ export function resolveSubscription(definition: AnyStreamDefinition, raw: Record
   return { params, feedKey: `${definition.name}?${canonicalJson(params)}`, query, raw };
 }
 
+/** A client's param name as an error detail names it: never longer than any real name. */
+function clippedName(name: string): string {
+  return name.length > QUERY_LIMITS.maxFieldNameLength ? `${name.slice(0, QUERY_LIMITS.maxFieldNameLength)}…` : name;
+}
+
+/** The length of a stream param's text; a list (from an update message) counts its items' text and separators. */
+function textLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (!Array.isArray(value)) return 0;
+  let length = 0;
+  for (const item of value) length += (typeof item === 'string' ? item.length : 1) + 1;
+  return length;
+}
+
+/** The stream's pipe defaults plus its row fields, merged once per definition. */
+const queryOptionsByDefinition = new WeakMap<AnyStreamDefinition, QueryOptions>();
+
+function queryOptionsOf(definition: AnyStreamDefinition): QueryOptions {
+  let options = queryOptionsByDefinition.get(definition);
+  if (!options) queryOptionsByDefinition.set(definition, (options = { ...definition.queryOptions, rowFields: definition.rowFields }));
+  return options;
+}
+
 function toDetails(error: ValidationError): ErrorDetail[] {
   const own = Object.values(error.constraints ?? {}).map((message) => ({
-    param: error.property,
+    param: clippedName(error.property),
     message: message.includes('should not exist') ? 'unknown parameter' : message,
   }));
   return [...own, ...(error.children ?? []).flatMap(toDetails)];

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { applyQuery } from '@app/query';
+import { applyQuery, rowFields } from '@app/query';
 import type { StreamDefinition } from '@app/realtime';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { DEFILLAMA_CACHE, StablecoinsSource } from '../stablecoins/stablecoins.source';
+import type { DepegEvent } from './depeg-detector';
 import { DepegSource, type DepegLog } from './depeg.source';
 import { EventLogsParams } from './depeg.params';
 
@@ -30,6 +31,22 @@ export class DepegStreams {
       // seed: sort_order defaults to desc for this stream
       queryOptions: { defaultSortOrder: 'desc' },
       requiresAuth: true,
+      rowFields: rowFields<DepegEvent>({
+        timestamp: true,
+        stablecoin: true,
+        stablecoin_id: true,
+        name: true,
+        price: true,
+        target_peg: true,
+        depeg_depth: true,
+        depeg_percentage: true,
+        volume: true,
+        severity_score: true,
+        duration: true,
+        logo: true,
+        peg_type: true,
+        event_type: true,
+      }),
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 2, budget: stablecoins.defillama },
       load: (params) => depeg.load(params),
       render: (log, query, params, { now }) => {

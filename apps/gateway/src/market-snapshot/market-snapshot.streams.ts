@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { rowFields } from '@app/query';
 import { filteredList, type StreamDefinition } from '@app/realtime';
 import { COINGECKO_API, type CoinGeckoApi, type CoinGeckoGlobal } from '@app/upstream';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
-import { dominanceRow, overallSnapshotCards, type MarketSnapshotInput } from './market-snapshot.cards';
+import { dominanceRow, overallSnapshotCards, type DominanceRow, type MarketSnapshotInput, type SnapshotCard } from './market-snapshot.cards';
 import { MARKET_SNAPSHOT_CACHE, MarketSnapshotSource, dominanceOf } from './market-snapshot.source';
 
 export const MARKET_SNAPSHOT_PATHS = {
@@ -20,10 +21,12 @@ export class MarketSnapshotStreams {
 
   constructor(source: MarketSnapshotSource, @Inject(COINGECKO_API) coingecko: CoinGeckoApi) {
     const refresh = (callsPerRefresh: number) => ({ freshMs: MARKET_SNAPSHOT_CACHE.freshMs, callsPerRefresh, budget: coingecko });
+    const dominanceFields = rowFields<DominanceRow>({ Title: true, Value: true });
     this.overall = {
       name: 'overall-market-snapshot',
       path: MARKET_SNAPSHOT_PATHS.overall,
       requiresAuth: true,
+      rowFields: rowFields<SnapshotCard>({ title: true, value: true, logo: true, symbol: true }),
       refresh: refresh(3),
       load: () => source.loadOverall(),
       render: (input, query, _params, { now }) => filteredList('results', overallSnapshotCards(input), query, now),
@@ -32,6 +35,7 @@ export class MarketSnapshotStreams {
       name: 'btc_dom',
       path: MARKET_SNAPSHOT_PATHS.btcDominance,
       requiresAuth: true,
+      rowFields: dominanceFields,
       refresh: refresh(1),
       load: () => source.loadGlobal(),
       render: (global, query, _params, { now }) => filteredList('results', [dominanceRow('Bitcoin', dominanceOf(global, 'btc'))], query, now),
@@ -40,6 +44,7 @@ export class MarketSnapshotStreams {
       name: 'eth_dom',
       path: MARKET_SNAPSHOT_PATHS.ethDominance,
       requiresAuth: true,
+      rowFields: dominanceFields,
       refresh: refresh(1),
       load: () => source.loadGlobal(),
       render: (global, query, _params, { now }) => filteredList('results', [dominanceRow('Ethereum', dominanceOf(global, 'eth'))], query, now),

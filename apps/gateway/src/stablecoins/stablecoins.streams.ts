@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { applyQuery } from '@app/query';
+import { applyQuery, rowFields } from '@app/query';
 import { fromCached, settleParts, type StreamDefinition, type StreamLoad } from '@app/realtime';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { DISTRIBUTION_HEADERS, distributionRows, type DistributionRow } from './distribution';
 import { MAIN_TABLE_HEADERS, mergeStablecoinRows, type MainTableRow } from './main-table';
-import { marketcapIndex, type MarketcapIndex } from './marketcap-index';
+import { marketcapIndex, type MarketcapIndex, type MarketcapPoint } from './marketcap-index';
 import { flattenPriceCharts, priceAxisLabel, regroupPriceSeries, type PricePoint } from './price-timeseries';
 import { COINGECKO_CHART_CACHE, COINGECKO_MARKETS_CACHE, DEFILLAMA_CACHE, StablecoinsSource } from './stablecoins.source';
 import { ComparativePriceParams, DistributionParams, MainTableParams, MarketcapIndexParams } from './stablecoins.params';
@@ -38,6 +38,7 @@ export class StablecoinsStreams {
       path: STABLECOINS_PATHS.mainTable,
       paramsType: MainTableParams,
       requiresAuth: true,
+      rowFields: rowFields<MainTableRow>({ rank: true, name: true, symbol: true, logo: true, price: true, '24h_change_percent': true, market_cap: true }),
       // one CoinGecko call per refresh (DefiLlama, 10 min fresh, is mostly served from the cache)
       refresh: { freshMs: COINGECKO_MARKETS_CACHE.freshMs, callsPerRefresh: 1, budget: coingecko },
       load: (params) => this.loadMainTable(params),
@@ -51,6 +52,7 @@ export class StablecoinsStreams {
       path: STABLECOINS_PATHS.marketcapTotalIndex,
       paramsType: MarketcapIndexParams,
       requiresAuth: true,
+      rowFields: rowFields<MarketcapPoint>({ timestamp: true, marketcap: true }),
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
       load: async (params) => fromCached(await source.totalCharts(), (charts) => marketcapIndex(charts, params.period)),
       render: (index, query, params, { now }) => {
@@ -68,6 +70,14 @@ export class StablecoinsStreams {
       path: STABLECOINS_PATHS.distributionAnalysis,
       paramsType: DistributionParams,
       requiresAuth: true,
+      rowFields: rowFields<DistributionRow>({
+        stablecoin: true,
+        name: true,
+        chains: { chain: true, usd: true, percent: true, change_percent: true },
+        total_usd: true,
+        change_percent: true,
+        timestamp: true,
+      }),
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
       load: async (params) => {
         const stablecoins = await source.stablecoins();
@@ -85,6 +95,7 @@ export class StablecoinsStreams {
       paramsType: ComparativePriceParams,
       queryOptions: { defaultTimeField: 'time' },
       requiresAuth: true,
+      rowFields: rowFields<PricePoint>({ stablecoin: true, time: true, price: true }),
       // the default three ids: one market_chart call each when the cache is cold
       refresh: { freshMs: COINGECKO_CHART_CACHE.freshMs, callsPerRefresh: 3, budget: coingecko },
       load: (params) => this.loadComparative(params),
