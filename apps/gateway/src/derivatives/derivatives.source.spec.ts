@@ -12,6 +12,7 @@ import {
   type UpstreamLogger,
 } from '@app/upstream';
 import { MarketSnapshotSource } from '../market-snapshot/market-snapshot.source';
+import { DERIVATIVE_CONTRACTS } from './derivative-volume';
 import { DerivativesSource } from './derivatives.source';
 
 const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
@@ -22,15 +23,16 @@ class FakeCoinDesk implements CoinDeskApi {
   readonly callsPerMinute = 60;
   readonly requests: FuturesTickRequest[] = [];
   down = new Set<string>();
-  keyByMappedName = false;
+  keyByOtherName = false;
   constructor(private readonly volumes: Record<string, number>) {}
 
   async getFuturesLatestTick(request: FuturesTickRequest): Promise<Record<string, CoinDeskFuturesTick>> {
     this.requests.push(request);
     if (this.down.has(request.market)) throw new UpstreamError('coindesk', `HTTP 503 for ${request.market}`, 503);
     const [instrument] = request.instruments;
-    const tick = { MARKET: request.market, INSTRUMENT: instrument, MAPPED_INSTRUMENT: `${request.market.toUpperCase()}-MAPPED`, QUOTE_CURRENCY: 'USDT', MOVING_24_HOUR_QUOTE_VOLUME: this.volumes[request.market] };
-    return { [this.keyByMappedName ? tick.MAPPED_INSTRUMENT : instrument]: tick };
+    const contract = DERIVATIVE_CONTRACTS.find((candidate) => candidate.market === request.market)!;
+    const tick = { MARKET: request.market, INSTRUMENT: contract.nativeInstrument, MAPPED_INSTRUMENT: contract.instrument, QUOTE_CURRENCY: 'USDT', MOVING_24_HOUR_QUOTE_VOLUME: this.volumes[request.market] };
+    return { [this.keyByOtherName ? (instrument === tick.MAPPED_INSTRUMENT ? tick.INSTRUMENT : tick.MAPPED_INSTRUMENT) : instrument]: tick };
   }
 }
 
@@ -101,8 +103,8 @@ describe('DerivativesSource.loadVolumes', () => {
     coindesk.down.add('bitmex');
     const load = await source.loadVolumes();
     expect(load.data.card.value).toBe('1,150,000,001 USD'); // 1,234,567,890 − 84,567,889.5, rounded
-    expect(load.data.card.details[4]).toEqual({ market: 'bitmex', instrument: 'XBTUSD', error: 'coindesk: HTTP 503 for bitmex' });
-    expect(load.missing).toEqual([{ source: 'coindesk bitmex XBTUSD', reason: 'coindesk: HTTP 503 for bitmex' }]);
+    expect(load.data.card.details[4]).toEqual({ market: 'bitmex', instrument: 'BTC-USD-INVERSE-PERPETUAL', native_instrument: 'XBTUSD', error: 'coindesk: HTTP 503 for bitmex' });
+    expect(load.missing).toEqual([{ source: 'coindesk bitmex BTC-USD-INVERSE-PERPETUAL', reason: 'coindesk: HTTP 503 for bitmex' }]);
   });
 
   it('fails the refresh when every market is down', async () => {
@@ -124,7 +126,7 @@ describe('DerivativesSource.loadVolumes', () => {
 
   it('finds the tick when CoinDesk keys it by another name of the instrument', async () => {
     const { source, coindesk } = setup();
-    coindesk.keyByMappedName = true;
+    coindesk.keyByOtherName = true;
     expect((await source.loadVolumes()).data.card.value).toBe('1,234,567,890 USD');
   });
 });

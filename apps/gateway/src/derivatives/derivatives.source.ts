@@ -11,7 +11,7 @@ import {
   type DeribitApi,
 } from '@app/upstream';
 import { MarketSnapshotSource, coinBrief } from '../market-snapshot/market-snapshot.source';
-import { DERIVATIVE_CONTRACTS, summariseVolumes, type ContractOutcome, type DerivativeContract } from './derivative-volume';
+import { DERIVATIVE_CONTRACTS, summariseVolumes, tickRequest, type ContractOutcome, type DerivativeContract } from './derivative-volume';
 import { openInterestCard, volumeCard, type DerivativesCard } from './derivatives.cards';
 import { summariseOptionsOpenInterest } from './options-open-interest';
 
@@ -27,7 +27,7 @@ export const DERIBIT_SUMMARY_CACHE: CachePolicy = { freshMs: 60_000, staleMs: 5 
 const TICK_GROUPS: readonly CoinDeskTickGroup[] = ['ID', 'MAPPING', 'VALUE', 'LAST_UPDATE', 'MOVING_24_HOUR'];
 
 export const derivativesCacheKeys = {
-  tick: ({ market, instrument }: DerivativeContract) => `coindesk:futures-tick:${market}:${instrument}`,
+  tick: (contract: DerivativeContract) => `coindesk:futures-tick:${contract.market}:${tickRequest(contract).instrument}`,
   btcOptions: 'deribit:book-summary:BTC:option',
 };
 
@@ -84,11 +84,13 @@ export class DerivativesSource {
   }
 
   private async fetchTick(contract: DerivativeContract): Promise<CoinDeskFuturesTick> {
-    const ticks = await this.coindesk.getFuturesLatestTick({ market: contract.market, instruments: [contract.instrument], groups: TICK_GROUPS, mappingPriority: contract.mappingPriority });
-    // keyed by the requested name; look at the names inside too in case CoinDesk keys by its own
+    const { instrument, mappingPriority } = tickRequest(contract);
+    const ticks = await this.coindesk.getFuturesLatestTick({ market: contract.market, instruments: [instrument], groups: TICK_GROUPS, mappingPriority });
+    // keyed by the requested name; look at the names inside too in case CoinDesk keys by its other name
     const tick =
-      ticks[contract.instrument] ?? Object.values(ticks).find((candidate) => candidate.INSTRUMENT === contract.instrument || candidate.MAPPED_INSTRUMENT === contract.instrument);
-    if (!tick) throw new Error(`CoinDesk answered without a tick for ${contract.market} ${contract.instrument}`);
+      ticks[instrument] ??
+      Object.values(ticks).find((candidate) => [instrument, contract.instrument, contract.nativeInstrument].some((name) => candidate.INSTRUMENT === name || candidate.MAPPED_INSTRUMENT === name));
+    if (!tick) throw new Error(`CoinDesk answered without a tick for ${contract.market} ${instrument}`);
     return tick;
   }
 }
