@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '@app/observability';
-import { settleParts, type StreamLoad } from '@app/realtime';
+import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import { StablecoinsSource } from '../stablecoins/stablecoins.source';
 import { detectDepegEvents, mergeDepegEvents, type DepegEvent } from './depeg-detector';
 import { DepegEventStore, thresholdToBp } from './depeg-event.store';
@@ -66,8 +66,9 @@ export class DepegSource {
 
     return {
       data: { rows: mergeDepegEvents([detected, stored ?? []]), data_source: upstreamDown ? 'database' : 'api' },
-      fetchedAt: upstreamDown ? nowMs : settled.fetchedAt,
-      stale: settled.stale || upstreamDown,
+      ...(upstreamDown
+        ? { fetchedAt: nowMs, stale: true, staleReason: `DefiLlama is unavailable, showing the recorded log: ${missing.map((part) => `${part.source}: ${part.reason}`).join('; ')}` }
+        : loadTiming(settled)),
       missing,
     };
   }

@@ -71,7 +71,7 @@ export function tickVolume(tick: CoinDeskFuturesTick): TickVolume {
 
 /** What loading one contract gave: its tick (possibly stale) or why there is none. */
 export type ContractOutcome =
-  | { contract: DerivativeContract; tick: CoinDeskFuturesTick; fetchedAt: number; stale: boolean }
+  | { contract: DerivativeContract; tick: CoinDeskFuturesTick; fetchedAt: number; stale: boolean; freshUntil?: number; staleReason?: string }
   | { contract: DerivativeContract; error: string };
 
 export interface VolumeDetail {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { settleParts, type StreamLoad } from '@app/realtime';
+import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import {
   COINDESK_API,
   DERIBIT_API,
@@ -53,7 +53,7 @@ export class DerivativesSource {
     const settled = await Promise.allSettled(contracts.map((contract) => this.cache.get(derivativesCacheKeys.tick(contract), () => this.fetchTick(contract), COINDESK_TICK_CACHE)));
     const outcomes: ContractOutcome[] = settled.map((result, i) =>
       result.status === 'fulfilled'
-        ? { contract: contracts[i], tick: result.value.value, fetchedAt: result.value.fetchedAt, stale: result.value.stale }
+        ? { contract: contracts[i], tick: result.value.value, fetchedAt: result.value.fetchedAt, freshUntil: result.value.freshUntil, stale: result.value.stale, staleReason: result.value.staleReason }
         : { contract: contracts[i], error: reasonOf(result.reason) },
     );
     const summary = summariseVolumes(outcomes);
@@ -61,10 +61,15 @@ export class DerivativesSource {
       throw new Error(`no CoinDesk futures tick could be loaded: ${summary.failed.map(({ market, reason }) => `${market}: ${reason}`).join('; ')}`);
     }
     const loaded = outcomes.flatMap((outcome) => ('tick' in outcome ? [outcome] : []));
+    const staleReasons = loaded.flatMap((outcome) => (outcome.stale ? [`coindesk ${outcome.contract.market}: ${outcome.staleReason ?? 'upstream failed'}`] : []));
     return {
       data: { card: volumeCard(summary) },
-      fetchedAt: Math.min(...loaded.map((outcome) => outcome.fetchedAt)),
-      stale: loaded.some((outcome) => outcome.stale),
+      ...loadTiming({
+        fetchedAt: Math.min(...loaded.map((outcome) => outcome.fetchedAt)),
+        freshUntil: Math.min(...loaded.map((outcome) => outcome.freshUntil ?? outcome.fetchedAt + COINDESK_TICK_CACHE.freshMs)),
+        stale: staleReasons.length > 0,
+        staleReason: staleReasons.length > 0 ? staleReasons.join('; ') : undefined,
+      }),
       missing: summary.failed.map(({ market, instrument, reason }) => ({ source: `coindesk ${market} ${instrument}`, reason })),
     };
   }
@@ -80,7 +85,7 @@ export class DerivativesSource {
       { source: 'coingecko /coins/bitcoin', read: this.coins.loadCoin('bitcoin') },
     ] as const);
     const [chain, bitcoin] = settled.values;
-    return { data: { card: openInterestCard(summariseOptionsOpenInterest(chain!), bitcoin && coinBrief(bitcoin)) }, fetchedAt: settled.fetchedAt, stale: settled.stale, missing: settled.missing };
+    return { data: { card: openInterestCard(summariseOptionsOpenInterest(chain!), bitcoin && coinBrief(bitcoin)) }, ...loadTiming(settled), missing: settled.missing };
   }
 
   private async fetchTick(contract: DerivativeContract): Promise<CoinDeskFuturesTick> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { applyQuery } from '@app/query';
-import { fromCached, settleParts, type StreamDefinition, type StreamLoad } from '@app/realtime';
+import { fromCached, loadTiming, settleParts, type StreamDefinition, type StreamLoad } from '@app/realtime';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { DISTRIBUTION_HEADERS, distributionRows, type DistributionRow } from './distribution';
 import { MAIN_TABLE_HEADERS, mergeStablecoinRows, type MainTableRow } from './main-table';
@@ -72,7 +72,7 @@ export class StablecoinsStreams {
       load: async (params) => {
         const stablecoins = await source.stablecoins();
         const rows = distributionRows(stablecoins.value.peggedAssets, params.chains, params.period, Math.floor(stablecoins.fetchedAt / 1000));
-        return { data: rows, fetchedAt: stablecoins.fetchedAt, stale: stablecoins.stale };
+        return fromCached(stablecoins, () => rows);
       },
       render: (rows, query, params, { now }) => {
         const result = applyQuery(rows, query, now);
@@ -120,8 +120,7 @@ export class StablecoinsStreams {
     const [stablecoins, markets] = settled.values;
     return {
       data: mergeStablecoinRows(stablecoins?.peggedAssets, markets, params.vs_currency),
-      fetchedAt: settled.fetchedAt,
-      stale: settled.stale,
+      ...loadTiming(settled),
       missing: settled.missing,
     };
   }
@@ -136,6 +135,6 @@ export class StablecoinsStreams {
       const chart = settled.values[index];
       return chart ? [{ id, chart }] : [];
     });
-    return { data: flattenPriceCharts(charts), fetchedAt: settled.fetchedAt, stale: settled.stale, missing: settled.missing };
+    return { data: flattenPriceCharts(charts), ...loadTiming(settled), missing: settled.missing };
   }
 }
