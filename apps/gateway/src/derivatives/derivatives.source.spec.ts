@@ -113,15 +113,35 @@ describe('DerivativesSource.loadVolumes', () => {
     await expect(source.loadVolumes()).rejects.toThrow('no CoinDesk futures tick could be loaded: binance: coindesk: HTTP 503 for binance; bybit:');
   });
 
-  it('serves a tick past its fresh time marked stale while the refresh fails, per market', async () => {
-    const { source, coindesk, advance } = setup();
+  it('serves a tick past its fresh time marked stale, with the reason, only for the market whose refresh failed', async () => {
+    const { source, coindesk, advance, now } = setup();
     await source.loadVolumes();
     coindesk.down.add('okex');
     advance(90_000); // past 60 s fresh, within 5 min stale
-    const load = await source.loadVolumes();
+    // as the hub reads: past fresh, wait for the upstream
+    const load = await UpstreamCache.awaitingFreshValues(() => source.loadVolumes());
     expect(load.stale).toBe(true);
+    expect(load.staleReason).toBe('coindesk okex: coindesk: HTTP 503 for okex');
+    expect(load.fetchedAt).toBe(now() - 90_000);
+    expect(load.freshUntil).toBe(now() - 30_000);
     expect(load.data.card.value).toBe('1,234,567,890 USD');
-    expect(load.data.card.details.every((detail) => (detail as { stale?: boolean }).stale === true)).toBe(true);
+    expect(load.data.card.details.map((detail) => [(detail as { market: string }).market, (detail as { stale?: boolean }).stale])).toEqual([
+      ['binance', undefined],
+      ['bybit', undefined],
+      ['okex', true],
+      ['deribit', undefined],
+      ['bitmex', undefined],
+    ]);
+  });
+
+  it('is not stale while a healthy upstream is re-read in the background', async () => {
+    const { source, advance } = setup();
+    await source.loadVolumes();
+    advance(90_000);
+    const load = await source.loadVolumes();
+    expect(load.stale).toBe(false);
+    expect(load.staleReason).toBeUndefined();
+    expect(load.data.card.details.some((detail) => (detail as { stale?: boolean }).stale)).toBe(false);
   });
 
   it('finds the tick when CoinDesk keys it by another name of the instrument', async () => {
