@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpstreamCache } from '@app/upstream';
+import type { DepegEvent } from '../apps/gateway/src/depeg/depeg-detector';
+import { DepegEventStore, thresholdToBp } from '../apps/gateway/src/depeg/depeg-event.store';
 import { startGateway, type GatewayUnderTest } from './support/harness';
 import { ClientPool, StreamClient, isData, isError, type Frame } from './support/ws-client';
 
@@ -72,14 +74,17 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
   }, 240_000);
 
   it('reports the current depeg from the live DefiLlama price, with depth, volume, duration and severity', async () => {
+    // Without the daily history the live episode starts now (USDN's daily run began over a year ago: outside any
+    // window, see the days_back test). Recorded, that start carries over to the later refreshes of this log.
+    gateway.simulator.faults.set('defillama', { kind: '500' }, { path: '/stablecoinprices' });
+    await gateway.app.get(UpstreamCache).evict('defillama:stablecoinprices');
     const frame = await open({ filters: '{"event_type":"current"}' }).next(isData, FRAME_MS);
     const { peggedAssets } = await served<{ peggedAssets: Asset[] }>('/stablecoins');
-    const prices = await served<PricePoint[]>('/stablecoinprices');
     const usdn = peggedAssets.find((asset) => asset.symbol === 'USDN')!;
-    // USDN never recovered: the episode started where the kept daily history (400 days) shows it already broken
-    const kept = prices.filter((point) => point.date >= frame.timestamp - 400 * DAY);
-    const runStart = usdRuns(kept, 'neutrino', 0.01).at(-1)!.start;
     const row = frame.rows.find((candidate: Frame) => candidate.stablecoin === 'USDN');
+    const runStart = row.timestamp;
+    expect(runStart).toBeLessThanOrEqual(frame.timestamp);
+    expect(runStart).toBeGreaterThan(frame.timestamp - 60);
     const depth = round(1 - usdn.price, 6);
     const percentage = round((1 - usdn.price) * 100, 2);
     expect(row).toMatchObject({
@@ -111,7 +116,7 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
     const fdusd = (await served<{ peggedAssets: Asset[] }>('/stablecoins')).peggedAssets.find((asset) => asset.symbol === 'FDUSD')!;
     const windowStart = frame.timestamp - 7 * DAY;
     const expected = usdRuns(prices, 'first-digital-usd', 0.01)
-      .filter((run) => run.last + DAY >= windowStart)
+      .filter((run) => run.start >= windowStart)
       .map((run) => {
         const minutes = ((run.last - run.start) / DAY + 1) * 1440;
         const percentage = round(Math.abs(run.worst - 1) * 100, 2);
@@ -164,6 +169,35 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
     const deep = await open({ days_back: 30, threshold: 0.03 }).next(isData, FRAME_MS);
     expect(deep.count).toBeLessThan(all.count);
     for (const row of deep.rows) expect(row.depeg_depth / row.target_peg).toBeGreaterThan(0.03);
+  });
+
+  it('days_back holds for every row, the stored history included', async () => {
+    // a recorded episode that began 40 days ago and ended yesterday
+    const now = Math.floor(Date.now() / 1000);
+    const old: DepegEvent = {
+      timestamp: now - 40 * DAY,
+      stablecoin: 'OLDUSD',
+      stablecoin_id: '99999',
+      name: 'Old Dollar',
+      price: 0.95,
+      target_peg: 1,
+      depeg_depth: 0.05,
+      depeg_percentage: 5,
+      volume: 1e6,
+      severity_score: 20,
+      duration: 39 * 1440,
+      logo: null,
+      peg_type: 'peggedUSD',
+      event_type: 'historical',
+    };
+    await gateway.app.get(DepegEventStore).save({ pegType: 'peggedUSD', thresholdBp: thresholdToBp(0.01) }, [old], now, false);
+
+    const week = await open({ days_back: 7 }).next(isData, FRAME_MS);
+    expect(week.rows.map((row: Frame) => row.stablecoin)).not.toContain('OLDUSD');
+    for (const row of week.rows) expect(row.timestamp).toBeGreaterThanOrEqual(week.timestamp - 7 * DAY);
+    const quarter = await open({ days_back: 90 }).next(isData, FRAME_MS);
+    expect(quarter.rows.find((row: Frame) => row.stablecoin === 'OLDUSD')).toMatchObject({ timestamp: old.timestamp, event_type: 'historical' });
+    for (const row of quarter.rows) expect(row.timestamp).toBeGreaterThanOrEqual(quarter.timestamp - 90 * DAY);
   });
 
   it('rejects out-of-range params', async () => {

@@ -1,6 +1,6 @@
 import { StreamHub } from '@app/realtime';
 import { UpstreamCache } from '@app/upstream';
-import { DERIVATIVE_CONTRACTS, type DerivativeContract } from '../apps/gateway/src/derivatives/derivative-volume';
+import { DERIVATIVE_CONTRACTS, tickRequest, type DerivativeContract } from '../apps/gateway/src/derivatives/derivative-volume';
 import { derivativesCacheKeys } from '../apps/gateway/src/derivatives/derivatives.source';
 import { startGateway, type GatewayUnderTest } from './support/harness';
 import { ClientPool, StreamClient, isData, type Frame } from './support/ws-client';
@@ -20,7 +20,9 @@ type Tick = Record<string, number | string>;
 type OptionRow = { instrument_name: string; open_interest: number; underlying_price?: number | null; estimated_delivery_price?: number | null };
 
 /** The tick the simulator serves right now for one contract, read straight from it (the clock is frozen). */
-async function servedTick(gateway: GatewayUnderTest, { market, instrument, mappingPriority }: DerivativeContract): Promise<Tick> {
+async function servedTick(gateway: GatewayUnderTest, contract: DerivativeContract): Promise<Tick> {
+  const { market } = contract;
+  const { instrument, mappingPriority } = tickRequest(contract);
   const query = new URLSearchParams({ market, instruments: instrument, mapping_priority: mappingPriority });
   const body = (await (await fetch(`${gateway.simulator.baseUrls.coindesk}${TICK}?${query}`)).json()) as { Data: Record<string, Tick> };
   return body.Data[instrument];
@@ -66,9 +68,10 @@ describe('derivatives streams (e2e, simulator upstreams)', () => {
       const [card] = frame.results;
       expect(card).toMatchObject({ title: '24h Derivative Volumes', value: usd(total), subtext: 'total volumes across selected derivatives contracts (CoinDesk)' });
       expect(card.details).toEqual(
-        DERIVATIVE_CONTRACTS.map(({ market, instrument }, i) => ({
+        DERIVATIVE_CONTRACTS.map(({ market }, i) => ({
           market,
-          instrument,
+          instrument: ticks[i].MAPPED_INSTRUMENT,
+          native_instrument: ticks[i].INSTRUMENT,
           volume: volumeOf(ticks[i]),
           quote_currency: ticks[i].QUOTE_CURRENCY,
           last_update: FROZEN_AT / 1000,
@@ -76,6 +79,14 @@ describe('derivatives streams (e2e, simulator upstreams)', () => {
         })),
       );
       expect(card.details.map((detail: Frame) => detail.quote_currency)).toEqual(['USDT', 'USDT', 'USDT', 'USD', 'USD']);
+      // one naming scheme for every market: CoinDesk's mapped names, the venue's own beside them
+      expect(card.details.map((detail: Frame) => [detail.market, detail.instrument, detail.native_instrument])).toEqual([
+        ['binance', 'BTC-USDT-VANILLA-PERPETUAL', 'BTCUSDT'],
+        ['bybit', 'BTC-USDT-VANILLA-PERPETUAL', 'BTCUSDT'],
+        ['okex', 'BTC-USDT-VANILLA-PERPETUAL', 'BTC-USDT-SWAP'],
+        ['deribit', 'BTC-USD-INVERSE-PERPETUAL', 'BTC-PERPETUAL'],
+        ['bitmex', 'BTC-USD-INVERSE-PERPETUAL', 'XBTUSD'],
+      ]);
     });
 
     it('applies the seed example filter on the nested detail rows', async () => {
@@ -101,8 +112,9 @@ describe('derivatives streams (e2e, simulator upstreams)', () => {
       const [card] = frame.results;
       expect(card.value).toBe(usd(ticks.reduce((sum, tick) => sum + volumeOf(tick), 0)));
       expect(card.details.map((detail: Frame) => detail.market)).toEqual(['binance', 'bybit', 'okex', 'deribit', 'bitmex']);
-      expect(card.details[4]).toEqual({ market: 'bitmex', instrument: 'XBTUSD', error: expect.stringContaining('HTTP 503') });
-      expect(frame.missing).toEqual([{ source: 'coindesk bitmex XBTUSD', reason: expect.stringContaining('HTTP 503') }]);
+      expect(card.details[4]).toEqual({ market: 'bitmex', instrument: 'BTC-USD-INVERSE-PERPETUAL', native_instrument: 'XBTUSD', error: expect.stringContaining('HTTP 503') });
+      for (const detail of card.details) expect(detail.instrument).toMatch(/^BTC-(USDT|USD)-(VANILLA|INVERSE)-PERPETUAL$/);
+      expect(frame.missing).toEqual([{ source: 'coindesk bitmex BTC-USD-INVERSE-PERPETUAL', reason: expect.stringContaining('HTTP 503') }]);
       expect(frame.stale).toBeUndefined();
     });
 

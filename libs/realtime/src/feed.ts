@@ -51,6 +51,8 @@ export class Feed {
   timer?: NodeJS.Timeout;
   lingerTimer?: NodeJS.Timeout;
   intervalMs = 0;
+  /** epoch ms of the next scheduled refresh (jitter included): what `adaptive_interval` counts down to */
+  nextRefreshAt = 0;
   stopped = false;
 
   constructor(

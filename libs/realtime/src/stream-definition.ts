@@ -7,8 +7,15 @@ export interface StreamLoad<D> {
   data: D;
   /** epoch ms of the oldest upstream value inside `data` */
   fetchedAt: number;
-  /** true when some of `data` is past its fresh TTL (the cache served it while refreshing or after a failed refresh) */
+  /** true when some of `data` could not be refreshed because its upstream failed (the cache served the last good value) */
   stale?: boolean;
+  /** with `stale`: which upstream failed and how (the frame's `stale_reason`) */
+  staleReason?: string;
+  /**
+   * epoch ms when the first part of `data` stops being fresh: the next refresh is due then. Parts may have different
+   * TTLs; without it the hub assumes `fetchedAt` + the stream's `refresh.freshMs`.
+   */
+  freshUntil?: number;
   /** parts that could not be loaded this time: the frame is partial and says so */
   missing?: Array<{ source: string; reason: string }>;
 }

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from 
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
+import { UpstreamCache } from '@app/upstream';
 import { Feed, Subscriber, View } from './feed';
 import { Heartbeat } from './heartbeat';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
@@ -252,9 +253,13 @@ export class StreamHub implements BeforeApplicationShutdown {
     const stopTimer = this.metrics.refreshDuration.startTimer({ stream: feed.definition.name });
     let outcome = 'ok';
     try {
-      feed.last = await feed.definition.load(feed.params);
+      // Reads past their fresh TTL wait for the upstream: a refresh pushes the new value, or the previous one marked
+      // stale only when the upstream failed, never a "stale" copy of a healthy upstream's value followed by the fresh one.
+      const load = await UpstreamCache.awaitingFreshValues(() => feed.definition.load(feed.params));
+      feed.last = load;
       feed.failing = false;
-      feed.failures = 0;
+      // a load with parts served stale is a failing upstream too: back off the same way
+      feed.failures = load.stale ? feed.failures + 1 : 0;
       feed.lastError = undefined;
     } catch (error) {
       outcome = 'error';
@@ -264,27 +269,31 @@ export class StreamHub implements BeforeApplicationShutdown {
       this.logger.warn(`refresh of ${feed.key} failed (${feed.failures} in a row): ${feed.lastError}`);
     }
     if (feed.stopped) return;
-    feed.intervalMs = this.nextInterval(feed, Date.now());
+    const now = Date.now();
+    // the jitter is drawn before publishing so that adaptive_interval counts down to the refresh actually scheduled
+    feed.intervalMs = this.nextInterval(feed, now) + Math.random() * this.options.jitterMs;
+    feed.nextRefreshAt = now + feed.intervalMs;
     if (feed.last) {
-      this.publishAll(feed);
+      this.publishAll(feed, now);
     } else {
       const frame = Buffer.from(errorFrame('upstream_unavailable', `upstream data is not available yet: ${feed.lastError}; retrying`));
       for (const view of feed.views.values()) this.sendToView(view, frame);
     }
     stopTimer({ outcome });
-    const jitter = Math.random() * this.options.jitterMs;
-    feed.timer = setTimeout(() => void this.refresh(feed), feed.intervalMs + jitter).unref();
+    feed.timer = setTimeout(() => void this.refresh(feed), feed.intervalMs).unref();
   }
 
   /**
-   * Seconds to the next push: no sooner than the data can change (its fresh TTL) nor than the
-   * upstream budget allows for all feeds drawing on it; backs off while the upstream fails.
+   * Milliseconds to the next refresh (before jitter): no sooner than the first part of the data stops being fresh
+   * (parts may have different TTLs: the earliest expiry counts, not the oldest fetch) nor than the upstream budget
+   * allows for all feeds drawing on it; backs off while the upstream fails, wholly or in part (stale parts).
    */
   private nextInterval(feed: Feed, now: number): number {
     const { minIntervalMs, maxIntervalMs, errorBackoffMs, errorBackoffMaxMs } = this.options;
-    if (feed.failing) return Math.min(errorBackoffMs * 2 ** (feed.failures - 1), errorBackoffMaxMs);
+    if (feed.failing || feed.last?.stale) return Math.min(errorBackoffMs * 2 ** (feed.failures - 1), errorBackoffMaxMs);
     const { freshMs, callsPerRefresh, budget } = feed.definition.refresh;
-    const freshRemaining = feed.last ? feed.last.fetchedAt + freshMs - now : 0;
+    const freshUntil = feed.last ? (feed.last.freshUntil ?? feed.last.fetchedAt + freshMs) : now;
+    const freshRemaining = freshUntil - now;
     let budgetFloor = 0;
     if (budget) {
       let feedsOnBudget = 0;
@@ -294,8 +303,7 @@ export class StreamHub implements BeforeApplicationShutdown {
     return Math.min(Math.max(freshRemaining, budgetFloor, minIntervalMs), maxIntervalMs);
   }
 
-  private publishAll(feed: Feed): void {
-    const now = Date.now();
+  private publishAll(feed: Feed, now: number): void {
     for (const view of feed.views.values()) this.publishView(feed, view, now);
   }
 
@@ -316,9 +324,13 @@ export class StreamHub implements BeforeApplicationShutdown {
     view.lastBody = bodyJson;
     view.lastStale = stale;
 
-    let tail = `"adaptive_interval":${Math.round(feed.intervalMs / 1000)},"timestamp":${now / 1000}`;
-    if (stale) tail += `,"stale":true,"stale_age_seconds":${Math.round((now - load.fetchedAt) / 1000)}`;
-    if (feed.failing && feed.lastError) tail += `,"stale_reason":${JSON.stringify(feed.lastError)}`;
+    // seconds from this frame to the refresh actually scheduled (jitter included), to the nearest second
+    const adaptiveInterval = Math.max(0, Math.round((feed.nextRefreshAt - now) / 1000));
+    let tail = `"adaptive_interval":${adaptiveInterval},"timestamp":${now / 1000}`;
+    if (stale) {
+      const reason = (feed.failing ? feed.lastError : load.staleReason) ?? 'the upstream could not be refreshed';
+      tail += `,"stale":true,"stale_age_seconds":${Math.max(0, Math.round((now - load.fetchedAt) / 1000))},"stale_reason":${JSON.stringify(reason)}`;
+    }
     const json = bodyJson.length > 2 ? `${bodyJson.slice(0, -1)},${tail}}` : `{${tail}}`;
     view.lastFrame = Buffer.from(json);
     this.sendToView(view, view.lastFrame);

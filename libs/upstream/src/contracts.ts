@@ -8,8 +8,15 @@ export interface Cached<T> {
   value: T;
   /** epoch ms when the value was fetched from the upstream */
   fetchedAt: number;
-  /** true when the value is past its fresh TTL (served while one refresh runs in the background) */
+  /**
+   * true when the upstream failed: the value is past its fresh TTL because the last attempt to load it failed.
+   * A value served past its fresh TTL while a refresh of a healthy upstream runs is not stale.
+   */
   stale: boolean;
+  /** epoch ms when the value stops being fresh (`fetchedAt` + the policy's fresh TTL): when a read loads it again */
+  freshUntil: number;
+  /** with `stale`: the upstream failure that kept the value from being refreshed */
+  staleReason?: string;
 }
 
 export interface CachePolicy {

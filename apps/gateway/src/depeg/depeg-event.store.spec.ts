@@ -48,8 +48,8 @@ describe.each(availableStoreKinds())('DepegEventStore (%s)', (kind) => {
     await store.save(key, [], t0 + 1200, true);
     expect(await store.openEpisodes(key, t0 + 1200)).toEqual(new Map());
     expect(await store.recent(key, t0)).toEqual([expect.objectContaining({ timestamp: t0, event_type: 'historical', price: 0.95 })]);
-    // the window is by last sighting: a window starting after it no longer holds the event
-    expect(await store.recent(key, t0 + 601)).toEqual([]);
+    // the window is by start: a window starting after it no longer holds the event
+    expect(await store.recent(key, t0 + 1)).toEqual([]);
   });
 
   it('does not close open episodes when the live prices could not be read, except after the gap', async () => {
@@ -61,12 +61,12 @@ describe.each(availableStoreKinds())('DepegEventStore (%s)', (kind) => {
     expect((await store.openEpisodes(key, start + EPISODE_GAP_SECONDS + 1)).has('7')).toBe(false);
   });
 
-  it('stores daily runs until their last day, and a daily run never overwrites the live record of the same episode', async () => {
+  it('stores daily runs by their first day, and a daily run never overwrites the live record of the same episode', async () => {
     const day = 86_400;
     const runStart = t0 + 100 * day;
     await store.save(key, [event({ stablecoin_id: '9', timestamp: runStart, duration: 2 * 1440, event_type: 'historical', price: 0.98 })], runStart + 3 * day, true);
-    expect(await store.recent(key, runStart + 2 * day)).toEqual([expect.objectContaining({ stablecoin_id: '9', duration: 2880 })]);
-    expect(await store.recent(key, runStart + 2 * day + 1)).toEqual([]);
+    expect(await store.recent(key, runStart)).toEqual([expect.objectContaining({ stablecoin_id: '9', duration: 2880 })]);
+    expect(await store.recent(key, runStart + 1)).toEqual([]);
 
     const live = runStart + 10 * day;
     await store.save(key, [event({ stablecoin_id: '5', timestamp: live, price: 0.9, duration: 60 })], live + 3600, true);

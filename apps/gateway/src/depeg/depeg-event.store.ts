@@ -69,10 +69,10 @@ export class DepegEventStore {
     });
   }
 
-  /** Events of the log seen since `since` (unix s), i.e. overlapping the window that starts there. */
+  /** Events of the log that started at or after `since` (unix s): the rows of the window that starts there. */
   async recent(key: DepegLogKey, since: number): Promise<DepegEvent[]> {
     const { rows } = await this.db.query<{ event: DepegEvent | string }>(
-      `select event from depeg_events where peg_type = $1 and threshold_bp = $2 and last_seen_at >= $3`,
+      `select event from depeg_events where peg_type = $1 and threshold_bp = $2 and started_at >= $3`,
       [key.pegType, key.thresholdBp, since],
     );
     return rows.map((row) => (typeof row.event === 'string' ? (JSON.parse(row.event) as DepegEvent) : row.event));

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '@app/observability';
-import { settleParts, type StreamLoad } from '@app/realtime';
+import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import { StablecoinsSource } from '../stablecoins/stablecoins.source';
 import { detectDepegEvents, mergeDepegEvents, type DepegEvent } from './depeg-detector';
 import { DepegEventStore, thresholdToBp } from './depeg-event.store';
@@ -61,13 +61,17 @@ export class DepegSource {
       this.metrics.depegCurrent.set({ peg_type: key.pegType }, detected.filter((event) => event.event_type === 'current').length);
     }
     if (!upstreamDown) await this.attempt(missing, () => this.store.save(key, detected, now, stablecoins !== undefined));
-    const stored = await this.attempt(missing, () => this.store.recent(key, now - params.days_back * DAY_SECONDS));
+    // days_back holds for every row, detected or stored: the episode started within the window (its `timestamp`)
+    const windowStart = now - params.days_back * DAY_SECONDS;
+    const stored = await this.attempt(missing, () => this.store.recent(key, windowStart));
     if (upstreamDown && stored === undefined) throw settled.firstError;
+    const rows = mergeDepegEvents([detected, stored ?? []]).filter((event) => event.timestamp >= windowStart);
 
     return {
-      data: { rows: mergeDepegEvents([detected, stored ?? []]), data_source: upstreamDown ? 'database' : 'api' },
-      fetchedAt: upstreamDown ? nowMs : settled.fetchedAt,
-      stale: settled.stale || upstreamDown,
+      data: { rows, data_source: upstreamDown ? 'database' : 'api' },
+      ...(upstreamDown
+        ? { fetchedAt: nowMs, stale: true, staleReason: `DefiLlama is unavailable, showing the recorded log: ${missing.map((part) => `${part.source}: ${part.reason}`).join('; ')}` }
+        : loadTiming(settled)),
       missing,
     };
   }

@@ -45,6 +45,7 @@ describe('summariseVolumes', () => {
     expect(summary.details[0]).toEqual({
       market: 'binance',
       instrument: 'BTC-USDT-VANILLA-PERPETUAL',
+      native_instrument: 'BTCUSDT',
       volume: 500_000_000,
       quote_currency: 'USDT',
       last_update: 1_763_715_600,
@@ -66,7 +67,27 @@ describe('summariseVolumes', () => {
       ['bitmex', undefined, 'coindesk: HTTP 503', undefined],
       ['okex', undefined, 'the tick has no MOVING_24_HOUR_QUOTE_VOLUME, nor MOVING_24_HOUR_VOLUME with a PRICE', undefined],
     ]);
-    expect(summary.details[2]).toEqual({ market: 'bitmex', instrument: 'XBTUSD', error: 'coindesk: HTTP 503' });
+    expect(summary.details[2]).toEqual({ market: 'bitmex', instrument: 'BTC-USD-INVERSE-PERPETUAL', native_instrument: 'XBTUSD', error: 'coindesk: HTTP 503' });
     expect(summary.failed.map((failure) => failure.market)).toEqual(['bitmex', 'okex']);
+  });
+
+  it('names every market by CoinDesk\'s mapped instrument, failed ones included, with the venue\'s name beside it', () => {
+    const mappedScheme = /^BTC-(USDT|USD)-(VANILLA|INVERSE)-PERPETUAL$/;
+    const healthy = summariseVolumes(DERIVATIVE_CONTRACTS.map((contract) => ok(contract, 1_000)));
+    const failed = summariseVolumes(DERIVATIVE_CONTRACTS.map((contract) => ({ contract, error: 'down' })));
+    for (const detail of [...healthy.details, ...failed.details]) expect(detail.instrument).toMatch(mappedScheme);
+    expect(healthy.details.map((detail) => [detail.market, detail.instrument, detail.native_instrument])).toEqual([
+      ['binance', 'BTC-USDT-VANILLA-PERPETUAL', 'BTCUSDT'],
+      ['bybit', 'BTC-USDT-VANILLA-PERPETUAL', 'BTCUSDT'],
+      ['okex', 'BTC-USDT-VANILLA-PERPETUAL', 'BTC-USDT-SWAP'],
+      ['deribit', 'BTC-USD-INVERSE-PERPETUAL', 'BTC-PERPETUAL'],
+      ['bitmex', 'BTC-USD-INVERSE-PERPETUAL', 'XBTUSD'],
+    ]);
+    expect(failed.failed.map((failure) => failure.instrument)).toEqual(healthy.details.map((detail) => detail.instrument));
+  });
+
+  it('takes the names CoinDesk puts in the tick over the configured ones', () => {
+    const [detail] = summariseVolumes([{ contract: okex, tick: { MAPPED_INSTRUMENT: 'BTC-USDT-VANILLA-PERPETUAL', INSTRUMENT: 'BTC-USDT-SWAP', QUOTE_CURRENCY: 'USDT', MOVING_24_HOUR_QUOTE_VOLUME: 5 }, fetchedAt: 0, stale: false }]).details;
+    expect(detail).toMatchObject({ instrument: 'BTC-USDT-VANILLA-PERPETUAL', native_instrument: 'BTC-USDT-SWAP' });
   });
 });

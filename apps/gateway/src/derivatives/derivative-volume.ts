@@ -7,24 +7,36 @@ import type { CoinDeskFuturesTick, CoinDeskMappingPriority } from '@app/upstream
 export interface DerivativeContract {
   /** CoinDesk's market name */
   market: string;
-  /** the name sent to CoinDesk (mapped or exchange-native, see `mappingPriority`) */
+  /** CoinDesk's mapped instrument name (`BTC-USDT-VANILLA-PERPETUAL`, `BTC-USD-INVERSE-PERPETUAL`): the name every detail shows */
   instrument: string;
-  mappingPriority: CoinDeskMappingPriority;
+  /** the venue's own name of the contract (`BTCUSDT`, `BTC-USDT-SWAP`, `XBTUSD`) */
+  nativeInstrument: string;
+  /** which of the two names is sent to CoinDesk (see `tickRequest`) */
+  requestBy: 'mapped' | 'native';
 }
 
 /**
  * The BTC perpetuals summed by the 24h_volume stream. Binance's mapped name `BTC-USDT-VANILLA-PERPETUAL` is confirmed
- * by a recording (= `BTCUSDT`) and Bybit's `BTCUSDT` follows the same mapping. The mapped names of OKX `BTC-USDT-SWAP`,
- * Deribit `BTC-PERPETUAL` and BitMEX `XBTUSD` are not confirmed, so those go by their exchange-native names with
- * `CHECK_UNMAPPED_FIRST`, which CoinDesk resolves whatever the mapping is called.
+ * by a recording (= `BTCUSDT`) and Bybit's `BTCUSDT` follows the same mapping: those are requested by their mapped name.
+ * The mappings of OKX `BTC-USDT-SWAP`, Deribit `BTC-PERPETUAL` and BitMEX `XBTUSD` follow CoinDesk's pattern but are
+ * not confirmed, so those are requested by their venue names with `CHECK_UNMAPPED_FIRST`, which CoinDesk resolves
+ * whatever the mapping is called. Every detail shows the mapped name either way (the seed's scheme), and the venue's
+ * own name in `native_instrument`.
  */
 export const DERIVATIVE_CONTRACTS: readonly DerivativeContract[] = [
-  { market: 'binance', instrument: 'BTC-USDT-VANILLA-PERPETUAL', mappingPriority: 'CHECK_MAPPED_FIRST' },
-  { market: 'bybit', instrument: 'BTC-USDT-VANILLA-PERPETUAL', mappingPriority: 'CHECK_MAPPED_FIRST' },
-  { market: 'okex', instrument: 'BTC-USDT-SWAP', mappingPriority: 'CHECK_UNMAPPED_FIRST' },
-  { market: 'deribit', instrument: 'BTC-PERPETUAL', mappingPriority: 'CHECK_UNMAPPED_FIRST' },
-  { market: 'bitmex', instrument: 'XBTUSD', mappingPriority: 'CHECK_UNMAPPED_FIRST' },
+  { market: 'binance', instrument: 'BTC-USDT-VANILLA-PERPETUAL', nativeInstrument: 'BTCUSDT', requestBy: 'mapped' },
+  { market: 'bybit', instrument: 'BTC-USDT-VANILLA-PERPETUAL', nativeInstrument: 'BTCUSDT', requestBy: 'mapped' },
+  { market: 'okex', instrument: 'BTC-USDT-VANILLA-PERPETUAL', nativeInstrument: 'BTC-USDT-SWAP', requestBy: 'native' },
+  { market: 'deribit', instrument: 'BTC-USD-INVERSE-PERPETUAL', nativeInstrument: 'BTC-PERPETUAL', requestBy: 'native' },
+  { market: 'bitmex', instrument: 'BTC-USD-INVERSE-PERPETUAL', nativeInstrument: 'XBTUSD', requestBy: 'native' },
 ];
+
+/** The instrument name sent to CoinDesk for a contract and how CoinDesk should resolve it. */
+export function tickRequest(contract: DerivativeContract): { instrument: string; mappingPriority: CoinDeskMappingPriority } {
+  return contract.requestBy === 'mapped'
+    ? { instrument: contract.instrument, mappingPriority: 'CHECK_MAPPED_FIRST' }
+    : { instrument: contract.nativeInstrument, mappingPriority: 'CHECK_UNMAPPED_FIRST' };
+}
 
 /** Quote currencies counted as US dollars one-for-one (stablecoin quotes are within a fraction of a percent of USD). */
 const USD_LIKE = new Set(['USD', 'USDT', 'USDC']);
@@ -59,12 +71,15 @@ export function tickVolume(tick: CoinDeskFuturesTick): TickVolume {
 
 /** What loading one contract gave: its tick (possibly stale) or why there is none. */
 export type ContractOutcome =
-  | { contract: DerivativeContract; tick: CoinDeskFuturesTick; fetchedAt: number; stale: boolean }
+  | { contract: DerivativeContract; tick: CoinDeskFuturesTick; fetchedAt: number; stale: boolean; freshUntil?: number; staleReason?: string }
   | { contract: DerivativeContract; error: string };
 
 export interface VolumeDetail {
   market: string;
+  /** CoinDesk's mapped name (the tick's `MAPPED_INSTRUMENT` when it has one), the same scheme for every market */
   instrument: string;
+  /** the venue's own name (the tick's `INSTRUMENT` when it has one) */
+  native_instrument: string;
   volume?: number;
   quote_currency?: string;
   /** unix seconds of the tick's last price update, when CoinDesk sent one */
@@ -89,7 +104,10 @@ export function summariseVolumes(outcomes: readonly ContractOutcome[]): VolumeSu
   const details: VolumeDetail[] = [];
   const failed: VolumeSummary['failed'] = [];
   for (const outcome of outcomes) {
-    const { market, instrument } = outcome.contract;
+    const { market } = outcome.contract;
+    const tick = 'tick' in outcome ? outcome.tick : undefined;
+    const instrument = nonEmpty(tick?.MAPPED_INSTRUMENT) ?? outcome.contract.instrument;
+    const nativeInstrument = nonEmpty(tick?.INSTRUMENT) ?? outcome.contract.nativeInstrument;
     let reason = 'error' in outcome ? outcome.error : undefined;
     if (!('error' in outcome)) {
       try {
@@ -99,6 +117,7 @@ export function summariseVolumes(outcomes: readonly ContractOutcome[]): VolumeSu
         details.push({
           market,
           instrument,
+          native_instrument: nativeInstrument,
           volume,
           quote_currency: quoteCurrency,
           ...(lastUpdate !== undefined ? { last_update: lastUpdate } : {}),
@@ -110,10 +129,14 @@ export function summariseVolumes(outcomes: readonly ContractOutcome[]): VolumeSu
         reason = (error as Error).message;
       }
     }
-    details.push({ market, instrument, error: reason });
+    details.push({ market, instrument, native_instrument: nativeInstrument, error: reason });
     failed.push({ market, instrument, reason: reason! });
   }
   return { total, details, failed };
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
 function finite(value: unknown): number | undefined {

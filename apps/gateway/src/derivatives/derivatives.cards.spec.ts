@@ -7,7 +7,7 @@ describe('derivatives cards', () => {
   });
 
   it('builds the 24h volume card with the seed title and subtext', () => {
-    const details = [{ market: 'binance', instrument: 'BTC-USDT-VANILLA-PERPETUAL', volume: 500_000_000, raw: {} }];
+    const details = [{ market: 'binance', instrument: 'BTC-USDT-VANILLA-PERPETUAL', native_instrument: 'BTCUSDT', volume: 500_000_000, raw: {} }];
     expect(volumeCard({ total: 1_234_567_890, details, failed: [] })).toEqual({
       title: '24h Derivative Volumes',
       value: '1,234,567,890 USD',

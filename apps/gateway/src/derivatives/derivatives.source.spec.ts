@@ -12,6 +12,7 @@ import {
   type UpstreamLogger,
 } from '@app/upstream';
 import { MarketSnapshotSource } from '../market-snapshot/market-snapshot.source';
+import { DERIVATIVE_CONTRACTS } from './derivative-volume';
 import { DerivativesSource } from './derivatives.source';
 
 const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
@@ -22,15 +23,16 @@ class FakeCoinDesk implements CoinDeskApi {
   readonly callsPerMinute = 60;
   readonly requests: FuturesTickRequest[] = [];
   down = new Set<string>();
-  keyByMappedName = false;
+  keyByOtherName = false;
   constructor(private readonly volumes: Record<string, number>) {}
 
   async getFuturesLatestTick(request: FuturesTickRequest): Promise<Record<string, CoinDeskFuturesTick>> {
     this.requests.push(request);
     if (this.down.has(request.market)) throw new UpstreamError('coindesk', `HTTP 503 for ${request.market}`, 503);
     const [instrument] = request.instruments;
-    const tick = { MARKET: request.market, INSTRUMENT: instrument, MAPPED_INSTRUMENT: `${request.market.toUpperCase()}-MAPPED`, QUOTE_CURRENCY: 'USDT', MOVING_24_HOUR_QUOTE_VOLUME: this.volumes[request.market] };
-    return { [this.keyByMappedName ? tick.MAPPED_INSTRUMENT : instrument]: tick };
+    const contract = DERIVATIVE_CONTRACTS.find((candidate) => candidate.market === request.market)!;
+    const tick = { MARKET: request.market, INSTRUMENT: contract.nativeInstrument, MAPPED_INSTRUMENT: contract.instrument, QUOTE_CURRENCY: 'USDT', MOVING_24_HOUR_QUOTE_VOLUME: this.volumes[request.market] };
+    return { [this.keyByOtherName ? (instrument === tick.MAPPED_INSTRUMENT ? tick.INSTRUMENT : tick.MAPPED_INSTRUMENT) : instrument]: tick };
   }
 }
 
@@ -101,8 +103,8 @@ describe('DerivativesSource.loadVolumes', () => {
     coindesk.down.add('bitmex');
     const load = await source.loadVolumes();
     expect(load.data.card.value).toBe('1,150,000,001 USD'); // 1,234,567,890 − 84,567,889.5, rounded
-    expect(load.data.card.details[4]).toEqual({ market: 'bitmex', instrument: 'XBTUSD', error: 'coindesk: HTTP 503 for bitmex' });
-    expect(load.missing).toEqual([{ source: 'coindesk bitmex XBTUSD', reason: 'coindesk: HTTP 503 for bitmex' }]);
+    expect(load.data.card.details[4]).toEqual({ market: 'bitmex', instrument: 'BTC-USD-INVERSE-PERPETUAL', native_instrument: 'XBTUSD', error: 'coindesk: HTTP 503 for bitmex' });
+    expect(load.missing).toEqual([{ source: 'coindesk bitmex BTC-USD-INVERSE-PERPETUAL', reason: 'coindesk: HTTP 503 for bitmex' }]);
   });
 
   it('fails the refresh when every market is down', async () => {
@@ -111,20 +113,40 @@ describe('DerivativesSource.loadVolumes', () => {
     await expect(source.loadVolumes()).rejects.toThrow('no CoinDesk futures tick could be loaded: binance: coindesk: HTTP 503 for binance; bybit:');
   });
 
-  it('serves a tick past its fresh time marked stale while the refresh fails, per market', async () => {
-    const { source, coindesk, advance } = setup();
+  it('serves a tick past its fresh time marked stale, with the reason, only for the market whose refresh failed', async () => {
+    const { source, coindesk, advance, now } = setup();
     await source.loadVolumes();
     coindesk.down.add('okex');
     advance(90_000); // past 60 s fresh, within 5 min stale
-    const load = await source.loadVolumes();
+    // as the hub reads: past fresh, wait for the upstream
+    const load = await UpstreamCache.awaitingFreshValues(() => source.loadVolumes());
     expect(load.stale).toBe(true);
+    expect(load.staleReason).toBe('coindesk okex: coindesk: HTTP 503 for okex');
+    expect(load.fetchedAt).toBe(now() - 90_000);
+    expect(load.freshUntil).toBe(now() - 30_000);
     expect(load.data.card.value).toBe('1,234,567,890 USD');
-    expect(load.data.card.details.every((detail) => (detail as { stale?: boolean }).stale === true)).toBe(true);
+    expect(load.data.card.details.map((detail) => [(detail as { market: string }).market, (detail as { stale?: boolean }).stale])).toEqual([
+      ['binance', undefined],
+      ['bybit', undefined],
+      ['okex', true],
+      ['deribit', undefined],
+      ['bitmex', undefined],
+    ]);
+  });
+
+  it('is not stale while a healthy upstream is re-read in the background', async () => {
+    const { source, advance } = setup();
+    await source.loadVolumes();
+    advance(90_000);
+    const load = await source.loadVolumes();
+    expect(load.stale).toBe(false);
+    expect(load.staleReason).toBeUndefined();
+    expect(load.data.card.details.some((detail) => (detail as { stale?: boolean }).stale)).toBe(false);
   });
 
   it('finds the tick when CoinDesk keys it by another name of the instrument', async () => {
     const { source, coindesk } = setup();
-    coindesk.keyByMappedName = true;
+    coindesk.keyByOtherName = true;
     expect((await source.loadVolumes()).data.card.value).toBe('1,234,567,890 USD');
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { settleParts, type StreamLoad } from '@app/realtime';
+import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import {
   COINDESK_API,
   DERIBIT_API,
@@ -11,7 +11,7 @@ import {
   type DeribitApi,
 } from '@app/upstream';
 import { MarketSnapshotSource, coinBrief } from '../market-snapshot/market-snapshot.source';
-import { DERIVATIVE_CONTRACTS, summariseVolumes, type ContractOutcome, type DerivativeContract } from './derivative-volume';
+import { DERIVATIVE_CONTRACTS, summariseVolumes, tickRequest, type ContractOutcome, type DerivativeContract } from './derivative-volume';
 import { openInterestCard, volumeCard, type DerivativesCard } from './derivatives.cards';
 import { summariseOptionsOpenInterest } from './options-open-interest';
 
@@ -27,7 +27,7 @@ export const DERIBIT_SUMMARY_CACHE: CachePolicy = { freshMs: 60_000, staleMs: 5 
 const TICK_GROUPS: readonly CoinDeskTickGroup[] = ['ID', 'MAPPING', 'VALUE', 'LAST_UPDATE', 'MOVING_24_HOUR'];
 
 export const derivativesCacheKeys = {
-  tick: ({ market, instrument }: DerivativeContract) => `coindesk:futures-tick:${market}:${instrument}`,
+  tick: (contract: DerivativeContract) => `coindesk:futures-tick:${contract.market}:${tickRequest(contract).instrument}`,
   btcOptions: 'deribit:book-summary:BTC:option',
 };
 
@@ -53,7 +53,7 @@ export class DerivativesSource {
     const settled = await Promise.allSettled(contracts.map((contract) => this.cache.get(derivativesCacheKeys.tick(contract), () => this.fetchTick(contract), COINDESK_TICK_CACHE)));
     const outcomes: ContractOutcome[] = settled.map((result, i) =>
       result.status === 'fulfilled'
-        ? { contract: contracts[i], tick: result.value.value, fetchedAt: result.value.fetchedAt, stale: result.value.stale }
+        ? { contract: contracts[i], tick: result.value.value, fetchedAt: result.value.fetchedAt, freshUntil: result.value.freshUntil, stale: result.value.stale, staleReason: result.value.staleReason }
         : { contract: contracts[i], error: reasonOf(result.reason) },
     );
     const summary = summariseVolumes(outcomes);
@@ -61,10 +61,15 @@ export class DerivativesSource {
       throw new Error(`no CoinDesk futures tick could be loaded: ${summary.failed.map(({ market, reason }) => `${market}: ${reason}`).join('; ')}`);
     }
     const loaded = outcomes.flatMap((outcome) => ('tick' in outcome ? [outcome] : []));
+    const staleReasons = loaded.flatMap((outcome) => (outcome.stale ? [`coindesk ${outcome.contract.market}: ${outcome.staleReason ?? 'upstream failed'}`] : []));
     return {
       data: { card: volumeCard(summary) },
-      fetchedAt: Math.min(...loaded.map((outcome) => outcome.fetchedAt)),
-      stale: loaded.some((outcome) => outcome.stale),
+      ...loadTiming({
+        fetchedAt: Math.min(...loaded.map((outcome) => outcome.fetchedAt)),
+        freshUntil: Math.min(...loaded.map((outcome) => outcome.freshUntil ?? outcome.fetchedAt + COINDESK_TICK_CACHE.freshMs)),
+        stale: staleReasons.length > 0,
+        staleReason: staleReasons.length > 0 ? staleReasons.join('; ') : undefined,
+      }),
       missing: summary.failed.map(({ market, instrument, reason }) => ({ source: `coindesk ${market} ${instrument}`, reason })),
     };
   }
@@ -80,15 +85,17 @@ export class DerivativesSource {
       { source: 'coingecko /coins/bitcoin', read: this.coins.loadCoin('bitcoin') },
     ] as const);
     const [chain, bitcoin] = settled.values;
-    return { data: { card: openInterestCard(summariseOptionsOpenInterest(chain!), bitcoin && coinBrief(bitcoin)) }, fetchedAt: settled.fetchedAt, stale: settled.stale, missing: settled.missing };
+    return { data: { card: openInterestCard(summariseOptionsOpenInterest(chain!), bitcoin && coinBrief(bitcoin)) }, ...loadTiming(settled), missing: settled.missing };
   }
 
   private async fetchTick(contract: DerivativeContract): Promise<CoinDeskFuturesTick> {
-    const ticks = await this.coindesk.getFuturesLatestTick({ market: contract.market, instruments: [contract.instrument], groups: TICK_GROUPS, mappingPriority: contract.mappingPriority });
-    // keyed by the requested name; look at the names inside too in case CoinDesk keys by its own
+    const { instrument, mappingPriority } = tickRequest(contract);
+    const ticks = await this.coindesk.getFuturesLatestTick({ market: contract.market, instruments: [instrument], groups: TICK_GROUPS, mappingPriority });
+    // keyed by the requested name; look at the names inside too in case CoinDesk keys by its other name
     const tick =
-      ticks[contract.instrument] ?? Object.values(ticks).find((candidate) => candidate.INSTRUMENT === contract.instrument || candidate.MAPPED_INSTRUMENT === contract.instrument);
-    if (!tick) throw new Error(`CoinDesk answered without a tick for ${contract.market} ${contract.instrument}`);
+      ticks[instrument] ??
+      Object.values(ticks).find((candidate) => [instrument, contract.instrument, contract.nativeInstrument].some((name) => candidate.INSTRUMENT === name || candidate.MAPPED_INSTRUMENT === name));
+    if (!tick) throw new Error(`CoinDesk answered without a tick for ${contract.market} ${instrument}`);
     return tick;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { COINGECKO_API, UpstreamCache, UpstreamError, type Cached, type CachePolicy, type CoinGeckoApi, type CoinGeckoCoin, type CoinGeckoGlobal } from '@app/upstream';
-import { fromCached, settleParts, type StreamLoad } from '@app/realtime';
+import { fromCached, loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import type { CoinBrief, MarketSnapshotInput } from './market-snapshot.cards';
 
 /** Seed 000: "enhanced caching (5min fresh, 15min stale)". */
@@ -43,8 +43,7 @@ export class MarketSnapshotSource {
         bitcoin: bitcoin && coinBrief(bitcoin),
         ethereum: ethereum && coinBrief(ethereum),
       },
-      fetchedAt: settled.fetchedAt,
-      stale: settled.stale,
+      ...loadTiming(settled),
       missing: settled.missing,
     };
   }

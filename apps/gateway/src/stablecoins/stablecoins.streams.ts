@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { applyQuery, rowFields } from '@app/query';
-import { fromCached, settleParts, type StreamDefinition, type StreamLoad } from '@app/realtime';
+import { fromCached, loadTiming, settleParts, type StreamDefinition, type StreamLoad } from '@app/realtime';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { DISTRIBUTION_HEADERS, distributionRows, type DistributionRow } from './distribution';
 import { MAIN_TABLE_HEADERS, mergeStablecoinRows, type MainTableRow } from './main-table';
@@ -82,7 +82,7 @@ export class StablecoinsStreams {
       load: async (params) => {
         const stablecoins = await source.stablecoins();
         const rows = distributionRows(stablecoins.value.peggedAssets, params.chains, params.period, Math.floor(stablecoins.fetchedAt / 1000));
-        return { data: rows, fetchedAt: stablecoins.fetchedAt, stale: stablecoins.stale };
+        return fromCached(stablecoins, () => rows);
       },
       render: (rows, query, params, { now }) => {
         const result = applyQuery(rows, query, now);
@@ -131,8 +131,7 @@ export class StablecoinsStreams {
     const [stablecoins, markets] = settled.values;
     return {
       data: mergeStablecoinRows(stablecoins?.peggedAssets, markets, params.vs_currency),
-      fetchedAt: settled.fetchedAt,
-      stale: settled.stale,
+      ...loadTiming(settled),
       missing: settled.missing,
     };
   }
@@ -147,6 +146,6 @@ export class StablecoinsStreams {
       const chart = settled.values[index];
       return chart ? [{ id, chart }] : [];
     });
-    return { data: flattenPriceCharts(charts), fetchedAt: settled.fetchedAt, stale: settled.stale, missing: settled.missing };
+    return { data: flattenPriceCharts(charts), ...loadTiming(settled), missing: settled.missing };
   }
 }

@@ -66,29 +66,29 @@ describe.each(backends)('UpstreamCache over %s', (_name, createStore) => {
   it('loads on a miss, then serves the fresh value without calling the loader', async () => {
     const loader = jest.fn(async () => ({ btc: 59.4 }));
     const first = await cache.get(key, loader, policy);
-    expect(first).toEqual({ value: { btc: 59.4 }, fetchedAt: now, stale: false });
+    expect(first).toEqual({ value: { btc: 59.4 }, fetchedAt: now, stale: false, freshUntil: now + policy.freshMs });
     now += policy.freshMs;
     const second = await cache.get(key, loader, policy);
-    expect(second).toEqual({ value: { btc: 59.4 }, fetchedAt: now - policy.freshMs, stale: false });
+    expect(second).toEqual({ value: { btc: 59.4 }, fetchedAt: now - policy.freshMs, stale: false, freshUntil: now });
     expect(loader).toHaveBeenCalledTimes(1);
     expect(outcomes).toEqual(['miss', 'hit']);
   });
 
-  it('serves a stale value at once and refreshes it in the background, once', async () => {
+  it('serves the previous value at once past fresh and refreshes it in the background, once; a healthy upstream is not stale', async () => {
     await cache.get(key, async () => 'v1', policy);
     now += policy.freshMs + 1;
     const refresh = deferred<string>();
     const loader = jest.fn(() => refresh.promise);
 
-    const stale = await cache.get(key, loader, policy);
-    expect(stale).toMatchObject({ value: 'v1', stale: true });
+    const previous = await cache.get(key, loader, policy);
+    expect(previous).toEqual({ value: 'v1', fetchedAt: now - policy.freshMs - 1, stale: false, freshUntil: now - 1 });
     await cache.get(key, loader, policy);
     await cache.get(key, loader, policy);
     expect(loader).toHaveBeenCalledTimes(1);
 
     refresh.resolve('v2');
     await eventually(async () => (await cache.get(key, loader, policy)).value === 'v2');
-    expect(await cache.get(key, loader, policy)).toEqual({ value: 'v2', fetchedAt: now, stale: false });
+    expect(await cache.get(key, loader, policy)).toEqual({ value: 'v2', fetchedAt: now, stale: false, freshUntil: now + policy.freshMs });
     expect(loader).toHaveBeenCalledTimes(1);
     expect(outcomes.slice(0, 4)).toEqual(['miss', 'stale', 'stale', 'stale']);
   });
@@ -97,7 +97,7 @@ describe.each(backends)('UpstreamCache over %s', (_name, createStore) => {
     await cache.get(key, async () => 'old', policy);
     now += policy.freshMs + policy.staleMs + 1;
     const result = await cache.get(key, async () => 'new', policy);
-    expect(result).toEqual({ value: 'new', fetchedAt: now, stale: false });
+    expect(result).toEqual({ value: 'new', fetchedAt: now, stale: false, freshUntil: now + policy.freshMs });
     expect(outcomes).toEqual(['miss', 'miss']);
   });
 
@@ -119,23 +119,43 @@ describe.each(backends)('UpstreamCache over %s', (_name, createStore) => {
     expect(loader).toHaveBeenCalledTimes(1);
   });
 
-  it('keeps serving the stale value when the background refresh fails', async () => {
+  it('keeps serving the previous value when the background refresh fails, marked stale with the failure', async () => {
     await cache.get(key, async () => 'good', policy);
     now += policy.freshMs + 1;
     const failing = jest.fn(async (): Promise<string> => {
       throw new Error('coingecko: HTTP 503');
     });
     const result = await cache.get(key, failing, policy);
-    expect(result).toMatchObject({ value: 'good', stale: true });
+    expect(result).toMatchObject({ value: 'good', stale: false }); // nothing has failed yet
     await eventually(async () => outcomes.includes('refresh_error'));
-    expect(await cache.get(key, failing, policy)).toMatchObject({ value: 'good', stale: true });
+    expect(await cache.get(key, failing, policy)).toMatchObject({ value: 'good', stale: true, staleReason: 'coingecko: HTTP 503' });
+    // the upstream answers again: the next value is fresh and the failure forgotten
+    await eventually(async () => (await cache.get(key, async () => 'back', policy)).value === 'back');
+    expect(await cache.get(key, failing, policy)).toMatchObject({ value: 'back', stale: false });
+    expect((await cache.get(key, failing, policy)).staleReason).toBeUndefined();
+  });
+
+  it('inside awaitingFreshValues, waits for the loader past fresh instead of serving the previous value', async () => {
+    await cache.get(key, async () => 'v1', policy);
+    now += policy.freshMs + 1;
+    const result = await UpstreamCache.awaitingFreshValues(() => cache.get(key, async () => 'v2', policy));
+    expect(result).toEqual({ value: 'v2', fetchedAt: now, stale: false, freshUntil: now + policy.freshMs });
+    expect(outcomes).toEqual(['miss', 'miss']);
+  });
+
+  it('inside awaitingFreshValues, serves the previous value marked stale with the reason only when the loader fails', async () => {
+    await cache.get(key, async () => 'v1', policy);
+    now += policy.freshMs + 1;
+    const result = await UpstreamCache.awaitingFreshValues(() => cache.get(key, async () => Promise.reject(new Error('deribit: HTTP 500')), policy));
+    expect(result).toEqual({ value: 'v1', fetchedAt: now - policy.freshMs - 1, stale: true, staleReason: 'deribit: HTTP 500', freshUntil: now - 1 });
+    expect(outcomes).toEqual(['miss', 'fallback']);
   });
 
   it('serves the last good value (stale) when the loader fails after expiry', async () => {
     await cache.get(key, async () => 'last good', policy);
     now += policy.freshMs + policy.staleMs + 1;
     const result = await cache.get(key, async () => Promise.reject(new Error('down')), policy);
-    expect(result).toEqual({ value: 'last good', fetchedAt: now - policy.freshMs - policy.staleMs - 1, stale: true });
+    expect(result).toEqual({ value: 'last good', fetchedAt: now - policy.freshMs - policy.staleMs - 1, stale: true, staleReason: 'down', freshUntil: now - policy.staleMs - 1 });
     expect(outcomes).toEqual(['miss', 'fallback']);
   });
 

@@ -1,4 +1,5 @@
 import type { Cache } from 'cache-manager';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { Cached, CachePolicy, UpstreamCacheObserver, UpstreamCacheOutcome } from '../contracts';
 import { NestUpstreamLogger, UpstreamLogger } from '../logging/upstream-logger';
@@ -26,6 +27,9 @@ interface StoredEntry<T> {
   fetchedAt: number;
 }
 
+/** Set while a caller runs inside `UpstreamCache.awaitingFreshValues`. */
+const awaitingFresh = new AsyncLocalStorage<true>();
+
 interface ReadResult<T> {
   cached: Cached<T>;
   outcome: UpstreamCacheOutcome;
@@ -34,8 +38,13 @@ interface ReadResult<T> {
 /**
  * Stale-while-revalidate cache for upstream reads, over `@nestjs/cache-manager` (in-memory Keyv, or Redis).
  *
- * - fresh: served from the store; stale: served at once while one background refresh runs;
- *   expired or missing: the caller waits for the loader.
+ * - fresh: served from the store; past fresh (within the stale window): served at once while one background
+ *   refresh runs; expired or missing: the caller waits for the loader.
+ * - Readers that would rather wait for the refreshed value (the realtime hub's refresh loops, which push what they
+ *   read) run inside `UpstreamCache.awaitingFreshValues`: past fresh they wait for the loader too, and get the old
+ *   value only when the loader fails.
+ * - `stale: true` means the upstream failed: the value is served because the last attempt to load it failed
+ *   (`staleReason` says how). A value served while a healthy upstream is being re-read is not stale.
  * - Single-flight: concurrent `get`s of one key share one store read and at most one loader call.
  *   This is per process: with Redis, replicas share the stored values but not in-flight loads, so N replicas may
  *   load the same key once each when it expires together.
@@ -54,6 +63,13 @@ export class UpstreamCache {
   private readonly healthKey = `__health__:${randomUUID()}`;
   private readonly reads = new Map<string, Promise<ReadResult<unknown>>>();
   private readonly loads = new Map<string, Promise<StoredEntry<unknown>>>();
+  /** key → why its last load failed; cleared by the next successful load (keys are ours, never client input) */
+  private readonly failures = new Map<string, string>();
+
+  /** Runs `work` so that its reads past the fresh TTL wait for the upstream instead of taking the previous value. */
+  static awaitingFreshValues<R>(work: () => Promise<R>): Promise<R> {
+    return awaitingFresh.run(true, work);
+  }
 
   constructor(
     private readonly store: Cache,
@@ -68,10 +84,13 @@ export class UpstreamCache {
   }
 
   async get<T>(key: string, loader: () => Promise<T>, policy: CachePolicy): Promise<Cached<T>> {
-    let read = this.reads.get(key) as Promise<ReadResult<T>> | undefined;
+    const awaitFresh = awaitingFresh.getStore() === true;
+    // readers that wait for fresh values and readers that take the previous one share reads only among themselves
+    const readKey = awaitFresh ? `await\u0000${key}` : key;
+    let read = this.reads.get(readKey) as Promise<ReadResult<T>> | undefined;
     if (!read) {
-      read = this.read(key, loader, policy).finally(() => this.reads.delete(key));
-      this.reads.set(key, read);
+      read = this.read(key, loader, policy, awaitFresh).finally(() => this.reads.delete(readKey));
+      this.reads.set(readKey, read);
     }
     try {
       const { cached, outcome } = await read;
@@ -102,24 +121,32 @@ export class UpstreamCache {
     }
   }
 
-  private async read<T>(key: string, loader: () => Promise<T>, policy: CachePolicy): Promise<ReadResult<T>> {
+  private async read<T>(key: string, loader: () => Promise<T>, policy: CachePolicy, awaitFresh: boolean): Promise<ReadResult<T>> {
     const entry = await this.readStore<T>(key);
     if (entry) {
       const ageMs = this.now() - entry.fetchedAt;
-      if (ageMs <= policy.freshMs) return { cached: { ...entry, stale: false }, outcome: 'hit' };
-      if (ageMs <= policy.freshMs + policy.staleMs) {
+      if (ageMs <= policy.freshMs) return { cached: this.cached(entry, policy), outcome: 'hit' };
+      if (ageMs <= policy.freshMs + policy.staleMs && !awaitFresh) {
         this.refreshInBackground(key, loader, policy);
-        return { cached: { ...entry, stale: true }, outcome: 'stale' };
+        // stale only if the upstream failed last time; a healthy upstream's previous value is just not re-read yet
+        return { cached: this.cached(entry, policy, this.failures.get(key)), outcome: 'stale' };
       }
     }
     try {
       const loaded = await this.load(key, loader, policy);
-      return { cached: { ...loaded, stale: false }, outcome: 'miss' };
+      return { cached: this.cached(loaded, policy), outcome: 'miss' };
     } catch (error) {
       if (!entry) throw error;
-      this.logger.warn(`loading ${key} failed, serving the value from ${new Date(entry.fetchedAt).toISOString()}: ${(error as Error).message}`);
-      return { cached: { ...entry, stale: true }, outcome: 'fallback' };
+      const reason = (error as Error).message;
+      this.logger.warn(`loading ${key} failed, serving the value from ${new Date(entry.fetchedAt).toISOString()}: ${reason}`);
+      return { cached: this.cached(entry, policy, reason), outcome: 'fallback' };
     }
+  }
+
+  private cached<T>(entry: StoredEntry<T>, policy: CachePolicy, staleReason?: string): Cached<T> {
+    const cached: Cached<T> = { value: entry.value, fetchedAt: entry.fetchedAt, stale: staleReason !== undefined, freshUntil: entry.fetchedAt + policy.freshMs };
+    if (staleReason !== undefined) cached.staleReason = staleReason;
+    return cached;
   }
 
   /** One loader call per key at a time, whether a reader waits for it or it refreshes in the background. */
@@ -127,7 +154,15 @@ export class UpstreamCache {
     const pending = this.loads.get(key) as Promise<StoredEntry<T>> | undefined;
     if (pending) return pending;
     const run = (async () => {
-      const entry: StoredEntry<T> = { value: await loader(), fetchedAt: this.now() };
+      let value: T;
+      try {
+        value = await loader();
+      } catch (error) {
+        this.failures.set(key, error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      this.failures.delete(key);
+      const entry: StoredEntry<T> = { value, fetchedAt: this.now() };
       await this.writeStore(key, entry, policy);
       return entry;
     })().finally(() => this.loads.delete(key));
