@@ -15,6 +15,7 @@ function stream(load: () => Promise<StreamLoad<unknown>>): StreamDefinition<obje
     name: 'scheduled',
     path: '/scheduled',
     requiresAuth: false,
+    rowFields: ['results'],
     refresh: { freshMs: 60_000, callsPerRefresh: 1 },
     load,
     render: (data) => ({ results: [data], count: 1 }),

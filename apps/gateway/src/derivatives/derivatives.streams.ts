@@ -34,7 +34,7 @@ export class DerivativesStreams {
       requiresAuth: true,
       rowFields: rowFields<CardRow<VolumeDetail>>({
         ...CARD_FIELDS,
-        details: { market: true, instrument: true, volume: true, quote_currency: true, last_update: true, stale: true, error: true, raw: true },
+        details: { market: true, instrument: true, native_instrument: true, volume: true, quote_currency: true, last_update: true, stale: true, error: true, raw: true },
       }),
       refresh: { freshMs: COINDESK_TICK_CACHE.freshMs, callsPerRefresh: DERIVATIVE_CONTRACTS.length, budget: coindesk },
       load: () => source.loadVolumes(),
