@@ -91,4 +91,7 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) WS_MAX_PAYLOAD_BYTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) WS_HEARTBEAT_MS?: number;
+
+  // shutdown: readiness 503 this long before the servers close (the hard deadline is 10 s)
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(8_000) SHUTDOWN_DRAIN_MS?: number;
 }
