@@ -144,7 +144,7 @@ export class FlowIngestor {
     });
     if (signal.aborted) this.options.logger?.log(`capital-flow sync stopped: ${points} points written, ${jobs.length} series were due`);
     const report: SyncReport = { points, failed, advanced: [...advanced], durationMs: Date.now() - started, role: 'ingester', behind: 0 };
-    if (points > 0 || failed > 0) this.options.logger?.log(`capital-flow sync: ${points} points, ${failed} series failed (${report.durationMs} ms)`);
+    if (!signal.aborted && (points > 0 || failed > 0)) this.options.logger?.log(`capital-flow sync: ${points} points, ${failed} series failed (${report.durationMs} ms)`);
     return this.emit(report);
   }
 
