@@ -2,8 +2,13 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigValidationError, MarketDataMode, loadConfig, type AppConfig } from '@app/config';
 import { startUpstreamSimulator } from '@app/simulator';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createGatewayApp } from './bootstrap';
+import { Readiness } from './operations/readiness';
 import { withSimulatedUpstreams } from './sandbox';
+
+/** From the signal to the exit at the latest, whatever still runs (Docker sends SIGKILL 10 s after SIGTERM). */
+const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -25,15 +30,28 @@ async function main(): Promise<void> {
   const logger = new Logger('Bootstrap');
   logger.log(`market-gateway listening on http://${config.http.host}:${config.http.port} (market data: ${config.marketData.mode})`);
 
-  // Graceful stop: refuse new work, close sockets with 1001, flush stores, then the simulator.
+  // Graceful stop: readiness 503 at once, a drain so the load balancer stops routing here, then close (sockets
+  // 1001, backfills aborted, stores flushed). A hard deadline exits whatever still runs.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received, shutting down`);
-    await app.close();
-    await simulator?.close();
-    process.exit(0);
+    const { drainMs } = config.shutdown;
+    logger.log(`${signal} received: readiness is 503, closing in ${drainMs} ms (exit forced after ${SHUTDOWN_DEADLINE_MS} ms)`);
+    setTimeout(() => {
+      logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms: exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    try {
+      app.get(Readiness).startDraining();
+      await sleep(drainMs);
+      await app.close();
+      await simulator?.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));

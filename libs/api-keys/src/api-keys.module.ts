@@ -13,8 +13,10 @@ const logger = new Logger('ApiKeys');
 export async function openApiKeyStore(db: Database, config: Pick<AppConfig, 'auth'>): Promise<SqlApiKeyStore> {
   const store = new SqlApiKeyStore(db, await loadServerSalt(db));
   if (config.auth.apiKeysFile) {
-    const count = await importApiKeysFile(store, config.auth.apiKeysFile);
-    logger.log(`API_KEYS_FILE: ${count} consumer(s) upserted`);
+    const { upserted, disabled } = await importApiKeysFile(store, config.auth.apiKeysFile);
+    logger.log(`API_KEYS_FILE: ${upserted} consumer(s) upserted`);
+    // names only: a key is never logged
+    if (disabled.length > 0) logger.warn(`API_KEYS_FILE: ${disabled.length} consumer(s) no longer in the file, disabled: ${disabled.map((name) => JSON.stringify(name)).join(', ')}`);
   }
   return store;
 }

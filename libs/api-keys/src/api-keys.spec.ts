@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiKeyAccessError, ApiKeyAuthenticator, apiKeyFromRequest } from './api-key-auth';
+import { importApiKeysFile } from './api-keys-file';
 import { openApiKeyStore } from './api-keys.module';
 import { runKeysCommand } from './cli';
 import { hashApiKey, traceWatermark } from './key-hash';
@@ -93,6 +94,38 @@ describe.each(availableStoreKinds())('api keys on %s', (kind) => {
     const forbidden = await auth.authenticate(KEY_A, ['builder', 'contract']).catch((e: ApiKeyAccessError) => e);
     expect(forbidden).toBeInstanceOf(ApiKeyAccessError);
     expect((forbidden as ApiKeyAccessError).status).toBe(403);
+  });
+
+  it('API_KEYS_FILE is the source of truth for its keys: one removed from the file is disabled at the next start, CLI keys stay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keys-file-'));
+    const file = join(dir, 'keys.json');
+    const KEY_C = 'key-c-0123456789abcdef';
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { key: KEY_A, tier: 'contract', name: 'stays' },
+        { key: KEY_B, tier: 'contract', name: 'leaves' },
+      ]),
+    );
+    await openApiKeyStore(db, { auth: { required: false, apiKeysFile: file } });
+    const cli = new SqlApiKeyStore(db, await loadServerSalt(db), { cacheMs: 0 });
+    await runKeysCommand(cli, ['add', '--name', 'operator', '--tier', 'contract', '--key', KEY_C], () => undefined);
+
+    writeFileSync(file, JSON.stringify([{ key: KEY_A, tier: 'contract', name: 'stays' }]));
+    const store = await openApiKeyStore(db, { auth: { required: false, apiKeysFile: file } });
+    expect(await store.findByKey(KEY_A)).toMatchObject({ name: 'stays' });
+    expect(await store.findByKey(KEY_B)).toBeUndefined();
+    expect(await store.findByKey(KEY_C)).toMatchObject({ name: 'operator' });
+    expect((await store.list()).map((c) => [c.name, c.disabled])).toEqual([
+      ['stays', false],
+      ['leaves', true],
+      ['operator', false],
+    ]);
+
+    // the report names the consumers, never their keys; a file with no keys at all disables every file key
+    writeFileSync(file, '[]');
+    expect(await importApiKeysFile(store, file)).toEqual({ upserted: 0, disabled: ['stays'] });
+    expect(await store.findByKey(KEY_C)).toMatchObject({ name: 'operator' });
   });
 
   it('CLI adds (printing the key once), lists without keys, and revokes', async () => {

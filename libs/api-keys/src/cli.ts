@@ -5,7 +5,8 @@
  *   list   consumers: id, name, tier, points, status, trace (never keys or secrets)
  *   revoke --key <key> | --id <id>
  * Uses the same database as the service (DATABASE_URL, else PGlite in DATA_DIR) and applies migrations first.
- * Stop the service first when it runs on embedded PGlite: PGlite allows one process per data directory.
+ * Stop the service first when it runs on embedded PGlite: the data directory is locked by one process at a time
+ * ("DATA_DIR is in use by pid N", exit 2).
  */
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';

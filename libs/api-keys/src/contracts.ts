@@ -29,11 +29,16 @@ export interface ApiConsumerInput {
   points?: number;
 }
 
+/** `file`: managed by `API_KEYS_FILE` (disabled once it leaves the file); `cli`: made by the operator with the CLI */
+export type ApiKeyOrigin = 'file' | 'cli';
+
 export interface ApiKeyStore {
   /** the consumer a presented key belongs to, or undefined (unknown or disabled key) */
   findByKey(key: string): Promise<ApiConsumer | undefined>;
-  /** creates or updates the consumer of `input.key` (matched by its hash) */
-  upsert(input: ApiConsumerInput): Promise<ApiConsumer>;
+  /** creates or updates the consumer of `input.key` (matched by its hash); `origin` defaults to `cli` */
+  upsert(input: ApiConsumerInput, origin?: ApiKeyOrigin): Promise<ApiConsumer>;
+  /** disables the active `file` consumers whose key is not in `keys`; returns their names */
+  disableFileConsumersExcept(keys: readonly string[]): Promise<string[]>;
   list(): Promise<ApiConsumer[]>;
   /** disables the consumer of a key; true when one was found */
   revoke(key: string): Promise<boolean>;

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '@app/storage';
-import { ApiConsumer, ApiConsumerInput, ApiKeyStore, ApiTier } from './contracts';
+import { ApiConsumer, ApiConsumerInput, ApiKeyOrigin, ApiKeyStore, ApiTier } from './contracts';
 import { generateSecret, hashApiKey, traceWatermark } from './key-hash';
 import { validateConsumerInput } from './validate-input';
 
@@ -51,23 +51,35 @@ export class SqlApiKeyStore implements ApiKeyStore {
     return consumer;
   }
 
-  async upsert(input: ApiConsumerInput): Promise<ApiConsumer> {
+  async upsert(input: ApiConsumerInput, origin: ApiKeyOrigin = 'cli'): Promise<ApiConsumer> {
     const valid = validateConsumerInput(input, `consumer "${input?.name}"`);
     const hash = hashApiKey(valid.key);
-    // An upsert re-enables a revoked key: the file or the operator says it is wanted.
+    // An upsert re-enables a revoked key: the file or the operator says it is wanted. The last one to upsert a key
+    // owns it: a file key re-added with the CLI is no longer disabled when it leaves the file, and the reverse.
     const { rows } = await this.db.query<ConsumerRow>(
-      `insert into api_consumers (key_hash, name, tier, secret, points, disabled)
-       values ($1, $2, $3, $4, $5, false)
+      `insert into api_consumers (key_hash, name, tier, secret, points, disabled, origin)
+       values ($1, $2, $3, $4, $5, false, $8)
        on conflict (key_hash) do update set
          name = excluded.name, tier = excluded.tier,
          secret = coalesce($6, api_consumers.secret),
          points = coalesce($7, api_consumers.points),
-         disabled = false, updated_at = now()
+         disabled = false, origin = excluded.origin, updated_at = now()
        returning ${COLUMNS}`,
-      [hash, valid.name, valid.tier, valid.secret ?? generateSecret(), valid.points ?? 0, valid.secret ?? null, valid.points ?? null],
+      [hash, valid.name, valid.tier, valid.secret ?? generateSecret(), valid.points ?? 0, valid.secret ?? null, valid.points ?? null, origin],
     );
     this.cache.delete(hash);
     return this.toConsumer(rows[0]);
+  }
+
+  async disableFileConsumersExcept(keys: readonly string[]): Promise<string[]> {
+    const kept = new Set(keys.map(hashApiKey));
+    const { rows } = await this.db.query<{ id: number; key_hash: string; name: string }>(
+      "select id, key_hash, name from api_consumers where origin = 'file' and not disabled order by id",
+    );
+    const removed = rows.filter((row) => !kept.has(row.key_hash));
+    for (const row of removed) await this.db.query('update api_consumers set disabled = true, updated_at = now() where id = $1', [row.id]);
+    if (removed.length > 0) this.cache.clear();
+    return removed.map((row) => row.name);
   }
 
   async list(): Promise<ApiConsumer[]> {

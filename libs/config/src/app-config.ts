@@ -46,6 +46,8 @@ export interface AppConfig {
   /** spreads (seed 003): quote source, venues and detection rules (README "Spreads") */
   spreads: SpreadsConfig;
   ws: { maxConnections: number; maxPayloadBytes: number; heartbeatMs: number };
+  /** on SIGTERM: readiness answers 503 for `drainMs` before the servers close */
+  shutdown: { drainMs: number };
 }
 
 export interface SpreadsConfig {
@@ -184,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxPayloadBytes: parsed.WS_MAX_PAYLOAD_BYTES ?? 16 * 1024,
       heartbeatMs: parsed.WS_HEARTBEAT_MS ?? 30_000,
     },
+    // production sits behind a load balancer that needs a few probe periods to take the instance out
+    shutdown: { drainMs: parsed.SHUTDOWN_DRAIN_MS ?? (nodeEnv === 'production' ? 5_000 : 0) },
   };
 }
 

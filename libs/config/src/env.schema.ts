@@ -97,4 +97,6 @@ export class EnvSchema {
   @IsOptional() @IsString() ALLOWED_ORIGINS?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) HTTP_RATE_LIMIT_PER_IP_PER_MINUTE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE?: number;
+  // shutdown: readiness 503 this long before the servers close (the hard deadline is 10 s)
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(8_000) SHUTDOWN_DRAIN_MS?: number;
 }

@@ -3,6 +3,7 @@ export { createDatabase, describeStorage } from './create-database';
 export { checkDatabase } from './database-health';
 export { findMigrationsDir, readMigrations, runMigrations } from './migrations';
 export type { Migration } from './migrations';
+export { DataDirInUseError } from './pglite/data-dir-lock';
 export { PgliteDatabase } from './pglite/pglite-database';
 export { PostgresDatabase } from './postgres-database';
 export { StorageModule } from './storage.module';

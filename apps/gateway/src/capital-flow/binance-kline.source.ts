@@ -33,7 +33,7 @@ export class BinanceKlineSource implements FlowSource {
     return this.pairOf(token) !== undefined;
   }
 
-  async fetchPoints(token: TrackedToken, window: StatWindow, afterInstant: number | undefined, nowMs: number): Promise<FlowPoint[]> {
+  async fetchPoints(token: TrackedToken, window: StatWindow, afterInstant: number | undefined, nowMs: number, signal?: AbortSignal): Promise<FlowPoint[]> {
     const pair = this.pairOf(token);
     const newest = latestClosedInstant(nowMs, window);
     if (!pair) return [];
@@ -42,7 +42,7 @@ export class BinanceKlineSource implements FlowSource {
     if (first > newest) return [];
     const count = (newest - first) / window.ms + 1;
     // the kline of the point at T opened at T − W; one more row for the bar still open, which is dropped
-    const klines = await this.api.getKlines(pair, window.interval, { startTime: first - window.ms, limit: Math.min(count + 1, 1000) });
+    const klines = await this.api.getKlines(pair, window.interval, { startTime: first - window.ms, limit: Math.min(count + 1, 1000) }, { signal });
     return klines
       .filter((kline) => kline.closeTime < nowMs && kline.openTime % window.ms === 0)
       .map((kline) => klineToPoint(kline, window))

@@ -30,6 +30,20 @@ class ScriptedSource implements FlowSource {
   }
 }
 
+/** An upstream that never answers: each call waits until the caller aborts it. */
+class HangingSource implements FlowSource {
+  readonly venue = 'hanging';
+  readonly market = 'spot' as const;
+  calls = 0;
+  covers(): boolean {
+    return true;
+  }
+  fetchPoints(_token: TrackedToken, _window: StatWindow, _after: number | undefined, _nowMs: number, signal?: AbortSignal): Promise<FlowPoint[]> {
+    this.calls++;
+    return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  }
+}
+
 describe('FlowIngestor', () => {
   let store: TestStore;
   let db: Database;
@@ -117,5 +131,24 @@ describe('FlowIngestor', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('stop() aborts a backfill in flight: its calls end and no further series starts', async () => {
+    const tokens = await registerTokens(db, ['FDUSD', 'BTC']);
+    const venue = new HangingSource();
+    const warnings: string[] = [];
+    const ingestor = new FlowIngestor(tokens, [venue], new PointStore(db), new SeriesIndex(), {
+      now: () => now,
+      concurrency: 2,
+      logger: { log: () => undefined, warn: (line) => warnings.push(line) },
+    });
+    ingestor.start();
+    while (venue.calls < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const started = Date.now();
+    await ingestor.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(venue.calls).toBe(2); // more series were due; those not started never ask the venue
+    expect(warnings).toEqual([]); // an abort is not an upstream failure
   });
 });

@@ -58,6 +58,8 @@ export class FlowIngestor {
   private timer?: NodeJS.Timeout;
   private running?: Promise<SyncReport>;
   private stopped = true;
+  /** aborted by `stop()`: a pass in flight (a backfill can take minutes against a slow upstream) ends at once */
+  private abort = new AbortController();
   private readonly listeners = new Set<(report: SyncReport) => void>();
 
   constructor(
@@ -80,13 +82,16 @@ export class FlowIngestor {
   }
 
   start(): void {
+    if (this.abort.signal.aborted) this.abort = new AbortController();
     this.stopped = false;
     this.schedule(0);
   }
 
+  /** Aborts the pass in flight (its upstream calls and the series not started yet) and waits for it to settle. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.abort.abort(new Error('capital-flow ingestion stopped'));
     await this.running?.catch(() => undefined);
   }
 
@@ -121,23 +126,25 @@ export class FlowIngestor {
   private async syncAll(): Promise<SyncReport> {
     const started = Date.now();
     const nowMs = this.now();
+    const { signal } = this.abort;
     if (this.options.lease && !(await this.options.lease.tryAcquire())) return this.follow(started, nowMs);
     const jobs = this.dueJobs(nowMs);
     let points = 0;
     let failed = 0;
     const advanced = new Set<number>();
-    await runPool(jobs, this.concurrency, async (job) => {
+    await runPool(jobs, this.concurrency, signal, async (job) => {
       try {
-        const { written, moved } = await this.syncSeries(job, nowMs);
+        const { written, moved } = await this.syncSeries(job, nowMs, signal);
         points += written;
         if (moved && job.window.minutes === STAT_WINDOWS[0].minutes) advanced.add(job.token.vsTokenId);
       } catch (error) {
         failed++;
-        this.options.logger?.warn(`capital-flow ${job.token.symbol} ${job.market} ${job.window.label}: ${(error as Error).message}`);
+        if (!signal.aborted) this.options.logger?.warn(`capital-flow ${job.token.symbol} ${job.market} ${job.window.label}: ${(error as Error).message}`);
       }
     });
+    if (signal.aborted) this.options.logger?.log(`capital-flow sync stopped: ${points} points written, ${jobs.length} series were due`);
     const report: SyncReport = { points, failed, advanced: [...advanced], durationMs: Date.now() - started, role: 'ingester', behind: 0 };
-    if (points > 0 || failed > 0) this.options.logger?.log(`capital-flow sync: ${points} points, ${failed} series failed (${report.durationMs} ms)`);
+    if (!signal.aborted && (points > 0 || failed > 0)) this.options.logger?.log(`capital-flow sync: ${points} points, ${failed} series failed (${report.durationMs} ms)`);
     return this.emit(report);
   }
 
@@ -172,12 +179,13 @@ export class FlowIngestor {
     return jobs;
   }
 
-  private async syncSeries({ token, market, window, sources }: SeriesJob, nowMs: number): Promise<{ written: number; moved: boolean }> {
+  private async syncSeries({ token, market, window, sources }: SeriesJob, nowMs: number, signal: AbortSignal): Promise<{ written: number; moved: boolean }> {
     const key: SeriesKey = { vsTokenId: token.vsTokenId, market, windowMinutes: window.minutes };
     const latest = this.index.latestTime(key);
     // the newest stored point is fetched again: a bar the venue was still finalising gets its final figures
     const after = latest === undefined ? undefined : latest - window.ms;
-    const perSource = await Promise.all(sources.map((source) => source.fetchPoints(token, window, after, nowMs)));
+    const perSource = await Promise.all(sources.map((source) => source.fetchPoints(token, window, after, nowMs, signal)));
+    signal.throwIfAborted();
     const points = mergeVenues(perSource);
     if (points.length === 0) return { written: 0, moved: false };
     await this.store.save(key, points, sources.map((source) => source.venue));
@@ -207,10 +215,11 @@ export function mergeVenues(perSource: readonly FlowPoint[][]): FlowPoint[] {
     .sort((a, b) => a.time - b.time);
 }
 
-async function runPool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items`, `size` at a time; once `signal` aborts, no further item starts. */
+async function runPool<T>(items: readonly T[], size: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await work(items[next++]);
+    while (next < items.length && !signal.aborted) await work(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }

@@ -14,9 +14,9 @@ export interface FlowSource {
   covers(token: TrackedToken): boolean;
   /**
    * The closed points of `window` after `afterInstant` (exclusive; undefined = a full retention back from now),
-   * up to the newest instant closed at `nowMs`, oldest first.
+   * up to the newest instant closed at `nowMs`, oldest first. `signal` aborts the call (shutdown).
    */
-  fetchPoints(token: TrackedToken, window: StatWindow, afterInstant: number | undefined, nowMs: number): Promise<FlowPoint[]>;
+  fetchPoints(token: TrackedToken, window: StatWindow, afterInstant: number | undefined, nowMs: number, signal?: AbortSignal): Promise<FlowPoint[]>;
 }
 
 export const FLOW_SOURCES = Symbol('FLOW_SOURCES');

@@ -5,6 +5,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { DATABASE, checkDatabase, type Database } from '@app/storage';
 import { UpstreamCache } from '@app/upstream';
 import { StreamHub } from '@app/realtime';
+import { Readiness } from './readiness';
 
 @ApiTags('operations')
 @SkipRateLimits() // probes and scrapers are never rate limited
@@ -16,6 +17,7 @@ export class HealthController {
     @Inject(DATABASE) private readonly database: Database,
     private readonly cache: UpstreamCache,
     private readonly hub: StreamHub,
+    private readonly readiness: Readiness,
   ) {}
 
   /** The process is up and its event loop turns. */
@@ -25,11 +27,15 @@ export class HealthController {
     return this.health.check([() => this.indicator.check('realtime').up(this.hub.stats())]);
   }
 
-  /** The stores in use answer: the database (Postgres or embedded PGlite) and the cache (Redis when configured). */
+  /** Not shutting down, and the stores in use answer: the database (Postgres or embedded PGlite) and the cache (Redis when configured). */
   @Get('ready')
   @HealthCheck()
   ready() {
     return this.health.check([
+      () => {
+        const check = this.indicator.check('shutdown');
+        return this.readiness.draining ? check.down({ draining: true }) : check.up();
+      },
       () => checkDatabase(this.database),
       async () => {
         const check = this.indicator.check('cache');

@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { Database, SqlExecutor } from '../contracts';
 import { assertOutsideTransaction, runTransaction, toQueryResult } from '../transaction';
+import { DataDirLock, lockDataDir } from './data-dir-lock';
 import { PgliteWorkerClient } from './pglite-worker-client';
 import { SerialQueue } from './serial-queue';
 
 /**
  * `Database` over embedded PGlite persisted in `dataDir`. PGlite has one session, so every query and every whole
  * transaction takes its turn in one queue: concurrent transactions run one after another, never interleaved.
- * One process per data directory: replicas must share Postgres (`DATABASE_URL`), not a `DATA_DIR`.
+ * One process per data directory (PGlite would be corrupted by a second writer): `open` takes an exclusive lock on
+ * `dataDir` and a second process gets `DataDirInUseError`. Replicas must share Postgres (`DATABASE_URL`).
  */
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
@@ -17,19 +19,25 @@ export class PgliteDatabase implements Database {
   private constructor(
     readonly dataDir: string,
     private readonly session: PgliteWorkerClient,
+    private readonly lock: DataDirLock,
   ) {}
 
-  /** Creates `dataDir` if needed; a new directory is initialised (initdb, a few seconds), an existing one reopened. */
+  /**
+   * Creates `dataDir` if needed and locks it (`DataDirInUseError` when another process has it); a new directory is
+   * initialised (initdb, a few seconds), an existing one reopened.
+   */
   static async open(dataDir: string): Promise<PgliteDatabase> {
     mkdirSync(dataDir, { recursive: true });
+    const lock = await lockDataDir(dataDir);
     const session = new PgliteWorkerClient();
     try {
       await session.open(dataDir);
     } catch (error) {
       await session.close().catch(() => undefined);
+      await lock.release();
       throw error;
     }
-    return new PgliteDatabase(dataDir, session);
+    return new PgliteDatabase(dataDir, session, lock);
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
@@ -48,9 +56,9 @@ export class PgliteDatabase implements Database {
     await this.query('select 1');
   }
 
-  /** Waits for queued work, then closes PGlite cleanly. */
+  /** Waits for queued work, then closes PGlite cleanly and releases the data directory. */
   close(): Promise<void> {
-    this.closing ??= this.queue.run(() => this.session.close());
+    this.closing ??= this.queue.run(() => this.session.close()).finally(() => this.lock.release());
     return this.closing;
   }
 

@@ -37,5 +37,6 @@ export interface BinanceKlineQuery {
 export interface BinanceKlinesApi extends UpstreamBudget {
   readonly market: 'spot' | 'futures';
   /** rows oldest first; the last one may be the bar still open (closeTime in the future) */
-  getKlines(symbol: string, interval: BinanceInterval, query?: BinanceKlineQuery): Promise<BinanceKline[]>;
+  /** `signal` aborts the call (retries and budget waits included), e.g. at shutdown */
+  getKlines(symbol: string, interval: BinanceInterval, query?: BinanceKlineQuery, options?: { signal?: AbortSignal }): Promise<BinanceKline[]>;
 }

@@ -37,8 +37,8 @@ export class BinanceKlinesClient implements BinanceKlinesApi {
     return this.http.callsPerMinute;
   }
 
-  async getKlines(symbol: string, interval: BinanceInterval, query: BinanceKlineQuery = {}): Promise<BinanceKline[]> {
-    const rows = await this.http.getJson<unknown[][]>(KLINES_PATH[this.market], { symbol, interval, ...query }, { validate: klineRowsProblems });
+  async getKlines(symbol: string, interval: BinanceInterval, query: BinanceKlineQuery = {}, options: { signal?: AbortSignal } = {}): Promise<BinanceKline[]> {
+    const rows = await this.http.getJson<unknown[][]>(KLINES_PATH[this.market], { symbol, interval, ...query }, { validate: klineRowsProblems, signal: options.signal });
     return rows.map(parseKlineRow);
   }
 }

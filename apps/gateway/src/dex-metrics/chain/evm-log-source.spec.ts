@@ -103,4 +103,19 @@ describe('EvmLogSource', () => {
     await source.pollOnce();
     expect(removed.map((s) => s.id)).toEqual(['0xatx100_0:0']);
   });
+
+  it('stop() ends a backfill in flight at its next request instead of reading the whole period', async () => {
+    const { chain, source } = setup({ backfillSeconds: 3_000, blockRange: 1 }); // 100 one-block requests
+    const swapLogs = chain.swapLogs.bind(chain);
+    chain.swapLogs = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return swapLogs(...args);
+    };
+    source.start();
+    while (chain.calls.logs < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = Date.now();
+    await source.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(chain.calls.logs).toBeLessThan(10);
+  });
 });

@@ -52,6 +52,8 @@ export class EvmLogSource {
   private stopped = false;
   private failures = 0;
   private readonly pools: string[];
+  /** aborted by `stop()`: a backfill (a day of logs, many requests) ends at its next request instead of running out */
+  private abort = new AbortController();
 
   constructor(
     readonly chain: string,
@@ -76,19 +78,23 @@ export class EvmLogSource {
   }
 
   start(): void {
+    if (this.abort.signal.aborted) this.abort = new AbortController();
     this.stopped = false;
     this.schedule(0);
   }
 
+  /** Stops the loop; a poll in flight stops before its next RPC request (nothing half-read reaches the listener). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.abort.abort(new Error(`${this.chain}: log source stopped`));
     await this.running?.catch(() => undefined);
   }
 
   /** One poll (the loop calls it; tests call it directly). */
   async pollOnce(): Promise<void> {
     if (this.pools.length === 0) return;
+    const { signal } = this.abort;
     const head = await this.rpc.blockNumber();
     if (this.cursor === undefined) {
       this.firstBlock = await this.backfillStart(head);
@@ -98,6 +104,7 @@ export class EvmLogSource {
     const from = Math.max(this.firstBlock, this.cursor + 1 - this.options.reorgDepthBlocks);
     const logs: EvmLog[] = [];
     for (let start = from; start <= head; start += this.options.blockRange) {
+      signal.throwIfAborted();
       logs.push(...(await this.rpc.swapLogs(this.pools, start, Math.min(head, start + this.options.blockRange - 1))));
     }
 
@@ -123,7 +130,7 @@ export class EvmLogSource {
 
     const fresh = [...present.values()].filter((log) => !this.recent.has(`${log.transactionHash}:${log.logIndex}`));
     fresh.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
-    const swaps = await this.observe(fresh);
+    const swaps = await this.observe(fresh, signal);
     for (const swap of swaps) this.recent.set(swap.id, swap);
     if (swaps.length > 0) await this.listener.onSwaps(swaps);
 
@@ -132,11 +139,12 @@ export class EvmLogSource {
     for (const [id, swap] of this.recent) if (swap.blockNumber < keepFrom) this.recent.delete(id);
   }
 
-  private async observe(logs: EvmLog[]): Promise<ObservedSwap[]> {
+  private async observe(logs: EvmLog[], signal: AbortSignal): Promise<ObservedSwap[]> {
     const blocks = [...new Set(logs.map((log) => log.blockNumber))];
     const facts = new Map<number, Awaited<ReturnType<EvmRpc['block']>>>();
     const concurrency = this.options.concurrency ?? 50;
     for (let i = 0; i < blocks.length; i += concurrency) {
+      signal.throwIfAborted();
       const slice = blocks.slice(i, i + concurrency);
       const read = await Promise.all(slice.map((n) => this.rpc.block(n)));
       slice.forEach((n, j) => facts.set(n, read[j]));
@@ -183,6 +191,7 @@ export class EvmLogSource {
           this.failures = 0;
         })
         .catch((error: Error) => {
+          if (this.stopped) return;
           this.failures++;
           this.options.onPollError?.(error);
           if (this.failures === 1 || this.failures % 20 === 0) this.options.log?.warn(`${this.chain}: log poll failed (${this.failures}x): ${error.message}`);
