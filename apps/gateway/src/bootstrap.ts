@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@app/config';
-import { GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
+import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 
@@ -17,7 +17,7 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true, rawBody: true }); // rawBody: signed requests (capital-flow X-SIGN) cover the body bytes as sent
   app.useLogger(app.get(Logger));
   if (options.realtime) Object.assign(app.get<RealtimeOptions>(REALTIME_OPTIONS), options.realtime);
-  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: config.ws.maxPayloadBytes }));
+  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: config.ws.maxPayloadBytes, admission: app.get(ConnectionRegistry) }));
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
 

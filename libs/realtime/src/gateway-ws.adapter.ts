@@ -6,19 +6,25 @@ import type { WebSocketServer } from 'ws';
 
 type PathServer = WebSocketServer & { path: string };
 
+/** Decides on the upgrade request whether a WebSocket may be opened at all (the per-IP cap of `ConnectionRegistry`). */
+export interface UpgradeAdmission {
+  admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string };
+}
+
 /**
  * Nest's WsAdapter with three changes for a push gateway:
  * - an upgrade to an unknown path is answered `404 Not Found` (the stock adapter drops the socket silently);
  * - inbound messages are not bound to Nest handlers: the hub reads update messages itself, which also
  *   saves the per-connection RxJS pipeline (~7 KiB heap per client, reference/perf-anchors.md §3);
- * - every path server gets the same `maxPayload` and no permessage-deflate.
+ * - every path server gets the same `maxPayload` and no permessage-deflate;
+ * - a client IP over its connection cap is refused `429 Too Many Requests` before the upgrade.
  */
 export class GatewayWsAdapter extends WsAdapter {
   private readonly pathServers: PathServer[] = [];
 
   constructor(
     app: INestApplicationContext,
-    private readonly limits: { maxPayloadBytes: number },
+    private readonly limits: { maxPayloadBytes: number; admission?: UpgradeAdmission },
   ) {
     super(app);
   }
@@ -52,12 +58,14 @@ export class GatewayWsAdapter extends WsAdapter {
     }
     const target = this.pathServers.find((server) => server.path === pathname);
     if (!target) return refuse(socket, 404, 'Not Found');
+    const admission = this.limits.admission?.admit(request);
+    if (admission && !admission.ok) return refuse(socket, admission.status, 'Too Many Requests', admission.message);
     target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
   }
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  const body = JSON.stringify({ code: status, message: `no WebSocket stream at this path (${reason})`, details: [] });
+function refuse(socket: Duplex, status: number, reason: string, message = `no WebSocket stream at this path (${reason})`): void {
+  const body = JSON.stringify({ code: status, message, details: [] });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

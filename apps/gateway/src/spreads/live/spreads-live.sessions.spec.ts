@@ -1,5 +1,6 @@
 import { ApiKeyAuthenticator, type ApiConsumer, type ApiKeyStore } from '@app/api-keys';
-import { CloseCode, SocketSender } from '@app/realtime';
+import { MetricsService } from '@app/observability';
+import { CloseCode, ConnectionRegistry, DEFAULT_REALTIME_OPTIONS } from '@app/realtime';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { SpreadsPipeline } from '../spreads.pipeline';
@@ -28,13 +29,14 @@ function connect(port: number): Promise<Received> {
 describe('SpreadsLiveSessions connection cap', () => {
   let server: WebSocketServer;
   let sessions: SpreadsLiveSessions;
+  let registry: ConnectionRegistry;
   let port: number;
 
   beforeEach(async () => {
     const store = { findByKey: async (key: string) => (key === 'k' ? CONSUMER : undefined) } as unknown as ApiKeyStore;
     const pipeline = { subscribe: () => () => undefined } as unknown as SpreadsPipeline;
-    const sender = new SocketSender({ backpressureBytes: 1 << 20, hardCapBytes: 4 << 20, stuckMs: 10_000 }, { onSent: () => undefined, onSkipped: () => undefined, onTerminated: () => undefined });
-    sessions = new SpreadsLiveSessions(pipeline, new ApiKeyAuthenticator(store), sender, { pingMs: 60_000, releaseMs: 1_000, maxConnections: 2 });
+    registry = new ConnectionRegistry({ ...DEFAULT_REALTIME_OPTIONS, heartbeatMs: 60_000, maxConnections: 2 }, new MetricsService());
+    sessions = new SpreadsLiveSessions(pipeline, new ApiKeyAuthenticator(store), registry, { releaseMs: 1_000 });
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     server.on('connection', (socket, request) => void sessions.connect(socket, request));
     await new Promise((resolve) => server.once('listening', resolve));
@@ -43,6 +45,7 @@ describe('SpreadsLiveSessions connection cap', () => {
 
   afterEach(async () => {
     sessions.close();
+    registry.stop();
     await new Promise((resolve) => server.close(resolve));
   });
 
