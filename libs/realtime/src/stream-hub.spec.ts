@@ -252,12 +252,13 @@ describe('StreamHub', () => {
   });
 
   it('terminates a socket that keeps sending messages but never answers pings (liveness is pongs only)', async () => {
-    await start({ heartbeatMs: 100 });
+    await start({ heartbeatMs: 200 });
     const chatty = new StreamClient(new WebSocket(url, { autoPong: false }));
     clients.push(chatty);
     await chatty.next();
-    const talking = setInterval(() => chatty.socket.readyState === WebSocket.OPEN && chatty.send({ page: 1 }), 20);
+    const talking = setInterval(() => chatty.socket.readyState === WebSocket.OPEN && chatty.send({ page: 1 }), 5);
     try {
+      await waitFor(() => chatty.socket.readyState === WebSocket.CLOSED, 2_000); // two beats, with margin
       expect((await chatty.closed).code).toBe(1006);
     } finally {
       clearInterval(talking);
