@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@app/config';
 import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
-import { GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
+import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 
@@ -25,7 +25,13 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   app.useLogger(app.get(Logger));
   if (options.realtime) Object.assign(app.get<RealtimeOptions>(REALTIME_OPTIONS), options.realtime);
   const origins = new OriginPolicy(config.http.allowedOrigins);
-  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: config.ws.maxPayloadBytes, admitOrigin: (request) => origins.check(request.headers) !== 'refused' }));
+  app.useWebSocketAdapter(
+    new GatewayWsAdapter(app, {
+      maxPayloadBytes: config.ws.maxPayloadBytes,
+      admitOrigin: (request) => origins.check(request.headers) !== 'refused',
+      admission: app.get(ConnectionRegistry),
+    }),
+  );
   installHttpHygiene(app, origins);
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

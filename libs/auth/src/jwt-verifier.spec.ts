@@ -64,6 +64,28 @@ describe('JwtVerifier with AUTH_JWT_SECRET (HS256)', () => {
   });
 });
 
+describe('JwtVerifier expiry rules', () => {
+  const key = encode(SECRET);
+  /** signed without the default `exp`, so each case sets exactly the claims it tests */
+  const bare = (claims: Record<string, unknown>) => new SignJWT({ role: 'trader', ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').sign(key);
+
+  it('refuses a token without exp (it would never expire), and returns exp of one with it', async () => {
+    const verifier = new JwtVerifier({ jwtSecret: SECRET });
+    expect(await refusal(verifier.verify(await bare({ iat: inSeconds(0) })))).toBe('no_expiry');
+    await expect(verifier.verify(await bare({ exp: inSeconds(60) }))).resolves.toMatchObject({ exp: inSeconds(60) });
+  });
+
+  it('with AUTH_MAX_TOKEN_AGE_S, refuses a token whose lifetime (exp - iat, or exp - now without iat) exceeds it', async () => {
+    const verifier = new JwtVerifier({ jwtSecret: SECRET, maxTokenAgeSeconds: 3_600 });
+    await expect(verifier.verify(await bare({ iat: inSeconds(0), exp: inSeconds(3_600) }))).resolves.toMatchObject({ sub: 'user-1' });
+    expect(await refusal(verifier.verify(await bare({ iat: inSeconds(0), exp: inSeconds(3_601) })))).toBe('too_long_lived');
+    // issued two hours ago and valid for one more: a three-hour lifetime
+    expect(await refusal(verifier.verify(await bare({ iat: inSeconds(-7_200), exp: inSeconds(3_600) })))).toBe('too_long_lived');
+    await expect(verifier.verify(await bare({ exp: inSeconds(3_000) }))).resolves.toMatchObject({ sub: 'user-1' });
+    expect(await refusal(verifier.verify(await bare({ exp: inSeconds(86_400) })))).toBe('too_long_lived');
+  });
+});
+
 describe('JwtVerifier with AUTH_JWKS_URL', () => {
   let server: Server;
   let baseUrl: string;

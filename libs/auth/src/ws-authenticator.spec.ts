@@ -14,8 +14,10 @@ describe('WsAuthenticator', () => {
   const required = new WsAuthenticator({ required: true }, new JwtVerifier({ jwtSecret: SECRET }));
 
   it('lets in a valid token from the cookie or a bearer header, with its subject', async () => {
-    const token = await sign('5m');
-    const expected = { ok: true, subject: 'user-7', claims: expect.objectContaining({ sub: 'user-7', scope: 'streams' }) };
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    const token = await sign(exp);
+    // expiresAt: the hub closes the socket with 4401 then
+    const expected = { ok: true, subject: 'user-7', claims: expect.objectContaining({ sub: 'user-7', scope: 'streams' }), expiresAt: exp * 1000 };
     await expect(required.authenticate({ headers: { cookie: `access_token=${token}; refresh_token=r` } })).resolves.toEqual(expected);
     await expect(required.authenticate({ headers: { authorization: `Bearer ${token}` } })).resolves.toEqual(expected);
   });

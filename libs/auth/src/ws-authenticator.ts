@@ -5,7 +5,8 @@ import { extractToken } from './extract-token';
 import { JwtClaims, JwtVerifier } from './jwt-verifier';
 
 export type WsAuthResult =
-  | { ok: true; subject?: string; claims: JwtClaims }
+  /** `expiresAt`: the token's `exp` in epoch ms (the socket is closed with 4401 then); absent when auth is off */
+  | { ok: true; subject?: string; claims: JwtClaims; expiresAt?: number }
   /** `message` is safe to put in the error frame; close with 4401 */
   | { ok: false; code: 'unauthorized'; reason: AuthFailureReason; message: string };
 
@@ -25,7 +26,7 @@ export class WsAuthenticator {
     if (!this.enabled) return { ok: true, claims: {} };
     try {
       const claims = await this.verifier.verify(extractToken(req));
-      return { ok: true, subject: claims.sub, claims };
+      return { ok: true, subject: claims.sub, claims, expiresAt: claims.exp * 1000 };
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       return { ok: false, code: 'unauthorized', reason: error.reason, message: error.message };

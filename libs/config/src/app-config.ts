@@ -40,12 +40,13 @@ export interface AppConfig {
     /** Binance spot (`/api/v3`) and USD-M futures (`/fapi/v1`) live on separate hosts */
     binance: { spotBaseUrl: string; futuresBaseUrl: string };
   };
-  auth: { required: boolean; jwtSecret?: string; jwksUrl?: string; apiKeysFile?: string; pointsPeriod?: PointsPeriodName };
+  /** `maxTokenAgeSeconds`: longest accepted token lifetime (`AUTH_MAX_TOKEN_AGE_S`, README), unset: no bound */
+  auth: { required: boolean; jwtSecret?: string; jwksUrl?: string; apiKeysFile?: string; pointsPeriod?: PointsPeriodName; maxTokenAgeSeconds?: number };
   /** capital-flow (seed 002): tracked token symbols (BTC first: vsTokenId 1) and whether kline ingestion runs */
   capitalFlow: { tokens: string[]; ingest: boolean };
   /** spreads (seed 003): quote source, venues and detection rules (README "Spreads") */
   spreads: SpreadsConfig;
-  ws: { maxConnections: number; maxPayloadBytes: number; heartbeatMs: number };
+  ws: { maxConnections: number; maxPayloadBytes: number; heartbeatMs: number; maxConnectionsPerIp: number };
   /** on SIGTERM: readiness answers 503 for `drainMs` before the servers close */
   shutdown: { drainMs: number };
 }
@@ -174,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jwksUrl: parsed.AUTH_JWKS_URL,
       apiKeysFile: parsed.API_KEYS_FILE,
       pointsPeriod: (parsed.API_POINTS_PERIOD ?? 'month') as PointsPeriodName,
+      maxTokenAgeSeconds: parsed.AUTH_MAX_TOKEN_AGE_S,
     },
     capitalFlow: {
       tokens: csv(parsed.CAPITAL_FLOW_TOKENS, DEFAULT_CAPITAL_FLOW_TOKENS, true),
@@ -185,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxConnections: parsed.WS_MAX_CONNECTIONS ?? 20_000,
       maxPayloadBytes: parsed.WS_MAX_PAYLOAD_BYTES ?? 16 * 1024,
       heartbeatMs: parsed.WS_HEARTBEAT_MS ?? 30_000,
+      maxConnectionsPerIp: parsed.WS_MAX_CONNECTIONS_PER_IP ?? 500,
     },
     // production sits behind a load balancer that needs a few probe periods to take the instance out
     shutdown: { drainMs: parsed.SHUTDOWN_DRAIN_MS ?? (nodeEnv === 'production' ? 5_000 : 0) },

@@ -92,6 +92,8 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) WS_MAX_PAYLOAD_BYTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) WS_HEARTBEAT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS_PER_IP?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUTH_MAX_TOKEN_AGE_S?: number;
 
   // HTTP hygiene (issue 9): README "Security model"
   @IsOptional() @IsString() ALLOWED_ORIGINS?: string;

@@ -6,11 +6,12 @@ import type { AnyStreamDefinition, StreamLoad } from './stream-definition';
 export class Subscriber {
   view?: View;
   raw: Record<string, unknown> = {};
-  alive = true;
   lagSince = 0;
   ready = false;
-  /** update message received while the connection was still being authenticated */
-  pendingUpdate?: Buffer;
+  /** update messages received while the connection was still being authenticated, answered in order once accepted */
+  readonly pendingUpdates: Buffer[] = [];
+  /** closes the socket with 4401 when its access token expires */
+  expiryTimer?: NodeJS.Timeout;
   messageWindowStart = 0;
   messagesInWindow = 0;
 

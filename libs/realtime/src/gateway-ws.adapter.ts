@@ -6,13 +6,19 @@ import type { WebSocketServer } from 'ws';
 
 type PathServer = WebSocketServer & { path: string };
 
+/** Decides on the upgrade request whether a WebSocket may be opened at all (the per-IP cap of `ConnectionRegistry`). */
+export interface UpgradeAdmission {
+  admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string };
+}
+
 /**
  * Nest's WsAdapter with four changes for a push gateway:
  * - an upgrade from a browser origin that is not allowed is answered `403 Forbidden`, before anything else;
  * - an upgrade to an unknown path is answered `404 Not Found` (the stock adapter drops the socket silently);
  * - inbound messages are not bound to Nest handlers: the hub reads update messages itself, which also
  *   saves the per-connection RxJS pipeline (~7 KiB heap per client, reference/perf-anchors.md §3);
- * - every path server gets the same `maxPayload` and no permessage-deflate.
+ * - every path server gets the same `maxPayload` and no permessage-deflate;
+ * - a client IP over its connection cap is refused `429 Too Many Requests` before the upgrade.
  */
 export class GatewayWsAdapter extends WsAdapter {
   private readonly pathServers: PathServer[] = [];
@@ -23,6 +29,8 @@ export class GatewayWsAdapter extends WsAdapter {
       maxPayloadBytes: number;
       /** false refuses the upgrade with 403 (a browser page from an origin not in ALLOWED_ORIGINS) */
       admitOrigin?: (request: IncomingMessage) => boolean;
+      /** the per-IP cap of `ConnectionRegistry`: refused upgrades get its status (429) */
+      admission?: UpgradeAdmission;
     },
   ) {
     super(app);
@@ -61,6 +69,8 @@ export class GatewayWsAdapter extends WsAdapter {
     }
     const target = this.pathServers.find((server) => server.path === pathname);
     if (!target) return refuse(socket, 404, 'Not Found');
+    const admission = this.limits.admission?.admit(request);
+    if (admission && !admission.ok) return refuse(socket, admission.status, 'Too Many Requests', admission.message);
     target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
   }
 }

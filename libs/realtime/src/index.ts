@@ -1,3 +1,4 @@
+export * from './connection-registry';
 export * from './gateway-ws.adapter';
 export * from './heartbeat';
 export * from './load-parts';

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { WsAuthenticator } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
+import { ConnectionRegistry } from './connection-registry';
 import { StreamHub } from './stream-hub';
 
 export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<RealtimeOptions> = {}): RealtimeOptions {
@@ -10,6 +11,7 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     maxConnections: config.ws.maxConnections,
     maxPayloadBytes: config.ws.maxPayloadBytes,
     heartbeatMs: config.ws.heartbeatMs,
+    maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     ...overrides,
   };
 }
@@ -20,8 +22,9 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     { provide: REALTIME_OPTIONS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => realtimeOptionsFromConfig(config) },
     // the seed-000 streams authenticate with the app's JWT authenticator
     { provide: STREAM_AUTHENTICATOR, useExisting: WsAuthenticator },
+    ConnectionRegistry,
     StreamHub,
   ],
-  exports: [StreamHub, REALTIME_OPTIONS],
+  exports: [StreamHub, ConnectionRegistry, REALTIME_OPTIONS],
 })
 export class RealtimeModule {}

@@ -2,8 +2,10 @@ import type { IncomingMessage } from 'node:http';
 
 /** Tuning of the hub. Defaults suit production; tests shorten the timings. */
 export interface RealtimeOptions {
-  /** connections this process accepts across all streams; more are closed with 1013 */
+  /** connections this process accepts across every WebSocket surface; more are closed with 1013 */
   maxConnections: number;
+  /** connections one client IP may hold across every surface; more are refused on the upgrade with HTTP 429 */
+  maxConnectionsPerIp: number;
   /** largest inbound message (update params), bytes */
   maxPayloadBytes: number;
   /** ping every this often; a socket that did not answer the previous ping is terminated */
@@ -31,6 +33,7 @@ export const REALTIME_OPTIONS = Symbol('REALTIME_OPTIONS');
 
 export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
   maxConnections: 20_000,
+  maxConnectionsPerIp: 500,
   maxPayloadBytes: 16 * 1024,
   heartbeatMs: 30_000,
   minIntervalMs: 1_000,
@@ -48,7 +51,8 @@ export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
 /** Decides whether a connecting client may read a stream that requires auth. */
 export interface StreamAuthenticator {
   readonly enabled: boolean;
-  authenticate(request: IncomingMessage): Promise<{ ok: true } | { ok: false; reason: string; message?: string }>;
+  /** `expiresAt` (epoch ms): when the credential expires; the socket is closed with 4401 then */
+  authenticate(request: IncomingMessage): Promise<{ ok: true; expiresAt?: number } | { ok: false; reason: string; message?: string }>;
 }
 
 export const STREAM_AUTHENTICATOR = Symbol('STREAM_AUTHENTICATOR');

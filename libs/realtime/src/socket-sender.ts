@@ -54,6 +54,11 @@ export class SocketSender {
     return sent;
   }
 
+  /** Whether `send` would write `bytes` now (open, under the backpressure bound), without marking anything. */
+  hasRoom(outlet: Outlet, bytes: number): boolean {
+    return outlet.socket.readyState === WebSocket.OPEN && outlet.socket.bufferedAmount + bytes <= this.limits.backpressureBytes;
+  }
+
   /** Open and under the backpressure bound; a socket over it is marked lagging and the frame skipped. */
   private writable(outlet: Outlet, frame: Buffer): boolean {
     const socket = outlet.socket;

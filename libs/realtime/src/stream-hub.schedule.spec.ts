@@ -8,6 +8,7 @@ import { settleParts } from './load-parts';
 import { DEFAULT_REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
 import type { StreamDefinition, StreamLoad } from './stream-definition';
 import { StreamHub } from './stream-hub';
+import { ConnectionRegistry } from './connection-registry';
 
 /** A stream whose `load` the test writes; renders `{ results: [data] }`. */
 function stream(load: () => Promise<StreamLoad<unknown>>): StreamDefinition<object, unknown> {
@@ -27,10 +28,14 @@ const part = <T>(value: T, fetchedAt: number, freshMs: number): Promise<Cached<T
 describe('StreamHub scheduling and adaptive_interval', () => {
   let server: Server;
   let hub: StreamHub;
+  let registry: ConnectionRegistry;
   const clients: StreamClient[] = [];
 
   async function start(definition: StreamDefinition<object, unknown>, options: Partial<RealtimeOptions>): Promise<string> {
-    hub = new StreamHub({ ...DEFAULT_REALTIME_OPTIONS, lingerMs: 50, ...options }, new MetricsService());
+    const hubOptions = { ...DEFAULT_REALTIME_OPTIONS, lingerMs: 50, ...options };
+    const metrics = new MetricsService();
+    registry = new ConnectionRegistry(hubOptions, metrics);
+    hub = new StreamHub(hubOptions, metrics, registry);
     server = createServer();
     const wss = new WebSocketServer({ server });
     wss.on('connection', (socket, request) => void hub.connect(definition, socket, request));
@@ -42,6 +47,7 @@ describe('StreamHub scheduling and adaptive_interval', () => {
   afterEach(async () => {
     jest.restoreAllMocks();
     await hub.beforeApplicationShutdown();
+    registry.stop();
     await Promise.all(clients.splice(0).map((client) => client.close()));
     await new Promise((resolve) => server.close(resolve));
   });

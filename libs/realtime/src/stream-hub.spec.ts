@@ -5,6 +5,7 @@ import { applyQuery, rowFields } from '@app/query';
 import { MetricsService } from '@app/observability';
 import { DEFAULT_REALTIME_OPTIONS, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import type { StreamDefinition } from './stream-definition';
+import { ConnectionRegistry } from './connection-registry';
 import { StreamHub } from './stream-hub';
 import { StreamClient } from '../../../test/support/ws-client';
 
@@ -14,7 +15,7 @@ interface Row {
 }
 
 /** A stream over a mutable in-memory list, counting its loads. */
-function tableStream(state: { rows: Row[]; loads: number; fail?: boolean; freshMs?: number }): StreamDefinition<object, Row[]> {
+function tableStream(state: { rows: Row[]; loads: number; fail?: boolean; freshMs?: number; loadMs?: number }): StreamDefinition<object, Row[]> {
   return {
     name: 'table',
     path: '/table',
@@ -23,6 +24,7 @@ function tableStream(state: { rows: Row[]; loads: number; fail?: boolean; freshM
     refresh: { freshMs: state.freshMs ?? 60_000, callsPerRefresh: 1, budget: { upstream: 'fake', callsPerMinute: 60 } },
     load: async () => {
       state.loads++;
+      if (state.loadMs) await new Promise((resolve) => setTimeout(resolve, state.loadMs));
       if (state.fail) throw new Error('upstream down');
       return { data: state.rows.map((row) => ({ ...row })), fetchedAt: Date.now() };
     },
@@ -45,15 +47,27 @@ describe('StreamHub', () => {
   let server: Server;
   let wss: WebSocketServer;
   let hub: StreamHub;
+  let registry: ConnectionRegistry;
   let url: string;
-  let state: { rows: Row[]; loads: number; fail?: boolean; freshMs?: number };
-  let authenticator: StreamAuthenticator & { allow: boolean };
+  let state: { rows: Row[]; loads: number; fail?: boolean; freshMs?: number; loadMs?: number };
+  let authenticator: StreamAuthenticator & { allow: boolean; delayMs: number; expiresAt?: number };
   const clients: StreamClient[] = [];
 
   async function start(options: Partial<RealtimeOptions> = {}) {
     state = { rows: [{ symbol: 'BTC', price: 100 }, { symbol: 'ETH', price: 10 }, { symbol: 'USDT', price: 1 }], loads: 0 };
-    authenticator = { enabled: true, allow: true, authenticate: async () => (authenticator.allow ? { ok: true } : { ok: false, reason: 'token expired' }) };
-    hub = new StreamHub({ ...DEFAULT_REALTIME_OPTIONS, jitterMs: 0, lingerMs: 50, errorBackoffMs: 50, ...options }, new MetricsService(), authenticator);
+    authenticator = {
+      enabled: true,
+      allow: true,
+      delayMs: 0,
+      authenticate: async () => {
+        if (authenticator.delayMs) await new Promise((resolve) => setTimeout(resolve, authenticator.delayMs));
+        return authenticator.allow ? { ok: true, expiresAt: authenticator.expiresAt } : { ok: false, reason: 'token expired' };
+      },
+    };
+    const hubOptions = { ...DEFAULT_REALTIME_OPTIONS, jitterMs: 0, lingerMs: 50, errorBackoffMs: 50, ...options };
+    const metrics = new MetricsService();
+    registry = new ConnectionRegistry(hubOptions, metrics);
+    hub = new StreamHub(hubOptions, metrics, registry, authenticator);
     const definition = tableStream(state);
     server = createServer();
     wss = new WebSocketServer({ server });
@@ -70,6 +84,7 @@ describe('StreamHub', () => {
 
   afterEach(async () => {
     await hub.beforeApplicationShutdown();
+    registry.stop();
     await Promise.all(clients.splice(0).map((client) => client.close()));
     wss.close();
     await new Promise((resolve) => server.close(resolve));
@@ -187,5 +202,78 @@ describe('StreamHub', () => {
     await silent.next();
     expect((await silent.closed).code).toBe(1006);
     await waitFor(() => hub.stats().subscribers === 0);
+  });
+
+  it('answers every update message at once and in order, even while a refresh is in flight', async () => {
+    await start();
+    const client = connect('?filters={"symbol":"BTC"}');
+    await client.next();
+    state.loadMs = 2_000; // a slow upstream: the answers must not wait for it
+    const refreshing = hub.refreshNow();
+    const sentAt = Date.now();
+    client.send({ filters: { symbol: 'USDT' } });
+    client.send({ filters: { symbol: 'USDT' } }); // unchanged: the current frame again
+    client.send({ sort_by: 'price', page: 0 }); // invalid: an error frame, the view stays
+    client.send({ filters: { symbol: 'ETH' } });
+    const answers = [await client.next(), await client.next(), await client.next(), await client.next()];
+    expect(Date.now() - sentAt).toBeLessThan(1_000);
+    expect(answers[0].results).toEqual([{ symbol: 'USDT', price: 1 }]);
+    expect(answers[1].results).toEqual([{ symbol: 'USDT', price: 1 }]);
+    expect(answers[2]).toMatchObject({ type: 'error', code: 'invalid_params', details: [{ param: 'page' }] });
+    expect(answers[3].results).toEqual([{ symbol: 'ETH', price: 10 }]);
+    await refreshing;
+  });
+
+  it('answers, in order, the updates sent while the connection was still being authenticated', async () => {
+    await start();
+    await connect().next(); // warms the feed
+    authenticator.delayMs = 200;
+    const client = connect('?filters={"symbol":"BTC"}');
+    await client.opened;
+    client.send({ filters: { symbol: 'ETH' } });
+    client.send({ filters: { symbol: 'USDT' } });
+    const frames = [await client.next(), await client.next(), await client.next()];
+    expect(frames.map((frame) => frame.results[0].symbol)).toEqual(['BTC', 'ETH', 'USDT']);
+  });
+
+  it('replies to a 14 KB update full of unknown keys with a short error frame', async () => {
+    await start();
+    const client = connect();
+    await client.next();
+    const update: Record<string, string> = {};
+    for (let i = 0; Buffer.byteLength(JSON.stringify(update)) < 14_000; i++) update[`unknown_key_${'x'.repeat(40)}_${i}`] = 'y'.repeat(20);
+    let replyBytes = 0;
+    client.socket.once('message', (data: Buffer) => (replyBytes = data.length));
+    client.send(update);
+    const error = await client.next();
+    expect(error).toMatchObject({ type: 'error', code: 'invalid_params' });
+    expect(error.more_details).toBeGreaterThan(100);
+    expect(replyBytes).toBeGreaterThan(0);
+    expect(replyBytes).toBeLessThan(1024);
+  });
+
+  it('terminates a socket that keeps sending messages but never answers pings (liveness is pongs only)', async () => {
+    await start({ heartbeatMs: 200 });
+    const chatty = new StreamClient(new WebSocket(url, { autoPong: false }));
+    clients.push(chatty);
+    await chatty.next();
+    const talking = setInterval(() => chatty.socket.readyState === WebSocket.OPEN && chatty.send({ page: 1 }), 5);
+    try {
+      await waitFor(() => chatty.socket.readyState === WebSocket.CLOSED, 2_000); // two beats, with margin
+      expect((await chatty.closed).code).toBe(1006);
+    } finally {
+      clearInterval(talking);
+    }
+  });
+
+  it('closes the socket with 4401 when its token expires', async () => {
+    await start();
+    authenticator.expiresAt = Date.now() + 300;
+    const client = connect();
+    await client.next();
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'unauthorized', message: 'access token has expired' });
+    const closed = await client.closed;
+    expect(closed.code).toBe(4401);
+    expect(Date.now()).toBeGreaterThanOrEqual(authenticator.expiresAt);
   });
 });

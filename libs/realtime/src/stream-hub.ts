@@ -3,16 +3,17 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
 import { UpstreamCache } from '@app/upstream';
+import { ConnectionRegistry } from './connection-registry';
 import { Feed, Subscriber, View } from './feed';
-import { Heartbeat } from './heartbeat';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
-import { SocketSender } from './socket-sender';
 import type { AnyStreamDefinition } from './stream-definition';
 import { SubscriptionError, mergeUpdate, queryFromUrl, resolveSubscription, type Subscription } from './subscription';
 import { CloseCode, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
 
 /** How long shutdown waits for clients to answer the 1001 close frame before the sockets are cut. */
 const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
+/** setTimeout's largest delay; a token expiring later is re-checked then */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The realtime hub every stream gateway hands its connections to.
@@ -24,41 +25,25 @@ export class StreamHub implements BeforeApplicationShutdown {
   private readonly logger = new Logger(StreamHub.name);
   private readonly feeds = new Map<string, Feed>();
   private readonly subscribers = new Set<Subscriber>();
-  private readonly sender: SocketSender;
-  private readonly heartbeat: Heartbeat<Subscriber>;
   private closing = false;
 
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
     private readonly metrics: MetricsService,
+    /** counts, heartbeat and the bounded sender shared with every other WebSocket surface */
+    private readonly connections: ConnectionRegistry,
     @Optional() @Inject(STREAM_AUTHENTICATOR) private readonly authenticator?: StreamAuthenticator,
-  ) {
-    this.sender = new SocketSender(options, {
-      onSent: (count) => this.metrics.wsFramesSent.inc({ stream: 'lag-resend' }, count),
-      onSkipped: (count) => this.metrics.wsFramesSkipped.inc({ stream: 'all' }, count),
-      onTerminated: (reason) => this.metrics.wsSocketsTerminated.inc({ reason }),
-    });
-    this.heartbeat = new Heartbeat({
-      // read at start: tests and bootstrap may tune the options after construction
-      get intervalMs() {
-        return options.heartbeatMs;
-      },
-      members: () => this.subscribers,
-      onDead: () => this.metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' }),
-    });
-  }
+  ) {}
 
   /** Entry point of every stream gateway's `handleConnection`. */
   async connect(definition: AnyStreamDefinition, socket: WebSocket, request: IncomingMessage): Promise<void> {
-    if (this.closing || this.subscribers.size >= this.options.maxConnections) {
-      this.reject(definition, socket, 'overloaded', 'server is at its connection limit, retry later', CloseCode.TryAgainLater);
+    if (this.closing) {
+      this.reject(definition, socket, 'overloaded', 'server is shutting down, retry later', CloseCode.TryAgainLater);
       return;
     }
     const subscriber = new Subscriber(socket, definition);
+    if (!this.connections.register(socket, request, { stream: definition.name, outlet: subscriber })) return;
     this.subscribers.add(subscriber);
-    this.metrics.wsConnections.inc({ stream: definition.name });
-    this.heartbeat.start();
-    this.heartbeat.watch(subscriber);
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(subscriber, data, isBinary));
     socket.once('close', () => this.disconnect(subscriber));
 
@@ -71,6 +56,7 @@ export class StreamHub implements BeforeApplicationShutdown {
         return;
       }
       if (socket.readyState !== WebSocket.OPEN) return;
+      if (verdict.expiresAt !== undefined) this.closeOnExpiry(subscriber, verdict.expiresAt);
     }
 
     const raw = queryFromUrl(request.url);
@@ -85,7 +71,8 @@ export class StreamHub implements BeforeApplicationShutdown {
     subscriber.raw = raw;
     subscriber.ready = true;
     this.join(subscriber, subscription);
-    if (subscriber.pendingUpdate) this.applyUpdate(subscriber, subscriber.pendingUpdate);
+    // updates sent while the connection was being accepted, answered in order
+    for (const update of subscriber.pendingUpdates.splice(0)) this.applyUpdate(subscriber, update);
   }
 
   /** Forces a refresh of every feed of a stream (or all streams) now; used by operations and tests. */
@@ -97,7 +84,7 @@ export class StreamHub implements BeforeApplicationShutdown {
   stats(): { subscribers: number; feeds: number; views: number; lagging: number } {
     let views = 0;
     for (const feed of this.feeds.values()) views += feed.views.size;
-    return { subscribers: this.subscribers.size, feeds: this.feeds.size, views, lagging: this.sender.laggingCount };
+    return { subscribers: this.subscribers.size, feeds: this.feeds.size, views, lagging: this.connections.sender.laggingCount };
   }
 
   /**
@@ -106,8 +93,6 @@ export class StreamHub implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    this.heartbeat.stop();
-    this.sender.stop();
     for (const feed of this.feeds.values()) this.stopFeed(feed);
     const closed = [...this.subscribers].map(
       (subscriber) =>
@@ -123,40 +108,61 @@ export class StreamHub implements BeforeApplicationShutdown {
   }
 
   private reject(definition: AnyStreamDefinition, socket: WebSocket, code: ErrorCode, message: string, closeCode: number, details: ErrorDetail[] = []): void {
-    this.metrics.wsConnectionsRejected.inc({ stream: definition.name, reason: code });
-    if (socket.readyState !== WebSocket.OPEN) return;
-    socket.send(errorFrame(code, message, details));
-    socket.close(closeCode, code);
+    this.connections.refuse(socket, definition.name, code, message, closeCode, details);
+  }
+
+  /** Every error frame of an open stream goes through the bounded sender (a non-reading client cannot grow memory). */
+  private sendError(subscriber: Subscriber, code: ErrorCode, message: string, details: readonly ErrorDetail[] = []): void {
+    this.connections.sendError(subscriber, code, message, details);
+  }
+
+  /** Closes the socket with 4401 when its token expires (the timer dies with the socket). */
+  private closeOnExpiry(subscriber: Subscriber, expiresAt: number): void {
+    const arm = (): void => {
+      const left = expiresAt - Date.now();
+      if (left > 0) {
+        subscriber.expiryTimer = setTimeout(arm, Math.min(left, MAX_TIMER_MS)).unref();
+        return;
+      }
+      subscriber.expiryTimer = undefined;
+      this.reject(subscriber.definition, subscriber.socket, 'unauthorized', 'access token has expired', CloseCode.Unauthorized);
+    };
+    arm();
   }
 
   private onMessage(subscriber: Subscriber, data: Buffer, isBinary: boolean): void {
-    subscriber.alive = true;
+    // Not a liveness signal: only pongs are (Heartbeat). A client that writes but never reads must still be reaped.
     if (!this.allowMessage(subscriber)) {
-      subscriber.socket.send(errorFrame('rate_limited', `at most ${this.options.maxMessagesPerSecond} update messages per second`));
+      this.sendError(subscriber, 'rate_limited', `at most ${this.options.maxMessagesPerSecond} update messages per second; this one was ignored`);
       return;
     }
     if (isBinary) {
-      subscriber.socket.send(errorFrame('invalid_message', 'update messages must be JSON text'));
+      this.sendError(subscriber, 'invalid_message', 'update messages must be JSON text');
       return;
     }
     if (!subscriber.ready) {
-      subscriber.pendingUpdate = data; // latest wins; applied once the connection is accepted
+      // applied in order once the connection is accepted
+      if (subscriber.pendingUpdates.length >= this.options.maxMessagesPerSecond) {
+        this.sendError(subscriber, 'rate_limited', 'too many update messages before the connection was accepted; this one was ignored');
+      } else {
+        subscriber.pendingUpdates.push(data);
+      }
       return;
     }
     this.applyUpdate(subscriber, data);
   }
 
+  /** Answers at once: the view's current frame (when data is loaded) or an error frame keeping the previous view. */
   private applyUpdate(subscriber: Subscriber, data: Buffer): void {
-    subscriber.pendingUpdate = undefined;
     let update: unknown;
     try {
       update = JSON.parse(data.toString('utf8'));
     } catch {
-      subscriber.socket.send(errorFrame('invalid_message', 'update message is not valid JSON; the previous view is kept'));
+      this.sendError(subscriber, 'invalid_message', 'update message is not valid JSON; the previous view is kept');
       return;
     }
     if (!update || typeof update !== 'object' || Array.isArray(update)) {
-      subscriber.socket.send(errorFrame('invalid_message', 'update message must be a JSON object of params; the previous view is kept'));
+      this.sendError(subscriber, 'invalid_message', 'update message must be a JSON object of params; the previous view is kept');
       return;
     }
     const raw = mergeUpdate(subscriber.raw, update as Record<string, unknown>);
@@ -165,10 +171,16 @@ export class StreamHub implements BeforeApplicationShutdown {
       subscription = resolveSubscription(subscriber.definition, raw);
     } catch (error) {
       if (!(error instanceof SubscriptionError)) throw error;
-      subscriber.socket.send(errorFrame('invalid_params', `invalid params: ${error.message}; the previous view is kept`, error.details));
+      // the details name the bad params (the first few and a count, see errorFrame); the message does not repeat them
+      this.sendError(subscriber, 'invalid_params', `invalid params (${error.details.length}); the previous view is kept`, error.details);
       return;
     }
     subscriber.raw = raw;
+    const current = subscriber.view;
+    if (current && current.feed.key === subscription.feedKey && current.key === subscription.query.key && current.lastFrame) {
+      this.sendFrame(subscriber, current.lastFrame); // unchanged view: its current frame is the answer
+      return;
+    }
     this.leave(subscriber);
     this.join(subscriber, subscription);
   }
@@ -205,12 +217,17 @@ export class StreamHub implements BeforeApplicationShutdown {
     if (isNewFeed) {
       void this.refresh(feed);
     } else if (view.lastFrame) {
-      if (this.sender.send(subscriber, view.lastFrame)) this.metrics.wsFramesSent.inc({ stream: feed.definition.name });
-    } else if (feed.last && !feed.loading) {
+      this.sendFrame(subscriber, view.lastFrame);
+    } else if (feed.last) {
+      // rendered from the data at hand even while a refresh is in flight: the answer does not wait for the upstream
       this.publishView(feed, view, Date.now());
-    } else if (!feed.last && !feed.loading && feed.failing) {
-      subscriber.socket.send(errorFrame('upstream_unavailable', `upstream data is not available yet: ${feed.lastError}`));
+    } else if (!feed.loading && feed.failing) {
+      this.sendError(subscriber, 'upstream_unavailable', `upstream data is not available yet: ${feed.lastError}`);
     }
+  }
+
+  private sendFrame(subscriber: Subscriber, frame: Buffer): void {
+    if (this.connections.send(subscriber, frame)) this.metrics.wsFramesSent.inc({ stream: subscriber.definition.name });
   }
 
   private leave(subscriber: Subscriber): void {
@@ -231,8 +248,8 @@ export class StreamHub implements BeforeApplicationShutdown {
 
   private disconnect(subscriber: Subscriber): void {
     if (!this.subscribers.delete(subscriber)) return;
-    this.metrics.wsConnections.dec({ stream: subscriber.definition.name });
-    this.sender.forget(subscriber);
+    if (subscriber.expiryTimer) clearTimeout(subscriber.expiryTimer);
+    subscriber.pendingUpdates.length = 0;
     this.leave(subscriber);
   }
 
@@ -337,7 +354,7 @@ export class StreamHub implements BeforeApplicationShutdown {
   }
 
   private sendToView(view: View, frame: Buffer): void {
-    const sent = this.sender.broadcast(view.subscribers, frame);
+    const sent = this.connections.broadcast(view.subscribers, frame);
     this.metrics.wsFramesSent.inc({ stream: view.feed.definition.name }, sent);
   }
 }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'overloaded'
   | 'rate_limited'
+  | 'points_exhausted'
   | 'upstream_unavailable';
 
 export interface ErrorDetail {
@@ -21,6 +22,32 @@ export interface ErrorDetail {
   message: string;
 }
 
-export function errorFrame(code: ErrorCode, message: string, details: ErrorDetail[] = []): string {
-  return JSON.stringify({ type: 'error', code, message, details });
+/**
+ * Bounds of an error frame. Messages and details often carry client input (parameter names, bad values):
+ * capped so that a reply is under 1 KiB, whatever the client sent.
+ */
+export const ERROR_FRAME_LIMITS = { messageChars: 120, details: 4, paramChars: 40, detailMessageChars: 96 } as const;
+
+/**
+ * `{type:"error", code, message, details}`: the first few details, and `more_details` counting the rest.
+ * Every string is cut to its bound (an ellipsis marks the cut), so client input is never echoed at length.
+ */
+export function errorFrame(code: ErrorCode, message: string, details: readonly ErrorDetail[] = []): string {
+  const { messageChars, paramChars, detailMessageChars } = ERROR_FRAME_LIMITS;
+  const shown = details.slice(0, ERROR_FRAME_LIMITS.details).map((detail) => ({
+    param: truncate(String(detail.param), paramChars),
+    message: truncate(String(detail.message), detailMessageChars),
+  }));
+  const frame: Record<string, unknown> = { type: 'error', code, message: truncate(message, messageChars), details: shown };
+  if (details.length > shown.length) frame.more_details = details.length - shown.length;
+  return JSON.stringify(frame);
+}
+
+/** Control characters (6 bytes each once JSON-escaped) become `?`; cuts by UTF-16 code units, never inside a surrogate pair. */
+function truncate(raw: string, max: number): string {
+  const text = raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end--;
+  return `${text.slice(0, end)}…`;
 }

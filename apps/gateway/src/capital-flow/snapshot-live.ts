@@ -1,22 +1,28 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import { CloseCode, errorFrame, SocketSender } from '@app/realtime';
+import type { ApiConsumer } from '@app/api-keys';
+import { CloseCode, ConnectionRegistry, type ErrorCode } from '@app/realtime';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { CAPITAL_FLOW_PATHS } from './capital-flow.controller';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { CapitalFlowService } from './capital-flow.service';
 import type { SyncReport } from './flow-ingestor';
-import { OpenApiAccess } from './open-api-access';
-import { OpenApiError } from './open-api-envelope';
+import { OpenApiAccess, POINTS_COST } from './open-api-access';
+import { OPEN_API_CODES, OpenApiError } from './open-api-envelope';
 import type { TrackedToken } from './tracked-tokens';
 import { parseVsTokenId, VS_TOKEN_ID_MAX } from './vs-token-id';
+
+const STREAM = 'capital-flow-live';
 
 interface Subscriber {
   socket: WebSocket;
   token: TrackedToken;
+  consumer: ApiConsumer;
   lagSince: number;
-  frame?: Buffer;
+  /** charge-then-send steps run one after the other, so snapshots keep their order */
+  delivery: Promise<void>;
+  /** nothing to re-send once a lagging socket drains: every snapshot is charged, the next one comes at the next close */
   latestFrame(): Buffer | undefined;
 }
 
@@ -29,23 +35,23 @@ interface Subscriber {
 export class SnapshotLiveSessions implements OnApplicationShutdown {
   private readonly logger = new Logger('CapitalFlowLive');
   private readonly subscribers = new Set<Subscriber>();
-  private readonly sender = new SocketSender(
-    { backpressureBytes: 1 << 20, hardCapBytes: 8 << 20, stuckMs: 30_000 },
-    { onSent: () => undefined, onSkipped: () => undefined, onTerminated: () => undefined },
-  );
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly flows: CapitalFlowService,
     private readonly access: OpenApiAccess,
     private readonly metrics: CapitalFlowMetrics,
+    /** process-wide caps, heartbeat and bounded sender */
+    private readonly connections: ConnectionRegistry,
   ) {
     this.unsubscribe = flows.onSync((report) => this.push(report));
   }
 
   async connect(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    if (!this.connections.register(socket, request, { stream: STREAM })) return;
+    let consumer: ApiConsumer;
     try {
-      await this.access.authenticate(request);
+      consumer = await this.access.authenticate(request);
     } catch (error) {
       const message = error instanceof OpenApiError ? `${error.code}: ${error.message}` : 'authentication failed';
       if (!(error instanceof OpenApiError)) this.logger.error(error instanceof Error ? error.message : String(error));
@@ -62,20 +68,19 @@ export class SnapshotLiveSessions implements OnApplicationShutdown {
       ]);
     }
     if (socket.readyState !== WebSocket.OPEN) return;
-    const subscriber: Subscriber = { socket, token, lagSince: 0, latestFrame: () => subscriber.frame };
+    const subscriber: Subscriber = { socket, token, consumer, lagSince: 0, delivery: Promise.resolve(), latestFrame: () => undefined };
     this.subscribers.add(subscriber);
     this.metrics.liveConnections.inc();
     socket.on('close', () => {
       this.metrics.liveConnections.dec();
       this.subscribers.delete(subscriber);
-      this.sender.forget(subscriber);
+      this.connections.sender.forget(subscriber);
     });
     this.send(subscriber, this.frameOf(token));
   }
 
   close(): void {
     this.unsubscribe();
-    this.sender.stop();
     for (const { socket } of this.subscribers) socket.close(CloseCode.GoingAway, 'server shutting down');
     this.subscribers.clear();
   }
@@ -102,15 +107,32 @@ export class SnapshotLiveSessions implements OnApplicationShutdown {
     return Buffer.from(JSON.stringify({ type: 'snapshot', vsTokenId: String(token.vsTokenId), data, sent_at: Math.floor(Date.now() / 1000) }));
   }
 
+  /** Each snapshot pushed costs what the REST call does (3 points); an exhausted key gets `points_exhausted` and 4403. */
   private send(subscriber: Subscriber, frame: Buffer): void {
-    subscriber.frame = frame;
-    this.sender.send(subscriber, frame);
+    subscriber.delivery = subscriber.delivery.then(() => this.chargeAndSend(subscriber, frame));
   }
 
-  private refuse(socket: WebSocket, code: 'unauthorized' | 'invalid_params', message: string, close: number, details: Array<{ param: string; message: string }> = []): void {
-    if (socket.readyState !== WebSocket.OPEN) return;
-    socket.send(errorFrame(code, message, details));
-    socket.close(close, code);
+  private async chargeAndSend(subscriber: Subscriber, frame: Buffer): Promise<void> {
+    const sender = this.connections.sender;
+    if (!sender.hasRoom(subscriber, frame.length)) {
+      sender.send(subscriber, frame); // not written: counts the skip and the lag (a stuck socket is terminated), charges nothing
+      return;
+    }
+    try {
+      await this.access.charge(subscriber.consumer, POINTS_COST.snapshot);
+    } catch (error) {
+      if (error instanceof OpenApiError && error.code === OPEN_API_CODES.pointsExhausted) {
+        return this.refuse(subscriber.socket, 'points_exhausted', error.message, CloseCode.Forbidden);
+      }
+      this.logger.error(`charging a live snapshot failed: ${error instanceof Error ? error.message : String(error)}`);
+      return this.refuse(subscriber.socket, 'overloaded', 'points could not be charged, retry later', CloseCode.TryAgainLater);
+    }
+    this.metrics.pointsCharged.inc({ route: CAPITAL_FLOW_PATHS.live }, POINTS_COST.snapshot);
+    sender.send(subscriber, frame);
+  }
+
+  private refuse(socket: WebSocket, code: ErrorCode, message: string, close: number, details: Array<{ param: string; message: string }> = []): void {
+    this.connections.refuse(socket, STREAM, code, message, close, details);
   }
 }
 

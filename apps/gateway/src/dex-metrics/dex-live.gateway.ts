@@ -1,9 +1,9 @@
-import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
-import { CloseCode, Heartbeat, REALTIME_OPTIONS, SocketSender, errorFrame, type Outlet, type RealtimeOptions } from '@app/realtime';
+import { CloseCode, ConnectionRegistry, type Outlet } from '@app/realtime';
 import { DexMetricsService } from './dex-metrics.service';
 import type { DexMessage } from './flow/dex-message';
 import { DexLiveFeed } from './publish/dex-live-feed';
@@ -13,7 +13,6 @@ const STREAM = 'dex-metrics-live';
 
 interface LiveClient extends Outlet {
   ticker?: string;
-  alive: boolean;
 }
 
 /** The frame of one message: `{ type: "message", key, value | null, sent_at }` (PRODUCT.md). */
@@ -29,26 +28,15 @@ export function dexFrame(message: DexMessage): Buffer {
 export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
   private readonly logger = new Logger(DexLiveGateway.name);
   private readonly clients = new Set<LiveClient>();
-  private readonly sender: SocketSender;
   private readonly unsubscribe: () => void;
-  private readonly heartbeat: Heartbeat<LiveClient>;
 
   constructor(
     private readonly feed: DexLiveFeed,
     private readonly dex: DexMetricsService,
     private readonly metrics: MetricsService,
-    @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
+    /** process-wide caps, heartbeat and bounded sender */
+    private readonly connections: ConnectionRegistry,
   ) {
-    this.sender = new SocketSender(options, {
-      onSent: (count) => metrics.wsFramesSent.inc({ stream: STREAM }, count),
-      onSkipped: (count) => metrics.wsFramesSkipped.inc({ stream: STREAM }, count),
-      onTerminated: (reason) => metrics.wsSocketsTerminated.inc({ reason }),
-    });
-    this.heartbeat = new Heartbeat({
-      intervalMs: options.heartbeatMs,
-      members: () => this.clients,
-      onDead: () => metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' }),
-    });
     this.unsubscribe = feed.subscribe((message) => this.broadcast(message));
   }
 
@@ -58,38 +46,22 @@ export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
     const unknown = [...query.keys()].filter((k) => k !== 'ticker');
     if (unknown.length > 0 || (ticker !== undefined && !this.dex.isListed(ticker))) {
       const details = unknown.length > 0 ? unknown.map((param) => ({ param, message: 'unknown parameter' })) : [{ param: 'ticker', message: `not a listed ticker (see GET /symbol_info): ${ticker}` }];
-      this.metrics.wsConnectionsRejected.inc({ stream: STREAM, reason: 'invalid_params' });
-      socket.send(errorFrame('invalid_params', 'invalid query', details));
-      socket.close(CloseCode.PolicyViolation, 'invalid_params');
-      return;
-    }
-    if (this.clients.size >= this.options.maxConnections) {
-      this.metrics.wsConnectionsRejected.inc({ stream: STREAM, reason: 'overloaded' });
-      socket.send(errorFrame('overloaded', 'server is at its connection limit, retry later'));
-      socket.close(CloseCode.TryAgainLater, 'overloaded');
+      this.connections.refuse(socket, STREAM, 'invalid_params', 'invalid query', CloseCode.PolicyViolation, details);
       return;
     }
     let last: Buffer | undefined;
-    const client: LiveClient = { socket, ticker, alive: true, lagSince: 0, latestFrame: () => last };
+    const client: LiveClient = { socket, ticker, lagSince: 0, latestFrame: () => last };
+    if (!this.connections.register(socket, request, { stream: STREAM, outlet: client })) return;
     this.clients.add(client);
-    this.metrics.wsConnections.inc({ stream: STREAM });
-    this.heartbeat.watch(client);
-    socket.once('close', () => {
-      this.clients.delete(client);
-      this.sender.forget(client);
-      this.metrics.wsConnections.dec({ stream: STREAM });
-    });
+    socket.once('close', () => this.clients.delete(client));
     for (const message of this.feed.latest(ticker)) {
       last = dexFrame(message);
-      this.sender.send(client, last);
+      this.connections.send(client, last);
     }
-    this.heartbeat.start();
   }
 
   onModuleDestroy(): void {
     this.unsubscribe();
-    this.heartbeat.stop();
-    this.sender.stop();
     for (const client of this.clients) client.socket.close(CloseCode.GoingAway, 'server shutting down');
   }
 
@@ -99,7 +71,7 @@ export class DexLiveGateway implements OnGatewayConnection, OnModuleDestroy {
     let sent = 0;
     for (const client of this.clients) {
       if (client.ticker !== undefined && client.ticker !== message.key) continue;
-      if (this.sender.send(client, frame)) sent++;
+      if (this.connections.send(client, frame)) sent++;
     }
     if (sent > 0) this.metrics.wsFramesSent.inc({ stream: STREAM }, sent);
   }

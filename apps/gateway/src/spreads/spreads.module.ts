@@ -1,6 +1,6 @@
 import { ApiKeyAuthenticator } from '@app/api-keys';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { REALTIME_OPTIONS, SocketSender, type RealtimeOptions } from '@app/realtime';
+import { ConnectionRegistry } from '@app/realtime';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
 import { SpreadsLiveGateway } from './live/spreads-live.gateway';
@@ -25,20 +25,13 @@ import { SpreadsPipeline } from './spreads.pipeline';
     SpreadsQueryService,
     {
       provide: SpreadsLiveSessions,
-      inject: [SpreadsPipeline, ApiKeyAuthenticator, REALTIME_OPTIONS, SpreadsMetrics],
-      useFactory: (pipeline: SpreadsPipeline, auth: ApiKeyAuthenticator, options: RealtimeOptions, metrics: SpreadsMetrics) =>
-        new SpreadsLiveSessions(
-          pipeline,
-          auth,
-          new SocketSender(options, { onSent: (n) => metrics.liveFrames.inc(n), onSkipped: () => undefined, onTerminated: () => undefined }),
-          {
-            pingMs: options.heartbeatMs,
-            releaseMs: 250,
-            maxConnections: options.maxConnections,
-            onFrames: (n) => metrics.liveFrames.inc(n),
-            onConnections: (delta) => metrics.liveConnections.inc(delta),
-          },
-        ),
+      inject: [SpreadsPipeline, ApiKeyAuthenticator, ConnectionRegistry, SpreadsMetrics],
+      useFactory: (pipeline: SpreadsPipeline, auth: ApiKeyAuthenticator, connections: ConnectionRegistry, metrics: SpreadsMetrics) =>
+        new SpreadsLiveSessions(pipeline, auth, connections, {
+          releaseMs: 250,
+          onFrames: (n) => metrics.liveFrames.inc(n),
+          onConnections: (delta) => metrics.liveConnections.inc(delta),
+        }),
     },
     SpreadsLiveGateway,
   ],

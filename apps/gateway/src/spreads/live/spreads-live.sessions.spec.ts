@@ -1,5 +1,6 @@
 import { ApiKeyAuthenticator, type ApiConsumer, type ApiKeyStore } from '@app/api-keys';
-import { CloseCode, SocketSender } from '@app/realtime';
+import { MetricsService } from '@app/observability';
+import { CloseCode, ConnectionRegistry, DEFAULT_REALTIME_OPTIONS } from '@app/realtime';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,13 +33,14 @@ function connect(port: number): Promise<Received> {
 describe('SpreadsLiveSessions connection cap', () => {
   let server: WebSocketServer;
   let sessions: SpreadsLiveSessions;
+  let registry: ConnectionRegistry;
   let port: number;
 
   beforeEach(async () => {
     const store = { findByKey: async (key: string) => (key === 'k' ? CONSUMER : undefined) } as unknown as ApiKeyStore;
     const pipeline = { subscribe: () => () => undefined } as unknown as SpreadsPipeline;
-    const sender = new SocketSender({ backpressureBytes: 1 << 20, hardCapBytes: 4 << 20, stuckMs: 10_000 }, { onSent: () => undefined, onSkipped: () => undefined, onTerminated: () => undefined });
-    sessions = new SpreadsLiveSessions(pipeline, new ApiKeyAuthenticator(store), sender, { pingMs: 60_000, releaseMs: 1_000, maxConnections: 2 });
+    registry = new ConnectionRegistry({ ...DEFAULT_REALTIME_OPTIONS, heartbeatMs: 60_000, maxConnections: 2 }, new MetricsService());
+    sessions = new SpreadsLiveSessions(pipeline, new ApiKeyAuthenticator(store), registry, { releaseMs: 1_000 });
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     server.on('connection', (socket, request) => void sessions.connect(socket, request));
     await new Promise((resolve) => server.once('listening', resolve));
@@ -47,6 +49,7 @@ describe('SpreadsLiveSessions connection cap', () => {
 
   afterEach(async () => {
     sessions.close();
+    registry.stop();
     await new Promise((resolve) => server.close(resolve));
   });
 
@@ -79,6 +82,7 @@ describe('SpreadsLiveSessions per-key order (builder: opens held 60 s, closes no
   let listener: ((item: PublishedEvent) => void) | undefined;
   let sent: Array<{ event: string; symbol: string }>;
   let sessions: SpreadsLiveSessions;
+  let registry: ConnectionRegistry;
 
   const spreadEvent = (event: 'open' | 'close', symbol: string, firedAtMs: number): SpreadEvent => ({
     id: `${event}-${symbol}-${firedAtMs}`,
@@ -105,15 +109,13 @@ describe('SpreadsLiveSessions per-key order (builder: opens held 60 s, closes no
     sent = [];
     const store = { findByKey: async () => BUILDER } as unknown as ApiKeyStore;
     const pipeline = { subscribe: (fn: (item: PublishedEvent) => void) => ((listener = fn), () => undefined) } as unknown as SpreadsPipeline;
-    const sender = {
-      send: (_session: unknown, frame: Buffer) => {
-        const parsed = JSON.parse(frame.toString()) as { type: string; data: { event: string; symbol: string } };
-        if (parsed.type === 'event') sent.push({ event: parsed.data.event, symbol: parsed.data.symbol });
-        return true;
-      },
-      forget: () => undefined,
-    } as unknown as SocketSender;
-    sessions = new SpreadsLiveSessions(pipeline, new ApiKeyAuthenticator(store), sender, { pingMs: 3_600_000, releaseMs: 250, maxConnections: 10 });
+    registry = new ConnectionRegistry({ ...DEFAULT_REALTIME_OPTIONS, heartbeatMs: 3_600_000 }, new MetricsService());
+    jest.spyOn(registry.sender, 'send').mockImplementation((_outlet, frame: Buffer) => {
+      const parsed = JSON.parse(frame.toString()) as { type: string; data: { event: string; symbol: string } };
+      if (parsed.type === 'event') sent.push({ event: parsed.data.event, symbol: parsed.data.symbol });
+      return true;
+    });
+    sessions = new SpreadsLiveSessions(pipeline, new ApiKeyAuthenticator(store), registry, { releaseMs: 250 });
     const socket = Object.assign(new EventEmitter(), { readyState: WebSocket.OPEN, send: () => undefined, close: () => undefined });
     await sessions.connect(socket as unknown as WebSocket, { url: '/v1/spreads/live?api_key=k', headers: {} } as IncomingMessage);
     expect(listener).toBeDefined();
@@ -121,6 +123,7 @@ describe('SpreadsLiveSessions per-key order (builder: opens held 60 s, closes no
 
   afterEach(() => {
     sessions.close();
+    registry.stop();
     jest.useRealTimers();
   });
 

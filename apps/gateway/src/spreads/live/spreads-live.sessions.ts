@@ -1,5 +1,5 @@
 import { ApiKeyAccessError, ApiKeyAuthenticator, apiKeyFromRequest, type ApiConsumer } from '@app/api-keys';
-import { CloseCode, errorFrame, Heartbeat, SocketSender } from '@app/realtime';
+import { CloseCode, ConnectionRegistry, type SocketSender } from '@app/realtime';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { effectiveDelay, LIVE_TIERS, TIER_ACCESS } from '../api/access-policy';
@@ -8,13 +8,12 @@ import { matchesFilters, parseSpreadQuery, SpreadQueryError, type SpreadFilters 
 import type { SpreadsPipeline } from '../spreads.pipeline';
 import { KeyOrderedDelay } from './key-ordered-delay';
 
+export const SPREADS_LIVE_STREAM = 'spreads-live';
+
+/** Connection caps, heartbeat (with its `{"type":"ping"}` frame) and the bounded sender come from the `ConnectionRegistry`. */
 export interface LiveOptions {
-  /** `{"type":"ping"}` heartbeat interval; a socket that missed the previous ws ping is terminated */
-  pingMs: number;
   /** how often delayed frames are released */
   releaseMs: number;
-  /** live connections this process accepts (`REALTIME_OPTIONS.maxConnections`); more are refused with 1013 */
-  maxConnections: number;
   onFrames?: (count: number) => void;
   onConnections?: (delta: number) => void;
 }
@@ -22,7 +21,6 @@ export interface LiveOptions {
 /** One live connection: its filters, per-event-type delay and the frames it is holding back. */
 class LiveSession {
   readonly held = new KeyOrderedDelay<Buffer>();
-  alive = true;
   lagSince = 0;
   constructor(
     readonly socket: WebSocket,
@@ -56,24 +54,19 @@ const PING_FRAME = Buffer.from(JSON.stringify({ type: 'ping' }));
 export class SpreadsLiveSessions {
   private readonly sessions = new Set<LiveSession>();
   private readonly waiting = new Set<LiveSession>();
-  /** connections still authenticating: they count against the cap so a burst cannot overshoot it */
-  private pending = 0;
   private unsubscribe?: () => void;
-  private readonly heartbeat: Heartbeat<LiveSession>;
   private releaser?: NodeJS.Timeout;
 
   constructor(
     private readonly pipeline: SpreadsPipeline,
     private readonly auth: ApiKeyAuthenticator,
-    private readonly sender: SocketSender,
+    private readonly connections: ConnectionRegistry,
     private readonly options: LiveOptions,
-  ) {
-    this.heartbeat = new Heartbeat({
-      intervalMs: options.pingMs,
-      members: () => this.sessions,
-      // the seed's `{"type":"ping"}` frame rides along with the ws ping
-      onBeat: (session) => this.sender.send(session, PING_FRAME),
-    });
+  ) {}
+
+  /** the process-wide bounded sender */
+  private get sender(): SocketSender {
+    return this.connections.sender;
   }
 
   get size(): number {
@@ -81,15 +74,17 @@ export class SpreadsLiveSessions {
   }
 
   async connect(socket: WebSocket, request: IncomingMessage): Promise<void> {
-    if (this.sessions.size + this.pending >= this.options.maxConnections) {
-      socket.send(errorFrame('overloaded', 'server is at its connection limit, retry later'));
-      socket.close(CloseCode.TryAgainLater, 'overloaded');
-      return;
-    }
+    // counted from the upgrade on (while authenticating too), so a burst cannot overshoot the cap
+    let session: LiveSession | undefined;
+    const connection = this.connections.register(socket, request, {
+      stream: SPREADS_LIVE_STREAM,
+      // the seed's `{"type":"ping"}` frame rides along with the ws ping
+      onBeat: () => session && this.sender.send(session, PING_FRAME),
+    });
+    if (!connection) return;
     let consumer: ApiConsumer;
     let filters: SpreadFilters;
     let requestedDelay: number | undefined;
-    this.pending++;
     try {
       const query = parseSpreadQuery(Object.fromEntries(new URL(request.url ?? '/', 'ws://localhost').searchParams), 'live');
       filters = query.filters;
@@ -97,27 +92,24 @@ export class SpreadsLiveSessions {
       consumer = await this.auth.authenticate(apiKeyFromRequest(request, { allowQuery: true }), LIVE_TIERS);
     } catch (error) {
       return this.refuse(socket, error);
-    } finally {
-      this.pending--;
     }
     if (socket.readyState !== WebSocket.OPEN) return;
     const live = TIER_ACCESS[consumer.tier].live!;
     const openDelay = effectiveDelay(requestedDelay, live.openMinDelaySeconds);
     const closeDelay = effectiveDelay(requestedDelay, live.closeMinDelaySeconds);
-    const session = new LiveSession(socket, consumer, filters, openDelay * 1000, closeDelay * 1000);
-    socket.send(JSON.stringify({ type: 'welcome', family: 'spreads', delay_seconds: openDelay, filters, trace: consumer.trace }));
+    session = new LiveSession(socket, consumer, filters, openDelay * 1000, closeDelay * 1000);
+    const opened = session;
+    this.sender.send(session, Buffer.from(JSON.stringify({ type: 'welcome', family: 'spreads', delay_seconds: openDelay, filters, trace: consumer.trace })));
     this.sessions.add(session);
     this.options.onConnections?.(1);
-    this.heartbeat.watch(session);
     socket.on('message', () => undefined); // the stream takes no messages; filters are fixed per connection
-    socket.once('close', () => this.drop(session));
+    socket.once('close', () => this.drop(opened));
     this.ensureRunning();
   }
 
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.heartbeat.stop();
     if (this.releaser) clearInterval(this.releaser);
     this.releaser = undefined;
     for (const session of this.sessions) session.socket.close(CloseCode.GoingAway, 'server shutting down');
@@ -127,20 +119,16 @@ export class SpreadsLiveSessions {
 
   private refuse(socket: WebSocket, error: unknown): void {
     if (error instanceof SpreadQueryError) {
-      socket.send(errorFrame('invalid_params', error.message, error.details));
-      socket.close(CloseCode.PolicyViolation, 'invalid params');
+      this.connections.refuse(socket, SPREADS_LIVE_STREAM, 'invalid_params', error.message, CloseCode.PolicyViolation, error.details);
     } else if (error instanceof ApiKeyAccessError) {
-      socket.send(errorFrame(error.code, error.message));
-      socket.close(error.status === 401 ? CloseCode.Unauthorized : CloseCode.Forbidden, error.code);
+      this.connections.refuse(socket, SPREADS_LIVE_STREAM, error.code, error.message, error.status === 401 ? CloseCode.Unauthorized : CloseCode.Forbidden);
     } else {
-      socket.send(errorFrame('overloaded', 'could not open the stream, try again'));
-      socket.close(CloseCode.TryAgainLater, 'internal error');
+      this.connections.refuse(socket, SPREADS_LIVE_STREAM, 'overloaded', 'could not open the stream, try again', CloseCode.TryAgainLater);
     }
   }
 
   private ensureRunning(): void {
     this.unsubscribe ??= this.pipeline.subscribe((item) => this.onEvent(item));
-    this.heartbeat.start();
     this.releaser ??= setInterval(() => this.release(Date.now()), this.options.releaseMs).unref();
   }
 

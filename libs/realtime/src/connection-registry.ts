@@ -1,0 +1,165 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { MetricsService } from '@app/observability';
+import { Heartbeat, type HeartbeatMember } from './heartbeat';
+import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
+import { SocketSender, type Outlet } from './socket-sender';
+import { CloseCode, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
+
+export interface RegisterOptions {
+  /** the surface, as labelled in `ws_connections{stream}` and the rejection counters */
+  stream: string;
+  /** what the surface sends through (its own subscriber object); default: the connection itself */
+  outlet?: Outlet;
+  /** after each ws ping of this connection (e.g. to send a visible `{"type":"ping"}` frame) */
+  onBeat?: () => void;
+}
+
+/** Why an upgrade must be refused before it happens. */
+export type Admission = { ok: true } | { ok: false; status: 429; message: string };
+
+/** One registered socket of any surface: counted, heartbeat-checked, written to through the one bounded sender. */
+export class Connection implements Outlet, HeartbeatMember {
+  /** set by pongs only: a client sending messages but not answering pings is still dead */
+  alive = true;
+  lagSince = 0;
+  readonly outlet: Outlet;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly stream: string,
+    readonly ip: string,
+    readonly onBeat?: () => void,
+    outlet?: Outlet,
+  ) {
+    this.outlet = outlet ?? this;
+  }
+
+  latestFrame(): Buffer | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Every WebSocket of the process, whatever its surface (seed-000 streams, spreads live, DEX live, capital-flow live):
+ * one connection count (`WS_MAX_CONNECTIONS`), one count per client IP (`WS_MAX_CONNECTIONS_PER_IP`), one heartbeat,
+ * one bounded sender that every outbound frame goes through.
+ */
+@Injectable()
+export class ConnectionRegistry implements OnApplicationShutdown {
+  readonly sender: SocketSender;
+  private readonly connections = new Set<Connection>();
+  private readonly bySocket = new WeakMap<WebSocket, Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly heartbeat: Heartbeat<Connection>;
+
+  constructor(
+    @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
+    private readonly metrics: MetricsService,
+  ) {
+    // the options object is read at each use: bootstrap and tests tune it after construction
+    this.sender = new SocketSender(options, {
+      onSent: (count) => metrics.wsFramesSent.inc({ stream: 'lag-resend' }, count),
+      onSkipped: (count) => metrics.wsFramesSkipped.inc({ stream: 'all' }, count),
+      onTerminated: (reason) => metrics.wsSocketsTerminated.inc({ reason }),
+    });
+    this.heartbeat = new Heartbeat({
+      get intervalMs() {
+        return options.heartbeatMs;
+      },
+      members: () => this.connections,
+      onDead: () => metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' }),
+      onBeat: (connection) => connection.onBeat?.(),
+    });
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  connectionsFrom(ip: string): number {
+    return this.perIp.get(ip) ?? 0;
+  }
+
+  /** Checked on the HTTP upgrade, before the socket exists: beyond the per-IP cap the upgrade is refused with 429. */
+  admit(request: IncomingMessage): Admission {
+    const ip = clientIp(request);
+    if (this.connectionsFrom(ip) >= this.options.maxConnectionsPerIp) {
+      return { ok: false, status: 429, message: `too many WebSocket connections from this address (at most ${this.options.maxConnectionsPerIp})` };
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Counts the socket in, or refuses it (error frame `overloaded`, close 1013) when the process or its client IP is at
+   * its cap. Returns undefined when refused. The connection leaves the registry when its socket closes.
+   */
+  register(socket: WebSocket, request: IncomingMessage, options: RegisterOptions): Connection | undefined {
+    const ip = clientIp(request);
+    if (this.connections.size >= this.options.maxConnections || this.connectionsFrom(ip) >= this.options.maxConnectionsPerIp) {
+      this.refuse(socket, options.stream, 'overloaded', 'server is at its connection limit, retry later', CloseCode.TryAgainLater);
+      return undefined;
+    }
+    const connection = new Connection(socket, options.stream, ip, options.onBeat, options.outlet);
+    this.connections.add(connection);
+    this.bySocket.set(socket, connection);
+    this.perIp.set(ip, this.connectionsFrom(ip) + 1);
+    this.metrics.wsConnections.inc({ stream: options.stream });
+    this.heartbeat.watch(connection);
+    this.heartbeat.start();
+    socket.once('close', () => this.unregister(connection));
+    return connection;
+  }
+
+  /** Writes one frame through the bounded sender; false when skipped (backpressure) or the socket is not open. */
+  send(outlet: Outlet, frame: Buffer | string): boolean {
+    return this.sender.send(outlet, typeof frame === 'string' ? Buffer.from(frame) : frame);
+  }
+
+  broadcast(outlets: Iterable<Outlet>, frame: Buffer): number {
+    return this.sender.broadcast(outlets, frame);
+  }
+
+  /** An error frame (bounded, see `errorFrame`) through the sender; the connection stays open. */
+  sendError(outlet: Outlet, code: ErrorCode, message: string, details: readonly ErrorDetail[] = []): boolean {
+    return this.send(outlet, errorFrame(code, message, details));
+  }
+
+  /** Refuses a socket: counted, an error frame through the sender, then the close code. */
+  refuse(socket: WebSocket, stream: string, code: ErrorCode, message: string, closeCode: number, details: readonly ErrorDetail[] = []): void {
+    this.metrics.wsConnectionsRejected.inc({ stream, reason: code });
+    if (socket.readyState !== WebSocket.OPEN) return;
+    this.sendError(this.bySocket.get(socket)?.outlet ?? bareOutlet(socket), code, message, details);
+    socket.close(closeCode, code);
+  }
+
+  onApplicationShutdown(): void {
+    this.stop();
+  }
+
+  stop(): void {
+    this.heartbeat.stop();
+    this.sender.stop();
+  }
+
+  private unregister(connection: Connection): void {
+    if (!this.connections.delete(connection)) return;
+    const left = this.connectionsFrom(connection.ip) - 1;
+    if (left > 0) this.perIp.set(connection.ip, left);
+    else this.perIp.delete(connection.ip);
+    this.metrics.wsConnections.dec({ stream: connection.stream });
+    this.sender.forget(connection.outlet);
+    if (this.connections.size === 0) this.heartbeat.stop();
+  }
+}
+
+function bareOutlet(socket: WebSocket): Outlet {
+  return { socket, lagSince: 0, latestFrame: () => undefined };
+}
+
+/** The peer address of the TCP connection (IPv4-mapped IPv6 folded to IPv4), the key of the per-IP cap. */
+export function clientIp(request: IncomingMessage): string {
+  const address = request.socket?.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
