@@ -10,3 +10,4 @@ export * from './stream-gateway';
 export * from './stream-hub';
 export * from './subscription';
 export * from './ws-protocol';
+export * from './frame-sink';
