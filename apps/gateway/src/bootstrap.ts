@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@app/config';
+import { MetricsService } from '@app/observability';
 import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
 import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
@@ -25,11 +26,13 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   app.useLogger(app.get(Logger));
   if (options.realtime) Object.assign(app.get<RealtimeOptions>(REALTIME_OPTIONS), options.realtime);
   const origins = new OriginPolicy(config.http.allowedOrigins);
+  const metrics = app.get(MetricsService);
   app.useWebSocketAdapter(
     new GatewayWsAdapter(app, {
       maxPayloadBytes: config.ws.maxPayloadBytes,
       admitOrigin: (request) => origins.check(request.headers) !== 'refused',
       admission: app.get(ConnectionRegistry),
+      onClientError: (code) => metrics.wsClientErrors.inc({ code }),
     }),
   );
   installHttpHygiene(app, origins);

@@ -23,6 +23,12 @@ export class MetricsService {
     labelNames: ['stream'],
     registers: [this.registry],
   });
+  readonly wsClientErrors = new Counter({
+    name: 'ws_client_errors_total',
+    help: 'WebSocket errors caused by clients (oversized or malformed frames, resets), by ws error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
   readonly wsSocketsTerminated = new Counter({
     name: 'ws_sockets_terminated_total',
     help: 'Sockets terminated by the server (dead heartbeat or stuck send buffer)',

@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 
 type PathServer = WebSocketServer & { path: string };
 
@@ -31,6 +31,8 @@ export class GatewayWsAdapter extends WsAdapter {
       admitOrigin?: (request: IncomingMessage) => boolean;
       /** the per-IP cap of `ConnectionRegistry`: refused upgrades get its status (429) */
       admission?: UpgradeAdmission;
+      /** a client's socket failed (protocol violation or reset): counted, not logged */
+      onClientError?: (code: string) => void;
     },
   ) {
     super(app);
@@ -44,6 +46,17 @@ export class GatewayWsAdapter extends WsAdapter {
 
   override bindMessageHandlers(): void {
     // Intentionally empty: see the class comment.
+  }
+
+  /**
+   * A socket error is the client's doing (a frame over `maxPayload`, a bad frame, a reset): ws closes that socket
+   * itself. Nest's adapter logs each one with a stack, so a hostile client could fill the log and burn CPU on it;
+   * they are counted per error code instead (`ws_client_errors_total`), and only server errors are logged.
+   */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (socket: WebSocket) => socket.on('error', (error: Error & { code?: string }) => this.limits.onClientError?.(error.code ?? 'unknown')));
+    server.on('error', (error: Error) => this.logger.error(error));
+    return server;
   }
 
   protected override ensureHttpServerExists(port: number, httpServer?: HttpServer): HttpServer | undefined {
