@@ -42,3 +42,31 @@ describe('WebSocket client errors are counted, not logged (e2e)', () => {
     expect(written.split('\n').filter((line) => line.includes('"level":50'))).toEqual([]);
   });
 });
+
+/**
+ * A client flooding update messages must not make the server read (unmask, buffer, parse) all of it: after
+ * `maxMessagesPerSecond` messages in a second its socket's reads pause until the second ends, so the surplus
+ * stays in the client's own send buffer and each message is read, and answered, later.
+ */
+describe('inbound flow control (e2e)', () => {
+  let gateway: GatewayUnderTest;
+
+  beforeAll(async () => {
+    gateway = await startGateway({ env: { CAPITAL_FLOW_INGEST: 'false' } });
+  });
+  afterAll(() => gateway?.close());
+
+  it('reads a flooding socket at the message rate limit and leaves the rest in the client', async () => {
+    const socket = new WebSocket(gateway.wsUrl(MAIN_TABLE));
+    let answers = 0;
+    socket.on('message', () => answers++);
+    await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+    const update = JSON.stringify({ search: 'x'.repeat(100), filler: 'y'.repeat(13_000) });
+    for (let i = 0; i < 800; i++) socket.send(update); // 10.5 MB at once: more than loopback TCP buffers hold
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // about two windows' worth read (10 a second, plus what one TCP read already held), the rest still with the client
+    expect(answers).toBeLessThan(60);
+    expect(socket.bufferedAmount).toBeGreaterThan(1_000_000);
+    socket.terminate();
+  });
+});

@@ -25,6 +25,10 @@ export class Connection implements Outlet, HeartbeatMember {
   alive = true;
   lagSince = 0;
   readonly outlet: Outlet;
+  /** inbound messages read in the current one-second window (`meterInbound`) */
+  messagesInWindow = 0;
+  windowStart = 0;
+  readsPaused = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -108,8 +112,31 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     this.metrics.wsConnections.inc({ stream: options.stream });
     this.heartbeat.watch(connection);
     this.heartbeat.start();
+    socket.on('message', () => this.meterInbound(connection));
     socket.once('close', () => this.unregister(connection));
     return connection;
+  }
+
+  /**
+   * Inbound flow control: once a socket has sent `maxMessagesPerSecond` messages in a window, its TCP reads pause
+   * until the window ends. A flooding client then fills its own send buffer instead of this process's memory and
+   * CPU (ws would otherwise read, unmask and buffer everything it sends), and no message is dropped unanswered:
+   * the surplus waits in TCP and is read in later windows.
+   */
+  private meterInbound(connection: Connection): void {
+    const now = Date.now();
+    if (now - connection.windowStart >= 1000) {
+      connection.windowStart = now;
+      connection.messagesInWindow = 0;
+    }
+    if (++connection.messagesInWindow < this.options.maxMessagesPerSecond || connection.readsPaused) return;
+    const socket = connection.socket;
+    connection.readsPaused = true;
+    socket.pause();
+    setTimeout(() => {
+      connection.readsPaused = false;
+      socket.resume();
+    }, connection.windowStart + 1000 - now).unref();
   }
 
   /** Writes one frame through the bounded sender; false when skipped (backpressure) or the socket is not open. */
