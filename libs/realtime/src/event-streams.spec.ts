@@ -22,7 +22,7 @@ class RecordingSink implements FrameSink {
   readonly frames: Array<Record<string, any>> = [];
   ended?: { closeCode: number; reason: string };
   writable = true;
-  readonly socket = { readyState: WebSocket.OPEN, bufferedAmount: 0 };
+  readonly socket: { readyState: number; bufferedAmount: number } = { readyState: WebSocket.OPEN, bufferedAmount: 0 };
   readonly connection = { socket: this.socket, outlet: { socket: this.socket, lagSince: 0, latestFrame: () => undefined } } as unknown as Connection;
 
   write(fields: string, body: Buffer): boolean {
