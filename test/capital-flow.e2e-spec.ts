@@ -195,7 +195,8 @@ describe('capital-flow open API (e2e, simulated Binance klines)', () => {
       'x-timestamp': timestamp,
       'x-sign': signRequest(key.secret, { timestamp, method: 'GET', path: `${LIVE}?vsTokenId=2`, body: '' }),
     });
-    expect(await client.next()).toMatchObject({ type: 'snapshot', vsTokenId: '2', data: { symbol: 'ETH' } });
+    expect(await client.next()).toMatchObject({ type: 'welcome', stream: 'capital-flow.snapshot', seq: expect.any(Number), resumed: false });
+    expect(await client.next()).toMatchObject({ type: 'snapshot', seq: expect.any(Number), vsTokenId: '2', data: { symbol: 'ETH' } });
     await client.close();
   });
 
@@ -239,7 +240,7 @@ describe('capital-flow open API (e2e, simulated Binance klines)', () => {
       'x-timestamp': timestamp,
       'x-sign': signRequest(key.secret, { timestamp, method: 'GET', path: target, body: '' }),
     });
-    const first = await client.next();
+    const first = await client.next((frame) => frame.type === 'snapshot');
     expect(first).toMatchObject({ type: 'snapshot', vsTokenId: '1', data: { symbol: 'BTC' } });
     // the exchange catches up: the next pass finds newer closed m5 points and the socket gets the new snapshot
     gateway.simulator.clock.useRealTime();

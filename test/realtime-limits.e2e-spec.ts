@@ -18,6 +18,9 @@ const HEARTBEAT_MS = 500;
 
 jest.setTimeout(120_000);
 
+/** a data or error frame: not the welcome nor a heartbeat ping of an event stream */
+const isEvent = (frame: { type?: string }) => frame.type !== 'welcome' && frame.type !== 'ping';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -137,7 +140,7 @@ describe('realtime limits across every WebSocket surface (e2e)', () => {
   it('reaps a socket that stops answering pings on the capital-flow live surface too', async () => {
     const key = await addKey('builder', 1_000);
     const silent = track(new StreamClient(new WebSocket(gateway.wsUrl(CAPITAL_FLOW_LIVE, { vsTokenId: 1 }), { headers: signedUpgrade(key, 1), autoPong: false })));
-    expect(await silent.next()).toMatchObject({ type: 'snapshot', vsTokenId: '1' });
+    expect(await silent.next((frame) => frame.type === 'snapshot')).toMatchObject({ type: 'snapshot', vsTokenId: '1' });
     const started = Date.now();
     expect((await silent.closed).code).toBe(1006);
     expect(Date.now() - started).toBeLessThan(HEARTBEAT_MS * 3 + 1_000);
@@ -170,13 +173,13 @@ describe('realtime limits across every WebSocket surface (e2e)', () => {
     expect((await flows.sync()).failed).toBe(0);
     const key = await addKey('builder', 7); // two snapshots (6 points), not a third
     const client = track(new StreamClient(new WebSocket(gateway.wsUrl(CAPITAL_FLOW_LIVE, { vsTokenId: 1 }), { headers: signedUpgrade(key, 1) })));
-    expect(await client.next()).toMatchObject({ type: 'snapshot', vsTokenId: '1' });
+    expect(await client.next(isEvent)).toMatchObject({ type: 'snapshot', vsTokenId: '1' });
     gateway.simulator.clock.freeze(T0 + STEP);
     await flows.sync();
-    expect(await client.next()).toMatchObject({ type: 'snapshot', vsTokenId: '1' });
+    expect(await client.next(isEvent)).toMatchObject({ type: 'snapshot', vsTokenId: '1' });
     gateway.simulator.clock.freeze(T0 + 2 * STEP);
     await flows.sync();
-    expect(await client.next()).toMatchObject({ type: 'error', code: 'points_exhausted' });
+    expect(await client.next(isEvent)).toMatchObject({ type: 'error', code: 'points_exhausted' });
     expect((await client.closed).code).toBe(4403);
     const snapshots = client.frames.filter((frame) => frame.type === 'snapshot').length;
     expect(snapshots).toBe(2);

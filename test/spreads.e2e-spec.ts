@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventStreams } from '@app/realtime';
 import { availableStoreKinds, createTestStore, type StoreKind, type TestStore } from '@app/storage/testing/test-stores';
 import type { Quote } from '../apps/gateway/src/spreads/domain/quote';
-import { SpreadsLiveSessions } from '../apps/gateway/src/spreads/live/spreads-live.sessions';
 import { SpreadsPipeline } from '../apps/gateway/src/spreads/spreads.pipeline';
 import { startGateway, type GatewayUnderTest } from './support/harness';
 import { StreamClient, type Frame } from './support/ws-client';
@@ -110,7 +110,10 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
   it('serves scripted events on recent, history and live, with every seed filter', async () => {
     const contract = StreamClient.connect(gateway.wsUrl('/v1/spreads/live', { api_key: KEYS.contract, min_pct: 3, dex: 'false' }));
     const welcome = await contract.next((f) => f.type === 'welcome');
-    expect(welcome).toEqual({ type: 'welcome', family: 'spreads', delay_seconds: 0, filters: { min_pct: 3, dex: false }, trace: expect.stringMatching(/^c_[0-9a-f]{16}$/) });
+    expect(welcome).toEqual({
+      type: 'welcome', stream: 'spreads.live', seq: expect.any(Number), resumed: false, heartbeat_ms: expect.any(Number),
+      family: 'spreads', delay_seconds: 0, filters: { min_pct: 3, dex: false }, trace: expect.stringMatching(/^c_[0-9a-f]{16}$/),
+    });
 
     const { diverge, converge } = scriptedQuotes(Date.now());
     pipeline.ingest(diverge);
@@ -121,7 +124,7 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
     for (let i = 0; i < 3; i++) frames.push(await contract.next((f) => f.type === 'event'));
     expect(frames.map((f) => f.data.symbol).sort()).toEqual(['AAA_USDT', 'CCC_USDT', 'GGG_USDT']);
     for (const frame of frames) {
-      expect(frame).toMatchObject({ type: 'event', family: 'spreads', received_at: expect.any(Number) });
+      expect(frame).toMatchObject({ type: 'event', seq: expect.any(Number), family: 'spreads', received_at: expect.any(Number) });
       for (const field of Object.keys(frame.data)) expect(RECENT_FIELDS).toContain(field);
     }
     expect(frames.find((f) => f.data.symbol === 'CCC_USDT')!.data).toMatchObject({
@@ -277,7 +280,7 @@ describe.each(availableStoreKinds())('spreads API (%s)', (kind) => {
     expect((await contractSocket.next((f) => f.type === 'event')).data.event).toBe('open');
     pipeline.ingest([{ venue: 'BYBIT', kind: 'spot', symbol: 'HHH_USDT', price: 10.01, ts: now }]);
     expect((await contractSocket.next((f) => f.type === 'event')).data.event).toBe('close');
-    const sessions = gateway.app.get(SpreadsLiveSessions);
+    const sessions = gateway.app.get(EventStreams);
     // the builder's own 5 s delay has passed for the close, not the 60 s for the open: the close waits for its open
     sessions.release(Date.now() + 5_100);
     await new Promise((resolve) => setTimeout(resolve, 200));

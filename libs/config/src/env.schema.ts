@@ -93,6 +93,9 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) WS_MAX_PAYLOAD_BYTES?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) WS_HEARTBEAT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS_PER_IP?: number;
+  /** how far back event streams (DEX, capital-flow) can resume, seconds; and at most this many events per stream */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) REALTIME_RESUME_RETENTION_S?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) REALTIME_RESUME_MAX_EVENTS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) AUTH_MAX_TOKEN_AGE_S?: number;
 
   // HTTP hygiene (issue 9): README "Security model"

@@ -3,6 +3,8 @@ import { WsAuthenticator } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
 import { ConnectionRegistry } from './connection-registry';
+import { EVENT_LOG, InMemoryEventLog } from './event-log';
+import { DEFAULT_EVENT_STREAM_OPTIONS, EVENT_STREAM_OPTIONS, EventStreams } from './event-streams';
 import { StreamHub } from './stream-hub';
 
 export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<RealtimeOptions> = {}): RealtimeOptions {
@@ -24,7 +26,15 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     { provide: STREAM_AUTHENTICATOR, useExisting: WsAuthenticator },
     ConnectionRegistry,
     StreamHub,
+    { provide: EVENT_STREAM_OPTIONS, useFactory: () => ({ ...DEFAULT_EVENT_STREAM_OPTIONS }) },
+    // the resume buffer of DEX messages and capital-flow snapshots; the cluster issue swaps in Redis Streams here
+    {
+      provide: EVENT_LOG,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new InMemoryEventLog({ retentionMs: config.resume.retentionSeconds * 1000, maxEvents: config.resume.maxEvents }),
+    },
+    EventStreams,
   ],
-  exports: [StreamHub, ConnectionRegistry, REALTIME_OPTIONS],
+  exports: [StreamHub, ConnectionRegistry, REALTIME_OPTIONS, EventStreams, EVENT_LOG, EVENT_STREAM_OPTIONS],
 })
 export class RealtimeModule {}

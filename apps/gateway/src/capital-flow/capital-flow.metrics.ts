@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '@app/observability';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 
 /** The capital-flow feature's Prometheus metrics, on the app's registry. */
 @Injectable()
@@ -10,7 +10,6 @@ export class CapitalFlowMetrics {
   readonly syncDuration: Histogram;
   readonly requests: Counter<'route' | 'code'>;
   readonly pointsCharged: Counter<'route'>;
-  readonly liveConnections: Gauge;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -19,6 +18,5 @@ export class CapitalFlowMetrics {
     this.syncDuration = new Histogram({ name: 'capital_flow_sync_duration_seconds', help: 'One ingestion pass over every due series', buckets: [0.1, 0.5, 1, 5, 15, 60, 180], registers });
     this.requests = new Counter({ name: 'capital_flow_requests_total', help: 'Open API answers by route and envelope code', labelNames: ['route', 'code'], registers });
     this.pointsCharged = new Counter({ name: 'api_points_charged_total', help: 'API points charged by route', labelNames: ['route'], registers });
-    this.liveConnections = new Gauge({ name: 'capital_flow_live_connections', help: 'Open snapshot/live sockets', registers });
   }
 }

@@ -13,7 +13,7 @@ import { INGEST_LEASE, RedisIngestLease, SqlIngestLease } from './ingest-lease';
 import { OpenApiAccess, SignedRequestGuard } from './open-api-access';
 import { OPEN_API_REDIS, openApiRedisProvider, OpenApiRedisCloser } from './shared-redis';
 import { bodyParserErrorsAsEnvelope, OpenApiExceptionFilter } from './open-api-envelope';
-import { SnapshotLiveGateway, SnapshotLiveSessions } from './snapshot-live';
+import { SnapshotLiveGateway, SnapshotLiveStream } from './snapshot-live';
 
 /** Seed 002: capital-flow snapshots (REST + live), fed by Binance spot and USD-M klines. */
 @Module({
@@ -37,7 +37,7 @@ import { SnapshotLiveGateway, SnapshotLiveSessions } from './snapshot-live';
     OpenApiAccess,
     SignedRequestGuard,
     OpenApiExceptionFilter,
-    SnapshotLiveSessions,
+    SnapshotLiveStream,
     SnapshotLiveGateway,
   ],
   exports: [CapitalFlowService],

@@ -8,8 +8,6 @@ export class SpreadsMetrics {
   readonly quotes: Counter<'source'>;
   readonly sourceErrors: Counter<'source'>;
   readonly events: Counter<'event'>;
-  readonly liveConnections: Gauge;
-  readonly liveFrames: Counter;
   readonly openSpreads: Gauge;
 
   constructor(metrics: MetricsService) {
@@ -17,8 +15,6 @@ export class SpreadsMetrics {
     this.quotes = new Counter({ name: 'spreads_quotes_total', help: 'Quotes received by source', labelNames: ['source'], registers });
     this.sourceErrors = new Counter({ name: 'spreads_source_errors_total', help: 'Failed quote polls by source', labelNames: ['source'], registers });
     this.events = new Counter({ name: 'spreads_events_total', help: 'Spread events emitted', labelNames: ['event'], registers });
-    this.liveConnections = new Gauge({ name: 'spreads_live_connections', help: 'Open /v1/spreads/live sockets', registers });
-    this.liveFrames = new Counter({ name: 'spreads_live_frames_total', help: 'Event frames written to live sockets', registers });
     this.openSpreads = new Gauge({ name: 'spreads_open', help: 'Spreads currently open', registers });
   }
 }

@@ -1,10 +1,7 @@
-import { ApiKeyAuthenticator } from '@app/api-keys';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ConnectionRegistry } from '@app/realtime';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
-import { SpreadsLiveGateway } from './live/spreads-live.gateway';
-import { SpreadsLiveSessions } from './live/spreads-live.sessions';
+import { SpreadsLiveGateway, SpreadsLiveStream } from './live/spreads-live.stream';
 import { createQuoteSources } from './sources/create-sources';
 import { SPREADS_QUOTE_SOURCES } from './sources/quote-source';
 import { SpreadsController } from './spreads.controller';
@@ -23,16 +20,7 @@ import { SpreadsPipeline } from './spreads.pipeline';
     },
     SpreadsPipeline,
     SpreadsQueryService,
-    {
-      provide: SpreadsLiveSessions,
-      inject: [SpreadsPipeline, ApiKeyAuthenticator, ConnectionRegistry, SpreadsMetrics],
-      useFactory: (pipeline: SpreadsPipeline, auth: ApiKeyAuthenticator, connections: ConnectionRegistry, metrics: SpreadsMetrics) =>
-        new SpreadsLiveSessions(pipeline, auth, connections, {
-          releaseMs: 250,
-          onFrames: (n) => metrics.liveFrames.inc(n),
-          onConnections: (delta) => metrics.liveConnections.inc(delta),
-        }),
-    },
+    SpreadsLiveStream,
     SpreadsLiveGateway,
   ],
   exports: [SpreadsPipeline],

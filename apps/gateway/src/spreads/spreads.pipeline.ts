@@ -10,7 +10,12 @@ import { HistoryWriter } from './history/history-writer';
 import { SPREADS_QUOTE_SOURCES, type QuoteSource } from './sources/quote-source';
 import { SpreadsMetrics } from './spreads.metrics';
 
-export type EventListener = (item: PublishedEvent) => void;
+/** An event once it is in the history, with its row id (the live stream's `seq`). */
+export interface StoredEvent {
+  readonly seq: number;
+  readonly payload: PublishedEvent;
+}
+export type StoredListener = (event: StoredEvent) => void;
 
 /** How far back a restart looks for spreads still open. */
 const RESTORE_WINDOW_MS = 24 * 3600_000;
@@ -28,7 +33,11 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
   readonly recent = new RecentEvents(500);
   readonly history: SpreadHistoryStore;
   readonly writer: HistoryWriter;
-  private readonly listeners = new Set<EventListener>();
+  private readonly storedListeners = new Set<StoredListener>();
+  /** the curated form computed on detection, reused once the event is stored */
+  private readonly published = new WeakMap<SpreadEvent, PublishedEvent>();
+  /** the row id of the newest event handed to `subscribeStored` listeners */
+  lastStoredId = 0;
   private sweeper?: NodeJS.Timeout;
   private readonly sink = (quotes: readonly Quote[]) => this.engine.onQuotes(quotes);
 
@@ -46,10 +55,12 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
       maxPending: 200_000,
       onError: (error) => this.logger.warn(`history write failed (will retry): ${error instanceof Error ? error.message : String(error)}`),
       onDropped: (count) => this.logger.error(`history queue over capacity: ${count} oldest event(s) dropped`),
+      onWritten: (events, ids) => this.onStored(events, ids),
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.lastStoredId = Math.max(this.lastStoredId, await this.history.maxId());
     const warm = await this.history.latest(this.recent.capacity);
     for (const event of warm) this.recent.push(publish(event));
     if (warm.length === this.recent.capacity) this.recent.markIncomplete();
@@ -77,22 +88,36 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
     this.sink(quotes);
   }
 
-  subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Every event once written to the history, with its row id, in id order: what `WS /v1/spreads/live` carries (an
+   * event reaches live clients only once it has the id a resuming client will give back).
+   */
+  subscribeStored(listener: StoredListener): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
+  }
+
+  private onStored(events: readonly SpreadEvent[], ids: readonly number[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const id = ids[i];
+      if (!(id > this.lastStoredId)) continue;
+      this.lastStoredId = id;
+      const stored: StoredEvent = { seq: id, payload: this.published.get(events[i]) ?? publish(events[i]) };
+      for (const listener of this.storedListeners) {
+        try {
+          listener(stored);
+        } catch (error) {
+          this.logger.error(`live listener failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
   }
 
   private onEvent(event: SpreadEvent): void {
     this.metrics.events.inc({ event: event.event });
     const item = publish(event);
+    this.published.set(event, item);
     this.recent.push(item);
     this.writer.enqueue(event);
-    for (const listener of this.listeners) {
-      try {
-        listener(item);
-      } catch (error) {
-        this.logger.error(`live listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
   }
 }

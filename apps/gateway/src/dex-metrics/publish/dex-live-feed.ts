@@ -1,31 +1,44 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { EVENT_LOG, InMemoryEventLog, type EventLog, type LoggedEvent } from '@app/realtime';
 import type { DexMessage, DexMessageSink } from '../flow/dex-message';
 
+/** The event stream the DEX messages are appended to (its name on `/v1/stream`). */
+export const DEX_LIVE_STREAM = 'dex-metrics.live';
+
 /**
- * The in-process stream of DEX metrics messages (what `WS /v1/dex-metrics/live` carries), with the latest message of
- * each listed key so a new client starts with the current state instead of waiting up to 24 h.
+ * The DEX metrics messages (what `WS /v1/dex-metrics/live` carries, tombstones included) appended to the event log,
+ * which gives each its `seq` and keeps them for resuming clients; plus the latest message of each listed key, so a new
+ * client starts with the current state instead of waiting up to 24 h.
  */
 @Injectable()
 export class DexLiveFeed implements DexMessageSink {
-  private readonly latestByKey = new Map<string, DexMessage>();
-  private readonly listeners = new Set<(message: DexMessage) => void>();
+  private readonly latestByKey = new Map<string, LoggedEvent<DexMessage>>();
+  readonly log: EventLog;
+
+  constructor(@Optional() @Inject(EVENT_LOG) log?: EventLog) {
+    // unit specs build the feed alone: a small log of its own
+    this.log = log ?? new InMemoryEventLog({ retentionMs: 900_000, maxEvents: 10_000 });
+    this.log.subscribe<DexMessage>(DEX_LIVE_STREAM, (event) => {
+      if (event.payload.value === null) this.latestByKey.delete(event.payload.key);
+      else this.latestByKey.set(event.payload.key, event);
+    });
+  }
 
   publish(message: DexMessage): void {
-    if (message.value === null) this.latestByKey.delete(message.key);
-    else this.latestByKey.set(message.key, message);
-    for (const listener of this.listeners) listener(message);
+    void this.log.append(DEX_LIVE_STREAM, message);
   }
 
-  latest(ticker?: string): DexMessage[] {
+  /** The latest message of each key (or of `ticker`), with its seq, oldest first. */
+  latest(ticker?: string): LoggedEvent<DexMessage>[] {
     if (ticker !== undefined) {
-      const message = this.latestByKey.get(ticker);
-      return message ? [message] : [];
+      const event = this.latestByKey.get(ticker);
+      return event ? [event] : [];
     }
-    return [...this.latestByKey.values()];
+    return [...this.latestByKey.values()].sort((a, b) => a.seq - b.seq);
   }
 
+  /** Every message from now on, in order. */
   subscribe(listener: (message: DexMessage) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.log.subscribe<DexMessage>(DEX_LIVE_STREAM, (event) => listener(event.payload));
   }
 }

@@ -50,6 +50,23 @@ describe.each(availableStoreKinds())('SpreadHistoryStore pages (%s)', (kind) => 
   afterAll(() => database?.dispose());
   beforeEach(() => database.db.query('delete from spread_events'));
 
+  it('gives each inserted event an integer row id, increasing in insertion order (the live seq); a retried batch keeps its ids', async () => {
+    // fired_at out of order on purpose: the id follows insertion, not firing time
+    const first = [event(BASE_S * 1000 + 900), event(BASE_S * 1000 + 100), event(BASE_S * 1000 + 500)];
+    const second = [event(BASE_S * 1000 + 50), event(BASE_S * 1000 + 999)];
+    const ids = [...(await store.insert(first)), ...(await store.insert(second))];
+    expect(ids.every((id) => Number.isSafeInteger(id) && id > 0)).toBe(true);
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]);
+    expect(await store.maxId()).toBe(ids[ids.length - 1]);
+    // the skipped row still draws a sequence value: ids may have holes, never go back
+    const retried = await store.insert([second[0], event(BASE_S * 1000 + 1)]);
+    expect(retried[0]).toBe(ids[3]);
+    expect(retried[1]).toBeGreaterThan(ids[4]);
+    const after = await store.afterId(ids[1], {}, 10);
+    expect(after.map((row) => [row.id, row.event.id])).toEqual([[ids[2], first[2].id], [ids[3], second[0].id], [ids[4], second[1].id], [retried[1], expect.any(String)]]);
+    expect(await store.firedAfterId(ids[0])).toBe(first[1].fired_at_ms);
+  });
+
   it('walks many events in one second and across seconds, each exactly once, pages ending at second boundaries', async () => {
     const sizes = [3, 120, 1, 45, 37, 38, 0, 74, 2];
     const events = sizes.flatMap((count, i) => inSecond(BASE_S + i, count));

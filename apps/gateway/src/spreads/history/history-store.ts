@@ -53,9 +53,13 @@ const INSERT_COLUMNS = [
 export class SpreadHistoryStore {
   constructor(private readonly db: SqlExecutor) {}
 
-  /** Inserts a batch; rows already present (same event id, e.g. a retried batch) are skipped. */
-  async insert(events: readonly SpreadEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /**
+   * Inserts a batch; rows already present (same event id, e.g. a retried batch) are skipped. Returns each event's
+   * row id, in the order given: ids are assigned in insertion order (bigserial, one writer, rows in VALUES order),
+   * so they are the `seq` of `WS /v1/spreads/live`.
+   */
+  async insert(events: readonly SpreadEvent[]): Promise<number[]> {
+    if (events.length === 0) return [];
     const params: unknown[] = [];
     const rows = events.map((event) => {
       const values = [
@@ -83,7 +87,45 @@ export class SpreadHistoryStore {
       });
       return `(${placeholders.join(', ')})`;
     });
-    await this.db.query(`insert into spread_events (${INSERT_COLUMNS.join(', ')}) values ${rows.join(', ')} on conflict (event_id) do nothing`, params);
+    const inserted = await this.db.query<{ id: string | number; event_id: string }>(
+      `insert into spread_events (${INSERT_COLUMNS.join(', ')}) values ${rows.join(', ')} on conflict (event_id) do nothing returning id, event_id`,
+      params,
+    );
+    const ids = new Map(inserted.rows.map((row) => [row.event_id, Number(row.id)]));
+    if (ids.size < events.length) {
+      // a retried batch: rows written by the attempt that looked failed keep their ids
+      const missing = events.map((event) => event.id).filter((id) => !ids.has(id));
+      const found = await this.db.query<{ id: string | number; event_id: string }>('select id, event_id from spread_events where event_id = any($1::text[])', [missing]);
+      for (const row of found.rows) ids.set(row.event_id, Number(row.id));
+    }
+    return events.map((event) => ids.get(event.id) ?? 0);
+  }
+
+  /**
+   * Events with row id > `afterId` matching `filters`, in id order, at most `limit` (the replay of a resuming live
+   * client).
+   */
+  async afterId(afterId: number, filters: SpreadFilters, limit: number): Promise<Array<{ id: number; event: SpreadEvent }>> {
+    const where: string[] = ['id > $1'];
+    const params: unknown[] = [afterId];
+    appendFilterSql(filters, where, (value) => {
+      params.push(value);
+      return `$${params.length}`;
+    });
+    const { rows } = await this.db.query<PageRow>(`select id, fired_at_ms, payload from spread_events where ${where.join(' and ')} order by id limit ${Math.max(0, Math.floor(limit))}`, params);
+    return rows.map((row) => ({ id: Number(row.id), event: parsePayload(row.payload) }));
+  }
+
+  /** When the first event after row `afterId` fired (epoch ms), if any. */
+  async firedAfterId(afterId: number): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ fired_at_ms: string | number }>('select fired_at_ms from spread_events where id > $1 order by id limit 1', [afterId]);
+    return rows.length > 0 ? Number(rows[0].fired_at_ms) : undefined;
+  }
+
+  /** The newest row id (0 when empty). */
+  async maxId(): Promise<number> {
+    const { rows } = await this.db.query<{ id: string | number | null }>('select max(id) as id from spread_events');
+    return Number(rows[0]?.id ?? 0);
   }
 
   /**

@@ -9,6 +9,8 @@ export interface HistoryWriterOptions {
   maxPending: number;
   onError?: (error: unknown) => void;
   onDropped?: (count: number) => void;
+  /** after each written batch: the events and their row ids, in order (what the live stream carries) */
+  onWritten?: (events: readonly SpreadEvent[], ids: readonly number[]) => void;
 }
 
 /**
@@ -73,8 +75,9 @@ export class HistoryWriter {
   private async writeAll(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, this.options.batchSize);
+      let ids: number[];
       try {
-        await this.store.insert(batch);
+        ids = await this.store.insert(batch);
         this.failures = 0;
       } catch (error) {
         this.failures++;
@@ -87,6 +90,7 @@ export class HistoryWriter {
       while (count < this.pending.length && written.has(this.pending[count])) count++;
       this.pending.splice(0, count);
       this.written += batch.length;
+      this.options.onWritten?.(batch, ids);
     }
   }
 }

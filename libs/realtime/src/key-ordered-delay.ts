@@ -5,7 +5,7 @@ interface Held<T> {
 }
 
 /**
- * What one live connection holds back, released in due order. Events of one key (one spread lifecycle) keep their
+ * What one event-stream subscription holds back (tier delays), released in due order. Events of one key (one spread lifecycle) keep their
  * order whatever their delays: while an earlier event of the key is held, a later one is held until just after it
  * (its due is raised to the earlier one's), so a builder never gets a close before the open it closes, although
  * opens wait 60 s and closes do not.
@@ -36,6 +36,11 @@ export class KeyOrderedDelay<T> {
       this.keys.set(key, { due: at, count: 1 });
     }
     return false;
+  }
+
+  /** every value held, in due order */
+  values(): IterableIterator<T> {
+    return this.held.map((item) => item.value).values();
   }
 
   /** Removes and returns the values due at `now`, in order. */
