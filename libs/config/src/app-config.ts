@@ -224,7 +224,8 @@ function spreadsConfig(parsed: EnvSchema, nodeEnv: AppConfig['env'], problems: s
     cooldownMs: parsed.SPREADS_COOLDOWN_MS ?? 120_000,
     minVolume24h: parsed.SPREADS_MIN_VOLUME_24H ?? 0,
     minDexLiquidityUsd: parsed.SPREADS_MIN_DEX_LIQUIDITY_USD ?? 10_000,
-    historyFlushMs: parsed.SPREADS_HISTORY_FLUSH_MS ?? 250,
+    // live frames wait for their history id (seq): a short batch window keeps quote → frame latency low
+    historyFlushMs: parsed.SPREADS_HISTORY_FLUSH_MS ?? 20,
     dexNetworks: parsed.SPREADS_DEX_NETWORKS === 'none' ? [] : csv(parsed.SPREADS_DEX_NETWORKS, ['eth', 'bsc', 'solana']),
     dexBaseUrl: parsed.SPREADS_DEX_BASE_URL ?? 'https://api.geckoterminal.com/api/v2',
     watchVenues: parsed.SPREADS_WATCH_VENUES === 'none' ? [] : csv(parsed.SPREADS_WATCH_VENUES, DEFAULT_SPREADS_WATCH_VENUES),
