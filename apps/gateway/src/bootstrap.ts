@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@app/config';
 import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
-import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
+import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, StreamCatalog, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 
@@ -30,6 +30,8 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
       maxPayloadBytes: config.ws.maxPayloadBytes,
       admitOrigin: (request) => origins.check(request.headers) !== 'refused',
       admission: app.get(ConnectionRegistry),
+      // every declared stream's path and /v1/stream: served by the realtime layer, no gateway class per path
+      router: app.get(StreamCatalog),
     }),
   );
   installHttpHygiene(app, origins);

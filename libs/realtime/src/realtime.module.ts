@@ -3,7 +3,9 @@ import { WsAuthenticator } from '@app/auth';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
 import { ConnectionRegistry } from './connection-registry';
+import { StreamCatalog } from './stream-catalog';
 import { StreamHub } from './stream-hub';
+import { StreamMultiplexer } from './stream-multiplexer';
 
 export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<RealtimeOptions> = {}): RealtimeOptions {
   return {
@@ -12,6 +14,7 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     maxPayloadBytes: config.ws.maxPayloadBytes,
     heartbeatMs: config.ws.heartbeatMs,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
+    maxSubscriptionsPerSocket: config.ws.maxSubscriptionsPerSocket,
     ...overrides,
   };
 }
@@ -24,7 +27,10 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     { provide: STREAM_AUTHENTICATOR, useExisting: WsAuthenticator },
     ConnectionRegistry,
     StreamHub,
+    // every declared stream's path and `/v1/stream` are served by the layer (GatewayWsAdapter routes to it)
+    StreamCatalog,
+    StreamMultiplexer,
   ],
-  exports: [StreamHub, ConnectionRegistry, REALTIME_OPTIONS],
+  exports: [StreamHub, StreamCatalog, ConnectionRegistry, REALTIME_OPTIONS],
 })
 export class RealtimeModule {}
