@@ -54,7 +54,7 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'depeg-e2e-'));
   const frozenAt = Math.floor(Date.now() / 60_000) * 60_000;
   let gateway: GatewayUnderTest;
-  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query), { viewProtocol: true });
   const open = (query: Record<string, string | number> = {}) => clients.open(EVENT_LOGS, query);
   const served = async <T>(path: string): Promise<T> => (await (await fetch(`${gateway.simulator.baseUrls.defillama}${path}`)).json()) as T;
   const start = async () => {

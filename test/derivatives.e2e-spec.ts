@@ -39,7 +39,7 @@ async function servedBitcoinLogo(gateway: GatewayUnderTest): Promise<string> {
 
 describe('derivatives streams (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query), { viewProtocol: true });
   const open = (path: string, query: Record<string, string | number> = {}) => clients.open(path, query);
   const evictVolumes = () => Promise.all(DERIVATIVE_CONTRACTS.map((contract) => gateway.app.get(UpstreamCache).evict(derivativesCacheKeys.tick(contract))));
   const refresh = (stream: string) => gateway.app.get(StreamHub).refreshNow(stream);

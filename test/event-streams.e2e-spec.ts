@@ -118,6 +118,31 @@ describe('event streams: seq, welcome, resume, heartbeat (e2e)', () => {
     expectStrictlyIncreasing(eventFrames(observer, 'message'));
   });
 
+  it('on /v1/stream: event subscriptions are acknowledged before their welcome, tagged with sub, with the seqs of the single path', async () => {
+    const single = open(DEX_LIVE);
+    await single.next((frame) => frame.type === 'welcome');
+    const mux = open('/v1/stream');
+    await mux.opened;
+    mux.send({ op: 'subscribe', id: 'dex', stream: 'dex-metrics.live', params: {} });
+    mux.send({ op: 'subscribe', id: 'spreads', stream: 'spreads.live', params: { api_key: KEYS.contract } });
+    mux.send({ op: 'subscribe', id: 'nokey', stream: 'spreads.live', params: {} });
+    const acked = await mux.next((frame) => frame.type === 'subscribed' && frame.id === 'dex');
+    expect(acked).toEqual({ type: 'subscribed', id: 'dex', stream: 'dex-metrics.live', seq: expect.any(Number) });
+    await waitFor(() => mux.frames.some((frame) => frame.type === 'welcome' && frame.sub === 'spreads'), 5_000, 'the spreads welcome');
+    const order = mux.frames.filter((frame) => frame.id === 'dex' || frame.sub === 'dex').map((frame) => frame.type);
+    expect(order.slice(0, 2)).toEqual(['subscribed', 'welcome']);
+    expect(mux.frames.find((frame) => frame.type === 'welcome' && frame.sub === 'spreads')).toMatchObject({ stream: 'spreads.live', resumed: false, family: 'spreads' });
+    await waitFor(() => mux.frames.some((frame) => frame.type === 'error' && frame.id === 'nokey'), 5_000, 'the refusal of a subscribe without api_key');
+
+    publishDex('e2e:0x111-USD');
+    const fromSingle = await single.next((frame) => frame.type === 'message' && frame.key === 'e2e:0x111-USD');
+    await waitFor(() => mux.frames.some((frame) => frame.sub === 'dex' && frame.key === 'e2e:0x111-USD'), 5_000, 'the message on /v1/stream');
+    const { sub, ...fromMux } = mux.frames.find((frame) => frame.sub === 'dex' && frame.key === 'e2e:0x111-USD')!;
+    expect(sub).toBe('dex');
+    expect(fromMux).toEqual(fromSingle);
+    await waitFor(() => mux.frames.some((frame) => frame.type === 'ping' && frame.sub === 'dex'), 5_000, 'a visible ping on the subscription');
+  });
+
   it('DEX live: resumed:false with a gap when the buffer no longer reaches back, then the latest message per key', async () => {
     const first = open(DEX_LIVE);
     await first.next((frame) => frame.type === 'welcome');

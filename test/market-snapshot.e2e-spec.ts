@@ -22,7 +22,7 @@ const pct = (value: number) => `${value.toFixed(2)} %`;
 
 describe('market-snapshot streams (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query), { viewProtocol: true });
   const open = (path: string, query: Record<string, string | number> = {}) => clients.open(path, query);
 
   beforeAll(async () => {
@@ -55,6 +55,9 @@ describe('market-snapshot streams (e2e, simulator upstreams)', () => {
     const btc = await open(BTC_DOM, { filters: '{"Title":"Bitcoin Dominance"}' }).next();
     expect(btc.results).toEqual([{ Title: 'Bitcoin Dominance', Value: pct(global.market_cap_percentage.btc) }]);
     expect(btc.count).toBe(1);
+    // the seed's keys plus the protocol's two (issue 10), type and seq first
+    expect(Object.keys(btc)).toEqual(['type', 'seq', 'results', 'count', 'adaptive_interval', 'timestamp']);
+    expect(btc).toMatchObject({ type: 'view', seq: 1 });
     const eth = await open(ETH_DOM, { filters: '{"Title":"Ethereum Dominance"}' }).next();
     expect(eth.results).toEqual([{ Title: 'Ethereum Dominance', Value: pct(global.market_cap_percentage.eth) }]);
     const none = await open(ETH_DOM, { filters: '{"Title":"Bitcoin Dominance"}' }).next();

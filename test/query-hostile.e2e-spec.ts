@@ -20,7 +20,7 @@ const params = (frame: Frame) => (frame.details as Array<{ param: string }>).map
 
 describe('hostile filter-pipe input (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query), { viewProtocol: true });
   const open = (path: string, query: Record<string, string | number> = {}) => clients.open(path, query);
 
   beforeAll(async () => {

@@ -114,7 +114,7 @@ describe('realtime limits across every WebSocket surface (e2e)', () => {
       expect((await refused.closed).code).toBe(1013);
     }
     const fourthOnHub = await hubClient();
-    expect(await fourthOnHub.next()).toMatchObject({ type: 'error', code: 'overloaded' });
+    expect(await fourthOnHub.next()).toMatchObject({ type: 'error', seq: 1, code: 'overloaded' });
     expect((await fourthOnHub.closed).code).toBe(1013);
 
     const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
@@ -151,7 +151,7 @@ describe('realtime limits across every WebSocket surface (e2e)', () => {
     await client.opened;
     const opened = Date.now();
     const expired = await client.next((frame) => frame.type === 'error', 6_000);
-    expect(expired).toMatchObject({ code: 'unauthorized', message: 'access token has expired' });
+    expect(expired).toMatchObject({ code: 'unauthorized', message: 'access token has expired', seq: client.frames.indexOf(expired) + 1 });
     expect((await client.closed).code).toBe(4401);
     const lived = Date.now() - opened;
     expect(lived).toBeGreaterThan(1_000);
@@ -161,7 +161,7 @@ describe('realtime limits across every WebSocket surface (e2e)', () => {
   it('refuses a seed-000 token without exp', async () => {
     const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('e2e').sign(new TextEncoder().encode(SECRET));
     const client = track(StreamClient.connect(gateway.wsUrl(HUB_STREAM), { authorization: `Bearer ${forever}` }));
-    expect(await client.next()).toMatchObject({ type: 'error', code: 'unauthorized', message: expect.stringContaining('no exp') });
+    expect(await client.next()).toMatchObject({ type: 'error', seq: 1, code: 'unauthorized', message: expect.stringContaining('no exp') });
     expect((await client.closed).code).toBe(4401);
   });
 

@@ -42,7 +42,7 @@ async function served<T>(gateway: GatewayUnderTest, upstream: 'defillama' | 'coi
 
 describe('stablecoin streams (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query), { viewProtocol: true });
   const open = (path: string, query: Record<string, string | number> = {}) => clients.open(path, query);
   const assets = async () => (await served<{ peggedAssets: Asset[] }>(gateway, 'defillama', '/stablecoins')).peggedAssets;
   const markets = () => served<MarketRow[]>(gateway, 'coingecko', '/coins/markets?vs_currency=usd&category=stablecoins&per_page=250');

@@ -13,7 +13,7 @@ jest.setTimeout(90_000);
  */
 describe('stale frames and adaptive_interval (e2e, simulator upstreams)', () => {
   let gateway: GatewayUnderTest;
-  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query));
+  const clients = new ClientPool((path, query) => gateway.wsUrl(path, query), { viewProtocol: true });
   const refresh = () => gateway.app.get(StreamHub).refreshNow('btc_open_interest');
   const advanceClock = (ms: number) => jest.setSystemTime(Date.now() + ms);
   const settle = () => new Promise((resolve) => setTimeout(resolve, 400));

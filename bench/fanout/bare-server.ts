@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { FIRST_SEQ, GROUPS, SEQ_DIGITS, SEQ_OFFSET, T0_DIGITS, T0_OFFSET, epochMicros, writeDigits } from './scenario';
+import { FIRST_SEQ, GROUPS, SEQ_DIGITS, T0_DIGITS, epochMicros, headerOffsets, writeDigits } from './scenario';
 import { serveCommands } from './server-runner';
 
 async function main(): Promise<void> {
@@ -21,12 +21,16 @@ async function main(): Promise<void> {
   });
 
   let frames: Buffer[] = [];
+  let offsets: Array<{ t0: number; seq: number }> = [];
   let seq = FIRST_SEQ + 5_000_000; // distinct from the gateway's ticks, same width
   let sent = 0;
   serveCommands({
     port: (server.address() as AddressInfo).port,
     connections: () => server.clients.size,
-    onFrames: (captured) => (frames = captured),
+    onFrames: (captured) => {
+      frames = captured;
+      offsets = captured.map((frame) => headerOffsets(frame)!);
+    },
     tick: () => {
       if (frames.length !== GROUPS) throw new Error('no frames captured from the gateway yet');
       const t0 = epochMicros();
@@ -34,8 +38,8 @@ async function main(): Promise<void> {
       for (let g = 0; g < GROUPS; g++) {
         // a fresh copy per tick, as the gateway allocates a new buffer per view: a queued earlier frame keeps its bytes
         const frame = Buffer.from(frames[g]);
-        writeDigits(frame, T0_OFFSET, T0_DIGITS, t0);
-        writeDigits(frame, SEQ_OFFSET, SEQ_DIGITS, seq);
+        writeDigits(frame, offsets[g].t0, T0_DIGITS, t0);
+        writeDigits(frame, offsets[g].seq, SEQ_DIGITS, seq);
         for (const socket of groups[g]) {
           if (socket.readyState === WebSocket.OPEN) {
             socket.send(frame, { binary: false });

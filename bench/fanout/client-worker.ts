@@ -6,7 +6,7 @@
  */
 import WebSocket from 'ws';
 import { BIN_MS, BINS, type ServerKind, type WorkerCommand, type WorkerReport } from './protocol';
-import { GROUPS, SEQ_DIGITS, SEQ_OFFSET, T0_DIGITS, T0_OFFSET, epochMicros, groupOf, readDigits } from './scenario';
+import { GROUPS, SEQ_DIGITS, T0_DIGITS, epochMicros, groupOf, headerOffsets, readDigits } from './scenario';
 
 interface Client {
   lastSeq: number;
@@ -24,10 +24,12 @@ const captured = new Map<number, Buffer>();
 
 function onFrame(client: Client, data: Buffer, group: number, server: ServerKind): void {
   const received = epochMicros();
+  const offsets = headerOffsets(data);
+  if (!offsets && data.subarray(0, 24).toString('latin1').startsWith('{"type":"subscribed"')) return; // the /v1/stream ack
   frames++;
   bytes += data.length;
-  const t0 = readDigits(data, T0_OFFSET, T0_DIGITS);
-  const seq = readDigits(data, SEQ_OFFSET, SEQ_DIGITS);
+  const t0 = offsets ? readDigits(data, offsets.t0, T0_DIGITS) : NaN;
+  const seq = offsets ? readDigits(data, offsets.seq, SEQ_DIGITS) : NaN;
   if (Number.isNaN(t0) || Number.isNaN(seq)) {
     invalid++;
     return;
@@ -40,20 +42,26 @@ function onFrame(client: Client, data: Buffer, group: number, server: ServerKind
   if (frames % 997 === 0) {
     // a sample of full parses: the frames are the real views, not just headers
     try {
-      const body = JSON.parse(data.toString('utf8')) as { t0: number; seq: number; data: unknown[]; count: number };
-      if (body.t0 !== t0 || body.seq !== seq || !Array.isArray(body.data) || body.data.length === 0 || typeof body.count !== 'number') invalid++;
+      const body = JSON.parse(data.toString('utf8')) as { type: string; t0: number; tick: number; data: unknown[]; count: number };
+      if (body.type !== 'view' || body.t0 !== t0 || body.tick !== seq || !Array.isArray(body.data) || body.data.length === 0 || typeof body.count !== 'number') invalid++;
     } catch {
       invalid++;
     }
   }
 }
 
-function connectOne(url: string, group: number, server: ServerKind): Promise<void> {
+function connectOne(url: string, group: number, server: ServerKind, subscribe?: object): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
     const client: Client = { lastSeq: 0 };
     socket.on('message', (data: Buffer) => onFrame(client, data, group, server));
-    socket.once('open', () => resolve());
+    if (subscribe) {
+      // /v1/stream: connected once the subscription is acknowledged
+      socket.once('open', () => socket.send(JSON.stringify(subscribe)));
+      socket.once('message', (data: Buffer) => (data.toString().includes('"subscribed"') ? resolve() : reject(new Error(`subscribe refused: ${data}`))));
+    } else {
+      socket.once('open', () => resolve());
+    }
     socket.once('error', reject);
     socket.once('close', (code) => {
       if (!closing) process.send!({ type: 'closed', server, code });
@@ -68,7 +76,9 @@ async function connectAll(command: Extract<WorkerCommand, { type: 'connect' }>):
   const concurrency = 64;
   const lanes = Array.from({ length: concurrency }, async () => {
     for (let client = queue.shift(); client !== undefined; client = queue.shift()) {
-      await connectOne(command.urls[groupOf(client)], groupOf(client), command.server);
+      const group = groupOf(client);
+      const subscribe = command.subscribe && { op: 'subscribe', id: `g${group}`, stream: command.subscribe.stream, params: command.subscribe.params[group] };
+      await connectOne(command.urls[group], group, command.server, subscribe);
     }
   });
   await Promise.all(lanes);

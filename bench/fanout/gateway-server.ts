@@ -1,29 +1,32 @@
 /**
  * The gateway side of the fan-out benchmark: a Nest app with the real realtime stack
- * (GatewayWsAdapter + StreamHub + a StreamGateway subclass) serving one synthetic stream whose
- * views go through the real filter pipe. Each tick is `hub.refreshNow()`: load a fresh 2,000-row
+ * (GatewayWsAdapter routing to the realtime layer: StreamCatalog, StreamHub, StreamMultiplexer) serving one
+ * synthetic view stream, declared like a feature's, on its own path and as `bench.fanout` on /v1/stream; its views
+ * go through the real filter pipe. Each tick is `hub.refreshNow()`: load a fresh 2,000-row
  * snapshot, render the 50 views, serialise each once and send it to its subscribers.
  * Started by run.ts as a child process (IPC).
  */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { WebSocketGateway } from '@nestjs/websockets';
 import type { AddressInfo } from 'node:net';
 import { MetricsService } from '@app/observability';
 import { compileQuery, rowFields, type CompiledQuery } from '@app/query';
 import {
+  ConnectionRegistry,
   DEFAULT_REALTIME_OPTIONS,
   GatewayWsAdapter,
   REALTIME_OPTIONS,
-  StreamGateway,
+  StreamCatalog,
   StreamHub,
+  StreamMultiplexer,
+  declareViewStreams,
   filteredList,
   type RealtimeOptions,
   type RenderContext,
   type StreamDefinition,
 } from '@app/realtime';
-import { STREAM_NAME, STREAM_PATH, filterSets } from './scenario';
+import { STREAM_GROUP, STREAM_NAME, STREAM_PATH, filterSets } from './scenario';
 import { serveCommands } from './server-runner';
 import { SyntheticMarket, type MarketTick } from './synthetic-market';
 
@@ -48,22 +51,26 @@ class FanoutBenchStream implements StreamDefinition<object, MarketTick> {
   }
 
   render(tick: MarketTick, query: CompiledQuery, _params: object, { now }: RenderContext) {
-    // t0 and seq first: the fixed-width frame header of scenario.ts
-    return { t0: tick.t0, seq: tick.seq, ...filteredList('data', tick.rows, query, now) };
+    // t0 and tick first: the fixed-width frame header of scenario.ts (after the protocol's type/seq, and sub on /v1/stream)
+    return { t0: tick.t0, tick: tick.seq, ...filteredList('data', tick.rows, query, now) };
   }
 }
 
-@WebSocketGateway({ path: STREAM_PATH })
-class FanoutBenchGateway extends StreamGateway {
-  constructor(hub: StreamHub, stream: FanoutBenchStream) {
-    super(hub, stream);
-  }
-}
-
-const options: RealtimeOptions = { ...DEFAULT_REALTIME_OPTIONS, maxPayloadBytes: MAX_PAYLOAD_BYTES, jitterMs: 0 };
+// every client comes from 127.0.0.1: the per-IP cap would refuse all but 500
+const options: RealtimeOptions = { ...DEFAULT_REALTIME_OPTIONS, maxPayloadBytes: MAX_PAYLOAD_BYTES, jitterMs: 0, maxConnectionsPerIp: 1_000_000 };
 
 @Module({
-  providers: [{ provide: REALTIME_OPTIONS, useValue: options }, MetricsService, StreamHub, FanoutBenchStream, FanoutBenchGateway],
+  providers: [
+    { provide: REALTIME_OPTIONS, useValue: options },
+    MetricsService,
+    ConnectionRegistry,
+    StreamHub,
+    StreamCatalog,
+    StreamMultiplexer,
+    FanoutBenchStream,
+    // a stream as a feature declares it: no gateway class, the layer serves its path and its /v1/stream name
+    declareViewStreams(FanoutBenchStream, STREAM_GROUP, (stream) => [stream]),
+  ],
 })
 class FanoutBenchModule {}
 
@@ -73,7 +80,7 @@ async function counterTotal(metric: MetricsService['wsFramesSent']): Promise<num
 
 async function main(): Promise<void> {
   const app = await NestFactory.create(FanoutBenchModule, { logger: ['error', 'warn'] });
-  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: MAX_PAYLOAD_BYTES }));
+  app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: MAX_PAYLOAD_BYTES, router: app.get(StreamCatalog) }));
   await app.listen(0, '127.0.0.1');
   const hub = app.get(StreamHub);
   const metrics = app.get(MetricsService);

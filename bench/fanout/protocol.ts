@@ -30,7 +30,8 @@ export interface RunReport {
 export type ServerKind = 'gateway' | 'bare';
 
 export type WorkerCommand =
-  | { type: 'connect'; server: ServerKind; urls: string[]; clients: number[] }
+  /** `subscribe`: the /v1/stream scenario, each client subscribes to `stream` with its group's params */
+  | { type: 'connect'; server: ServerKind; urls: string[]; clients: number[]; subscribe?: { stream: string; params: Array<Record<string, string>> } }
   | { type: 'reset' }
   | { type: 'report' }
   | { type: 'capture' }

@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Child, canPin, forkModule, pin } from './ipc';
 import type { MemorySample, RunReport, ServerKind, WorkerReport } from './protocol';
-import { CLIENTS, GROUPS, STREAM_PATH, filterSets } from './scenario';
+import { CLIENTS, GROUPS, MULTIPLEX_PATH, MULTIPLEX_STREAM, SCENARIO, STREAM_PATH, filterSets } from './scenario';
 import { latencySummary, type LatencySummary } from './stats';
 
 const WORKERS = Number(process.env.FANOUT_WORKERS ?? 2);
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   if (CLIENT_CPU !== undefined) pin(process.pid, CLIENT_CPU);
   log(`load average ${LOAD_AT_START.map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+  log(`scenario: ${SCENARIO === 'stream' ? `/v1/stream (one subscription to ${MULTIPLEX_STREAM} per socket)` : `the stream's own path (${STREAM_PATH})`}`);
   log(`fan-out: ${CLIENTS} clients, ${GROUPS} filter groups, ${WORKERS} client processes; ${PINNED ? `servers on CPU ${SERVER_CPU}, clients on CPU ${CLIENT_CPU}` : 'not pinned to CPUs'}`);
 
   // FANOUT_PROFILE=<dir>: CPU profiles of both servers (written when they exit)
@@ -78,9 +79,13 @@ async function main(): Promise<void> {
   const [gatewayReady, bareReady] = await Promise.all([servers.gateway.next('ready'), servers.bare.next('ready'), ...workers.map((w) => w.next('ready'))]);
   const sets = filterSets();
   const urls: Record<ServerKind, string[]> = {
-    gateway: sets.map((set) => `ws://127.0.0.1:${gatewayReady.port}${STREAM_PATH}?${new URLSearchParams(set)}`),
+    gateway: sets.map((set) =>
+      SCENARIO === 'stream' ? `ws://127.0.0.1:${gatewayReady.port}${MULTIPLEX_PATH}` : `ws://127.0.0.1:${gatewayReady.port}${STREAM_PATH}?${new URLSearchParams(set)}`,
+    ),
     bare: sets.map((_, g) => `ws://127.0.0.1:${bareReady.port}/?g=${g}`),
   };
+  // the /v1/stream scenario: the same filter sets as params of one subscription per client
+  const subscribe = (server: ServerKind) => (server === 'gateway' && SCENARIO === 'stream' ? { stream: MULTIPLEX_STREAM, params: sets } : undefined);
   // contiguous blocks, so every worker holds clients of every group
   const blocks = workers.map((_, w) => range(Math.floor((w * CLIENTS) / WORKERS), Math.floor(((w + 1) * CLIENTS) / WORKERS)));
   let unexpectedCloses = 0;
@@ -91,11 +96,13 @@ async function main(): Promise<void> {
   for (const server of ['gateway', 'bare'] as const) {
     const child = servers[server];
     const before = await child.request<{ sample: MemorySample }>({ type: 'memory' });
-    await workers[0].request({ type: 'connect', server, urls: urls[server], clients: blocks[0].slice(0, GROUPS) }, 'connected');
+    await workers[0].request({ type: 'connect', server, urls: urls[server], clients: blocks[0].slice(0, GROUPS), subscribe: subscribe(server) }, 'connected');
     await sleep(500);
     const warm = await child.request<{ sample: MemorySample }>({ type: 'memory' });
     const connectStart = Date.now();
-    await all(workers, (worker, w) => worker.request({ type: 'connect', server, urls: urls[server], clients: w === 0 ? blocks[0].slice(GROUPS) : blocks[w] }, 'connected'));
+    await all(workers, (worker, w) =>
+      worker.request({ type: 'connect', server, urls: urls[server], clients: w === 0 ? blocks[0].slice(GROUPS) : blocks[w], subscribe: subscribe(server) }, 'connected'),
+    );
     const connectMs = Date.now() - connectStart;
     await sleep(1_000);
     const loaded = await child.request<{ sample: MemorySample }>({ type: 'memory' });
@@ -317,9 +324,9 @@ function compact(s: Summary): object {
 function writeResults(results: object): string {
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `fanout-${new Date().toISOString().slice(0, 10)}.json`);
+  const file = join(dir, `fanout-${new Date().toISOString().slice(0, 10)}${SCENARIO === 'stream' ? '-stream' : ''}.json`);
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: PINNED, loadAverage: { atStart: LOAD_AT_START, atEnd: loadavg() } };
-  const config = { clients: CLIENTS, groups: GROUPS, workers: WORKERS, stepMs: STEP_MS, rates: RATES, repeats: REPEATS };
+  const config = { scenario: SCENARIO, clients: CLIENTS, groups: GROUPS, workers: WORKERS, stepMs: STEP_MS, rates: RATES, repeats: REPEATS };
   writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, config, ...results }, null, 2)}\n`);
   return file;
 }

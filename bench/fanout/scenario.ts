@@ -9,6 +9,17 @@ export const ROWS_PER_SNAPSHOT = 2_000;
 export const PAGE_SIZE = 50;
 export const STREAM_NAME = 'fanout-bench';
 export const STREAM_PATH = '/bench/fanout';
+/** on /v1/stream the stream is `bench.fanout` (group + last path segment) */
+export const STREAM_GROUP = 'bench';
+export const MULTIPLEX_STREAM = 'bench.fanout';
+export const MULTIPLEX_PATH = '/v1/stream';
+
+/**
+ * `paths` (default): each client connects to the stream's own path with its filter set in the query string.
+ * `stream`: each client connects to /v1/stream and subscribes to `bench.fanout` with its filter set as params.
+ */
+export type FanoutScenario = 'paths' | 'stream';
+export const SCENARIO: FanoutScenario = process.env.FANOUT_SCENARIO === 'stream' ? 'stream' : 'paths';
 
 const CHAINS = ['ethereum', 'solana', 'tron', 'bsc', 'polygon', 'arbitrum', 'avalanche', 'base'];
 const CATEGORIES = ['stablecoin', 'defi', 'layer-1', 'layer-2', 'meme'];
@@ -40,16 +51,26 @@ export const GROUPS = filterSets().length;
 export const groupOf = (client: number): number => client % GROUPS;
 
 /**
- * Every frame of both servers starts with `{"t0":<16 digits>,"seq":<7 digits>,`: t0 = epoch
- * microseconds when the tick started on the server, seq = tick number (from 1,000,000 so it always
- * has 7 digits). Fixed widths let the bare server patch the gateway's bytes in place and let clients
- * read both numbers at fixed offsets.
+ * Every data frame of both servers holds, after the protocol's own fields (`"type":"view","seq":N,` and on
+ * /v1/stream `"sub":"<id>",`), `"t0":<16 digits>,"tick":<7 digits>,`: t0 = epoch microseconds when the tick
+ * started on the server, tick = tick number (from 1,000,000 so it always has 7 digits). Fixed widths after the
+ * `"t0":` key let the bare server patch the gateway's bytes in place and let clients read both numbers without
+ * parsing the frame.
  */
-export const T0_OFFSET = 6; // `{"t0":`
+const T0_KEY = Buffer.from('"t0":');
 export const T0_DIGITS = 16;
-export const SEQ_OFFSET = T0_OFFSET + T0_DIGITS + 7; // `,"seq":`
 export const SEQ_DIGITS = 7;
 export const FIRST_SEQ = 1_000_000;
+/** the protocol prefix is short: the key is looked for in the first bytes only */
+const HEADER_SCAN_BYTES = 128;
+
+/** Offsets of the t0 and tick digits in a frame, or undefined when it has none (a control frame). */
+export function headerOffsets(frame: Buffer): { t0: number; seq: number } | undefined {
+  const key = frame.subarray(0, HEADER_SCAN_BYTES).indexOf(T0_KEY);
+  if (key < 0) return undefined;
+  const t0 = key + T0_KEY.length;
+  return { t0, seq: t0 + T0_DIGITS + ',"tick":'.length };
+}
 
 /** Wall-clock epoch in microseconds with sub-ms resolution, comparable across processes on one machine. */
 export function epochMicros(): number {

@@ -67,11 +67,28 @@ export class StreamClient {
 export const isData = (frame: Frame) => frame.type !== 'error';
 export const isError = (frame: Frame) => frame.type === 'error';
 
+/**
+ * The view protocol of the seed-000 paths (issue 10): every frame is `type` "view" (data) or "error", and `seq`
+ * counts the frames of the connection from 1. Returns what breaks it (empty when nothing does).
+ */
+export function viewProtocolViolations(frames: readonly Frame[]): string[] {
+  const violations: string[] = [];
+  frames.forEach((frame, index) => {
+    if (frame.type !== 'view' && frame.type !== 'error') violations.push(`frame ${index + 1}: type ${JSON.stringify(frame.type)}`);
+    if (frame.seq !== index + 1) violations.push(`frame ${index + 1}: seq ${JSON.stringify(frame.seq)}`);
+  });
+  return violations;
+}
+
 /** Opens clients against a gateway (resolved lazily: suites start it in `beforeAll`) and closes them all at once. */
 export class ClientPool {
   private readonly clients: StreamClient[] = [];
 
-  constructor(private readonly url: (path: string, query: Record<string, string | number>) => string) {}
+  constructor(
+    private readonly url: (path: string, query: Record<string, string | number>) => string,
+    /** `viewProtocol`: every client's frames are checked with `viewProtocolViolations` when it is closed */
+    private readonly options: { viewProtocol?: boolean } = {},
+  ) {}
 
   open(path: string, query: Record<string, string | number> = {}, headers: Record<string, string> = {}): StreamClient {
     const client = StreamClient.connect(this.url(path, query), headers);
@@ -80,6 +97,8 @@ export class ClientPool {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all(this.clients.splice(0).map((client) => client.close()));
+    const clients = this.clients.splice(0);
+    await Promise.all(clients.map((client) => client.close()));
+    if (this.options.viewProtocol) expect(clients.flatMap((client) => viewProtocolViolations(client.frames))).toEqual([]);
   }
 }

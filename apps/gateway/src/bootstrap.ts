@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
-import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
+import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, StreamCatalog, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 
@@ -33,6 +33,8 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
       admitOrigin: (request) => origins.check(request.headers) !== 'refused',
       admission: app.get(ConnectionRegistry),
       onClientError: (code) => metrics.wsClientErrors.inc({ code }),
+      // every declared stream's path and /v1/stream: served by the realtime layer, no gateway class per path
+      router: app.get(StreamCatalog),
     }),
   );
   installHttpHygiene(app, origins);

@@ -46,7 +46,7 @@ export interface AppConfig {
   capitalFlow: { tokens: string[]; ingest: boolean };
   /** spreads (seed 003): quote source, venues and detection rules (README "Spreads") */
   spreads: SpreadsConfig;
-  ws: { maxConnections: number; maxPayloadBytes: number; heartbeatMs: number; maxConnectionsPerIp: number };
+  ws: { maxConnections: number; maxPayloadBytes: number; heartbeatMs: number; maxConnectionsPerIp: number; maxSubscriptionsPerSocket: number };
   /** the resume buffer of the event streams without a durable history (DEX messages, capital-flow snapshots) */
   resume: { retentionSeconds: number; maxEvents: number };
   /** on SIGTERM: readiness answers 503 for `drainMs` before the servers close */
@@ -190,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxPayloadBytes: parsed.WS_MAX_PAYLOAD_BYTES ?? 16 * 1024,
       heartbeatMs: parsed.WS_HEARTBEAT_MS ?? 30_000,
       maxConnectionsPerIp: parsed.WS_MAX_CONNECTIONS_PER_IP ?? 500,
+      maxSubscriptionsPerSocket: parsed.REALTIME_MAX_SUBSCRIPTIONS ?? 32,
     },
     resume: { retentionSeconds: parsed.REALTIME_RESUME_RETENTION_S ?? 900, maxEvents: parsed.REALTIME_RESUME_MAX_EVENTS ?? 100_000 },
     // production sits behind a load balancer that needs a few probe periods to take the instance out

@@ -104,4 +104,6 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE?: number;
   // shutdown: readiness 503 this long before the servers close (the hard deadline is 10 s)
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(8_000) SHUTDOWN_DRAIN_MS?: number;
+  // WS /v1/stream (issue 10): subscriptions one socket may hold
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000) REALTIME_MAX_SUBSCRIPTIONS?: number;
 }

@@ -5,7 +5,7 @@ import { MetricsService } from '@app/observability';
 import { Heartbeat, type HeartbeatMember } from './heartbeat';
 import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
 import { SocketSender, type Outlet } from './socket-sender';
-import { CloseCode, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
+import { CloseCode, errorBody, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
 
 export interface RegisterOptions {
   /** the surface, as labelled in `ws_connections{stream}` and the rejection counters */
@@ -14,6 +14,8 @@ export interface RegisterOptions {
   outlet?: Outlet;
   /** after each ws ping of this connection (e.g. to send a visible `{"type":"ping"}` frame) */
   onBeat?: () => void;
+  /** the `seq` of the error frame when the socket is refused at the cap (view streams: 1, their first frame) */
+  refusalSeq?: number;
 }
 
 /** Why an upgrade must be refused before it happens. */
@@ -29,6 +31,11 @@ export class Connection implements Outlet, HeartbeatMember {
   messagesInWindow = 0;
   windowStart = 0;
   readsPaused = false;
+  /**
+   * What the streams writing to this socket re-send once it drained after skipped frames (their latest frames).
+   * Used when the connection is its own outlet (sockets written to through `FrameSink`s).
+   */
+  readonly drainListeners = new Set<() => void>();
 
   constructor(
     readonly socket: WebSocket,
@@ -42,6 +49,10 @@ export class Connection implements Outlet, HeartbeatMember {
 
   latestFrame(): Buffer | undefined {
     return undefined;
+  }
+
+  catchUp(): void {
+    for (const listener of this.drainListeners) listener();
   }
 }
 
@@ -102,7 +113,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
   register(socket: WebSocket, request: IncomingMessage, options: RegisterOptions): Connection | undefined {
     const ip = clientIp(request);
     if (this.connections.size >= this.options.maxConnections || this.connectionsFrom(ip) >= this.options.maxConnectionsPerIp) {
-      this.refuse(socket, options.stream, 'overloaded', 'server is at its connection limit, retry later', CloseCode.TryAgainLater);
+      this.refuse(socket, options.stream, 'overloaded', 'server is at its connection limit, retry later', CloseCode.TryAgainLater, [], options.refusalSeq);
       return undefined;
     }
     const connection = new Connection(socket, options.stream, ip, options.onBeat, options.outlet);
@@ -144,6 +155,11 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     return this.sender.send(outlet, typeof frame === 'string' ? Buffer.from(frame) : frame);
   }
 
+  /** Writes `prefix` + the shared `body` as one frame through the bounded sender, without copying the body. */
+  sendPrefixed(outlet: Outlet, prefix: string, body: Buffer): boolean {
+    return this.sender.sendPrefixed(outlet, prefix, body);
+  }
+
   broadcast(outlets: Iterable<Outlet>, frame: Buffer): number {
     return this.sender.broadcast(outlets, frame);
   }
@@ -153,11 +169,16 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     return this.send(outlet, errorFrame(code, message, details));
   }
 
-  /** Refuses a socket: counted, an error frame through the sender, then the close code. */
-  refuse(socket: WebSocket, stream: string, code: ErrorCode, message: string, closeCode: number, details: readonly ErrorDetail[] = []): void {
+  /**
+   * Refuses a socket: counted, an error frame through the sender, then the close code. `seq`: the frame's `seq`
+   * on surfaces whose frames carry one.
+   */
+  refuse(socket: WebSocket, stream: string, code: ErrorCode, message: string, closeCode: number, details: readonly ErrorDetail[] = [], seq?: number): void {
     this.metrics.wsConnectionsRejected.inc({ stream, reason: code });
     if (socket.readyState !== WebSocket.OPEN) return;
-    this.sendError(this.bySocket.get(socket)?.outlet ?? bareOutlet(socket), code, message, details);
+    const outlet = this.bySocket.get(socket)?.outlet ?? bareOutlet(socket);
+    if (seq === undefined) this.sendError(outlet, code, message, details);
+    else this.sender.sendPrefixed(outlet, `{"type":"error","seq":${seq},`, errorBody(code, message, details));
     socket.close(closeCode, code);
   }
 
@@ -179,6 +200,28 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     this.sender.forget(connection.outlet);
     if (this.connections.size === 0) this.heartbeat.stop();
   }
+}
+
+/** How long shutdown waits for clients to answer the 1001 close frame before the sockets are cut. */
+export const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
+
+/**
+ * Closes sockets with 1001 and waits (bounded) for the close handshakes; those still open then are terminated, so
+ * the HTTP server can close behind them.
+ */
+export async function closeGracefully(sockets: readonly WebSocket[], waitMs = SHUTDOWN_CLOSE_WAIT_MS): Promise<void> {
+  const closed = sockets.map(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
+        socket.once('close', () => resolve());
+        socket.close(CloseCode.GoingAway, 'server shutting down');
+      }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
+  for (const socket of sockets) if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
 }
 
 function bareOutlet(socket: WebSocket): Outlet {

@@ -29,6 +29,8 @@ export type Verdict<T> = { ok: true; value: T } | Refusal;
 export interface EventStreamContext {
   /** the upgrade request of the socket (its headers, its signed path) */
   request: IncomingMessage;
+  /** on `/v1/stream`: called once the subscription is accepted, before its welcome, with the welcome's `seq` */
+  subscribed?(seq: number): void;
 }
 
 /** Which events of the stream one connection gets, and when. */

@@ -1,37 +1,38 @@
 import type { CompiledQuery } from '@app/query';
-import type WebSocket from 'ws';
+import type { FrameSink } from './frame-sink';
 import type { AnyStreamDefinition, StreamLoad } from './stream-definition';
 
-/** One connected client. Kept small: there may be tens of thousands. */
+/**
+ * One subscription to a view stream: a single-stream socket, or one subscription on `/v1/stream`. The hub writes to
+ * its `sink` and never needs to know which. Kept small: there may be tens of thousands.
+ */
 export class Subscriber {
   view?: View;
   raw: Record<string, unknown> = {};
-  lagSince = 0;
-  ready = false;
-  /** update messages received while the connection was still being authenticated, answered in order once accepted */
-  readonly pendingUpdates: Buffer[] = [];
-  /** closes the socket with 4401 when its access token expires */
-  expiryTimer?: NodeJS.Timeout;
-  messageWindowStart = 0;
-  messagesInWindow = 0;
+  /** frames written to this subscriber so far, error frames included: the `seq` of the last one */
+  seq = 0;
+  /** a view frame was skipped under backpressure: the view's latest is re-sent once the socket drains */
+  missed = false;
+  /** registered on the sink's connection: re-sends the latest frame once the socket drained */
+  onDrain?: () => void;
 
   constructor(
-    readonly socket: WebSocket,
+    readonly sink: FrameSink,
     readonly definition: AnyStreamDefinition,
   ) {}
-
-  latestFrame(): Buffer | undefined {
-    return this.view?.lastFrame;
-  }
 }
 
 /** Subscribers of one feed with the same canonical query: one render and one buffer per refresh for all of them. */
 export class View {
   readonly subscribers = new Set<Subscriber>();
   /** the last rendered body (without timestamp) and stale flag: an unchanged view is not re-sent */
-  lastBody?: string;
+  lastRendered?: string;
   lastStale = false;
-  lastFrame?: Buffer;
+  /**
+   * the current frame's shared bytes, without the opening brace: every subscriber gets its own
+   * `{"type":"view","seq":N,` (and on /v1/stream `"sub":"<id>",`) written in front of the same buffer
+   */
+  body?: Buffer;
 
   constructor(
     readonly key: string,

@@ -26,3 +26,25 @@ export function objectBody(json: string | Buffer): Buffer {
   const bytes = typeof json === 'string' ? Buffer.from(json) : json;
   return bytes.subarray(1);
 }
+
+/** Writes through the registry's bounded sender; what both sinks need of `ConnectionRegistry`. */
+export interface PrefixedWriter {
+  sendPrefixed(outlet: Connection, prefix: string, body: Buffer): boolean;
+}
+
+/** The sink of a single-stream path: the whole socket is the subscription; ending it closes the socket. */
+export class SocketSink implements FrameSink {
+  constructor(
+    readonly connection: Connection,
+    private readonly writer: PrefixedWriter,
+  ) {}
+
+  write(fields: string, body: Buffer): boolean {
+    return this.writer.sendPrefixed(this.connection, `{${fields}`, body);
+  }
+
+  end(closeCode: number, reason: string): void {
+    const socket = this.connection.socket;
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(closeCode, reason);
+  }
+}

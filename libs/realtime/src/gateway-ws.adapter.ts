@@ -1,8 +1,9 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { PathHandler } from './stream-catalog';
 
 type PathServer = WebSocketServer & { path: string };
 
@@ -11,8 +12,15 @@ export interface UpgradeAdmission {
   admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string };
 }
 
+/** Which paths the realtime layer serves itself (`StreamCatalog`): every declared stream and `/v1/stream`. */
+export interface UpgradeRouter {
+  handlerFor(path: string): PathHandler | undefined;
+}
+
 /**
- * Nest's WsAdapter with four changes for a push gateway:
+ * Nest's WsAdapter with these changes for a push gateway:
+ * - every path the realtime layer declares (`router`) is served by the layer, not by a Nest gateway class; Nest
+ *   gateways (`@WebSocketGateway({ path })`) still work for the paths the router does not know;
  * - an upgrade from a browser origin that is not allowed is answered `403 Forbidden`, before anything else;
  * - an upgrade to an unknown path is answered `404 Not Found` (the stock adapter drops the socket silently);
  * - inbound messages are not bound to Nest handlers: the hub reads update messages itself, which also
@@ -21,7 +29,11 @@ export interface UpgradeAdmission {
  * - a client IP over its connection cap is refused `429 Too Many Requests` before the upgrade.
  */
 export class GatewayWsAdapter extends WsAdapter {
+  private readonly log = new Logger(GatewayWsAdapter.name);
   private readonly pathServers: PathServer[] = [];
+  /** the one server of the layer's paths; the layer tracks and closes its sockets itself */
+  private readonly layerServer: WebSocketServer;
+  private attached?: HttpServer;
 
   constructor(
     app: INestApplicationContext,
@@ -33,9 +45,16 @@ export class GatewayWsAdapter extends WsAdapter {
       admission?: UpgradeAdmission;
       /** a client's socket failed (protocol violation or reset): counted, not logged */
       onClientError?: (code: string) => void;
+      /** the layer's paths (`StreamCatalog`) */
+      router?: UpgradeRouter;
     },
   ) {
     super(app);
+    this.layerServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    this.layerServer.on('error', (error) => this.log.error(error));
+    // the upgrade listener goes on the app's server now: with no Nest gateway at all, `ensureHttpServerExists` never runs
+    const httpServer = this.httpServer as HttpServer | undefined;
+    if (httpServer && limits.router) this.attach(httpServer);
   }
 
   override create(port: number, options: Record<string, unknown> = {}): WebSocketServer {
@@ -55,7 +74,7 @@ export class GatewayWsAdapter extends WsAdapter {
    */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
     server.on('connection', (socket: WebSocket) => socket.on('error', (error: Error & { code?: string }) => this.limits.onClientError?.(error.code ?? 'unknown')));
-    server.on('error', (error: Error) => this.logger.error(error));
+    server.on('error', (error: Error) => this.log.error(error));
     return server;
   }
 
@@ -64,9 +83,15 @@ export class GatewayWsAdapter extends WsAdapter {
     const server = httpServer ?? (super.ensureHttpServerExists(port) as HttpServer);
     if (httpServer) {
       this.httpServersRegistry.set(port, httpServer);
-      httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.routeUpgrade(request, socket, head));
+      this.attach(httpServer);
     }
     return server;
+  }
+
+  private attach(httpServer: HttpServer): void {
+    if (this.attached === httpServer) return;
+    this.attached = httpServer;
+    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.routeUpgrade(request, socket, head));
   }
 
   private routeUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -80,11 +105,17 @@ export class GatewayWsAdapter extends WsAdapter {
     } catch {
       return refuse(socket, 400, 'Bad Request');
     }
-    const target = this.pathServers.find((server) => server.path === pathname);
-    if (!target) return refuse(socket, 404, 'Not Found');
+    const handler = this.limits.router?.handlerFor(pathname);
+    const target = handler ? undefined : this.pathServers.find((server) => server.path === pathname);
+    if (!handler && !target) return refuse(socket, 404, 'Not Found');
     const admission = this.limits.admission?.admit(request);
     if (admission && !admission.ok) return refuse(socket, admission.status, 'Too Many Requests', admission.message);
-    target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
+    if (target) return target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
+    this.layerServer.handleUpgrade(request, socket, head, (ws) => {
+      // ws emits 'error' (then closes) on a protocol violation such as an oversized message: never unhandled
+      ws.on('error', (error: Error & { code?: string }) => this.limits.onClientError?.(error.code ?? 'unknown'));
+      handler!(ws, request);
+    });
   }
 }
 

@@ -5,7 +5,9 @@ import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type 
 import { ConnectionRegistry } from './connection-registry';
 import { EVENT_LOG, InMemoryEventLog } from './event-log';
 import { DEFAULT_EVENT_STREAM_OPTIONS, EVENT_STREAM_OPTIONS, EventStreams } from './event-streams';
+import { StreamCatalog } from './stream-catalog';
 import { StreamHub } from './stream-hub';
+import { EVENT_STREAM_PORT, StreamMultiplexer } from './stream-multiplexer';
 
 export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<RealtimeOptions> = {}): RealtimeOptions {
   return {
@@ -14,6 +16,7 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     maxPayloadBytes: config.ws.maxPayloadBytes,
     heartbeatMs: config.ws.heartbeatMs,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
+    maxSubscriptionsPerSocket: config.ws.maxSubscriptionsPerSocket,
     ...overrides,
   };
 }
@@ -34,7 +37,12 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
       useFactory: (config: AppConfig) => new InMemoryEventLog({ retentionMs: config.resume.retentionSeconds * 1000, maxEvents: config.resume.maxEvents }),
     },
     EventStreams,
+    // /v1/stream subscribes to event streams through this port
+    { provide: EVENT_STREAM_PORT, useExisting: EventStreams },
+    // every declared stream's path and `/v1/stream` are served by the layer (GatewayWsAdapter routes to it)
+    StreamCatalog,
+    StreamMultiplexer,
   ],
-  exports: [StreamHub, ConnectionRegistry, REALTIME_OPTIONS, EventStreams, EVENT_LOG, EVENT_STREAM_OPTIONS],
+  exports: [StreamHub, StreamCatalog, ConnectionRegistry, REALTIME_OPTIONS, EventStreams, EVENT_LOG, EVENT_STREAM_OPTIONS],
 })
 export class RealtimeModule {}

@@ -27,6 +27,8 @@ export interface RealtimeOptions {
   hardCapBytes: number;
   /** update messages a client may send per second */
   maxMessagesPerSecond: number;
+  /** subscriptions one `/v1/stream` socket may hold (REALTIME_MAX_SUBSCRIPTIONS) */
+  maxSubscriptionsPerSocket: number;
 }
 
 export const REALTIME_OPTIONS = Symbol('REALTIME_OPTIONS');
@@ -46,6 +48,7 @@ export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
   stuckMs: 30_000,
   hardCapBytes: 8 * 1024 * 1024,
   maxMessagesPerSecond: 10,
+  maxSubscriptionsPerSocket: 32,
 };
 
 /** Decides whether a connecting client may read a stream that requires auth. */

@@ -63,6 +63,32 @@ describe('SocketSender', () => {
   });
 });
 
+describe('SocketSender.sendPrefixed', () => {
+  const stats = { onSent() {}, onSkipped() {}, onTerminated() {} };
+  const limits = { backpressureBytes: 100, hardCapBytes: 1_000, stuckMs: 1_000 };
+
+  it('counts prefix and body against the bound, and calls catchUp once a lagging socket has drained', () => {
+    const sender = new SocketSender(limits, stats);
+    const socket = fakeSocket();
+    const caughtUp: number[] = [];
+    const target: Outlet = { socket: socket as unknown as WebSocket, latestFrame: () => undefined, lagSince: 0, catchUp: () => caughtUp.push(socket.bufferedAmount) };
+    socket.bufferedAmount = 60;
+    expect(sender.sendPrefixed(target, '{"seq":1,', Buffer.alloc(32, 'a'))).toBe(false); // 60 + 9 + 32 > 100
+    expect(sender.laggingCount).toBe(1);
+    sender.sweep(); // still over half the bound: keeps waiting
+    expect(caughtUp).toEqual([]);
+    socket.bufferedAmount = 10;
+    sender.sweep();
+    expect(caughtUp).toEqual([10]);
+    expect(target.lagSince).toBe(0);
+    expect(sender.laggingCount).toBe(0);
+    // without ws internals (e.g. an extension active): ws.send of prefix + body
+    expect(sender.sendPrefixed(target, '{"seq":2,', Buffer.from('"a":1}'))).toBe(true);
+    expect(socket.sent.map(String)).toEqual(['{"seq":2,"a":1}']);
+    sender.stop();
+  });
+});
+
 describe('textFrame', () => {
   it('puts the RFC 6455 header for each payload-length encoding before the payload', () => {
     expect([...textFrame(Buffer.from('hi'))]).toEqual([0x81, 2, 0x68, 0x69]);
@@ -106,6 +132,61 @@ describe('SocketSender.broadcast over real sockets', () => {
     const expected = payloads.map((payload) => ({ text: payload.toString(), isBinary: false }));
     expect(await Promise.all(received)).toEqual([expected, expected]);
     for (const spy of viaSend) expect(spy).not.toHaveBeenCalled(); // the pre-framed path, not ws.send
+    for (const client of clients) client.terminate();
+  });
+});
+
+describe('SocketSender.sendPrefixed over real sockets', () => {
+  let server: WebSocketServer;
+  afterEach(() => {
+    for (const socket of server.clients) socket.terminate();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('frames [prefix, shared body] as one valid text message per client, handing ws the shared body itself (no copy)', async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const accepted = new Promise<WebSocket[]>((resolve) => {
+      const sockets: WebSocket[] = [];
+      server.on('connection', (socket) => sockets.push(socket) === 2 && resolve(sockets));
+    });
+    const clients = [new WebSocket(url), new WebSocket(url)];
+    // bodies whose framed lengths need each header size: 7-bit, 16-bit (crossing 126 with the prefix) and 64-bit
+    const bodies = [Buffer.from('"a":1}'), Buffer.from(`"x":"${'x'.repeat(100)}"}`), Buffer.from(`"y":"${'y'.repeat(70_000)}"}`)];
+    const received = clients.map(
+      (client) =>
+        new Promise<string[]>((resolve) => {
+          const messages: string[] = [];
+          client.on('message', (data: Buffer, isBinary) => {
+            expect(isBinary).toBe(false);
+            if (messages.push(data.toString()) === bodies.length) resolve(messages);
+          });
+        }),
+    );
+    const sockets = await accepted;
+    const frames = sockets.map((socket) => {
+      const raw = (socket as unknown as { _sender: { sendFrame(list: Buffer[]): void } })._sender;
+      return jest.spyOn(raw, 'sendFrame');
+    });
+    const viaSend = sockets.map((socket) => jest.spyOn(socket, 'send'));
+    const sender = new SocketSender({ backpressureBytes: 1 << 20, hardCapBytes: 8 << 20, stuckMs: 1_000 }, { onSent() {}, onSkipped() {}, onTerminated() {} });
+    const outlets = sockets.map((socket) => ({ socket, latestFrame: () => undefined, lagSince: 0 }));
+    const prefixOf = (client: number, seq: number) => `{"sub":"c${client}","type":"view","seq":${seq},`;
+    bodies.forEach((body, b) => outlets.forEach((outlet, c) => expect(sender.sendPrefixed(outlet, prefixOf(c, b + 1), body)).toBe(true)));
+
+    const messages = await Promise.all(received);
+    messages.forEach((list, c) => expect(list).toEqual(bodies.map((body, b) => prefixOf(c, b + 1) + body.toString())));
+    for (const list of messages) for (const message of list) expect(() => JSON.parse(message)).not.toThrow();
+    for (const spy of viaSend) expect(spy).not.toHaveBeenCalled();
+    for (const [c, spy] of frames.entries()) {
+      expect(spy).toHaveBeenCalledTimes(bodies.length);
+      spy.mock.calls.forEach(([list], b) => {
+        expect(list).toHaveLength(2); // [header + this client's prefix, the shared body]
+        expect(list[1]).toBe(bodies[b]); // the very buffer every client shares: not a copy
+        expect(list[0].length).toBeLessThanOrEqual(10 + Buffer.byteLength(prefixOf(c, b + 1)));
+      });
+    }
     for (const client of clients) client.terminate();
   });
 });

@@ -7,6 +7,11 @@ export interface Outlet {
   latestFrame(): Buffer | undefined;
   /** epoch ms since when frames are being skipped; 0 when in step */
   lagSince: number;
+  /**
+   * Once a lagging socket has drained: re-sends what it missed through the sender (e.g. each view's latest frame
+   * with the next seq). When present it replaces `latestFrame` for the catch-up.
+   */
+  catchUp?(): void;
 }
 
 export interface SendStats {
@@ -30,7 +35,7 @@ export class SocketSender {
 
   /** Returns whether the frame was written (false: closed socket, or skipped under backpressure). */
   send(outlet: Outlet, frame: Buffer): boolean {
-    if (!this.writable(outlet, frame)) return false;
+    if (!this.writable(outlet, frame.length)) return false;
     outlet.socket.send(frame, { binary: false });
     return true;
   }
@@ -45,7 +50,7 @@ export class SocketSender {
     let wire: Buffer | undefined;
     let sent = 0;
     for (const outlet of outlets) {
-      if (!this.writable(outlet, frame)) continue;
+      if (!this.writable(outlet, frame.length)) continue;
       const raw = rawSender(outlet.socket);
       if (raw) raw.sendFrame([(wire ??= textFrame(frame))]);
       else outlet.socket.send(frame, { binary: false });
@@ -54,16 +59,39 @@ export class SocketSender {
     return sent;
   }
 
+  /**
+   * Sends one text frame made of a small per-client `prefix` (ASCII or UTF-8 text, e.g. `{"type":"view","seq":7,`)
+   * and a `body` shared by many clients, same rules as `send`. The WebSocket header is built for the combined length
+   * in the same small buffer as the prefix, and ws writes `[header + prefix, body]` corked: the body is written by
+   * reference, never copied or re-serialised per client. (ws's `Sender#sendFrame` writes a list of exactly one or
+   * two buffers, so header and prefix share one.) Without ws's raw path (an extension is active) it falls back to
+   * `ws.send` of the concatenation.
+   */
+  sendPrefixed(outlet: Outlet, prefix: string, body: Buffer): boolean {
+    const prefixBytes = Buffer.byteLength(prefix);
+    const length = prefixBytes + body.length;
+    if (!this.writable(outlet, length)) return false;
+    const raw = rawSender(outlet.socket);
+    if (raw) {
+      const head = frameHeader(length, prefixBytes);
+      head.write(prefix, head.length - prefixBytes);
+      raw.sendFrame([head, body]);
+    } else {
+      outlet.socket.send(Buffer.concat([Buffer.from(prefix), body], length), { binary: false });
+    }
+    return true;
+  }
+
   /** Whether `send` would write `bytes` now (open, under the backpressure bound), without marking anything. */
   hasRoom(outlet: Outlet, bytes: number): boolean {
     return outlet.socket.readyState === WebSocket.OPEN && outlet.socket.bufferedAmount + bytes <= this.limits.backpressureBytes;
   }
 
   /** Open and under the backpressure bound; a socket over it is marked lagging and the frame skipped. */
-  private writable(outlet: Outlet, frame: Buffer): boolean {
+  private writable(outlet: Outlet, bytes: number): boolean {
     const socket = outlet.socket;
     if (socket.readyState !== WebSocket.OPEN) return false;
-    if (socket.bufferedAmount + frame.length > this.limits.backpressureBytes) {
+    if (socket.bufferedAmount + bytes > this.limits.backpressureBytes) {
       if (outlet.lagSince === 0) outlet.lagSince = Date.now();
       this.lagging.add(outlet);
       this.stats.onSkipped(1);
@@ -89,12 +117,23 @@ export class SocketSender {
         this.lagging.delete(outlet);
         continue;
       }
-      const frame = outlet.latestFrame();
       if (socket.bufferedAmount > this.limits.hardCapBytes || now - outlet.lagSince > this.limits.stuckMs) {
         this.lagging.delete(outlet);
         this.stats.onTerminated('stuck');
         socket.terminate();
-      } else if (!frame || socket.bufferedAmount + frame.length <= this.limits.backpressureBytes) {
+        continue;
+      }
+      if (outlet.catchUp) {
+        // drained to half the bound: room for the latest frames it missed (they go through the bound again)
+        if (socket.bufferedAmount <= this.limits.backpressureBytes / 2) {
+          this.lagging.delete(outlet);
+          outlet.lagSince = 0;
+          outlet.catchUp();
+        }
+        continue;
+      }
+      const frame = outlet.latestFrame();
+      if (!frame || socket.bufferedAmount + frame.length <= this.limits.backpressureBytes) {
         this.lagging.delete(outlet);
         outlet.lagSince = 0;
         if (frame) {
@@ -126,15 +165,25 @@ interface RawSender {
  * frames; otherwise, or if a ws upgrade removes it, callers fall back to `ws.send`.
  */
 function rawSender(socket: WebSocket): RawSender | undefined {
-  const sender = (socket as unknown as { _sender?: Partial<RawSender> })._sender;
-  return socket.extensions === '' && typeof sender?.sendFrame === 'function' ? (sender as RawSender) : undefined;
+  const sender = (socket as unknown as { _sender?: Partial<RawSender> & { _state?: number } })._sender;
+  // `_state` 0 (DEFAULT): nothing queued inside ws (it queues only behind blobs or compression), so order is kept
+  return socket.extensions === '' && typeof sender?.sendFrame === 'function' && !sender._state ? (sender as RawSender) : undefined;
 }
 
 /** An unmasked, final text frame (RFC 6455 section 5.2): the header the server puts before `payload`, then `payload`. */
 export function textFrame(payload: Buffer): Buffer {
-  const length = payload.length;
+  const wire = frameHeader(payload.length, payload.length);
+  payload.copy(wire, wire.length - payload.length);
+  return wire;
+}
+
+/**
+ * The header of an unmasked, final text frame whose payload is `length` bytes, in a buffer with `room` more bytes
+ * after it (uninitialised: the caller writes the first `room` payload bytes there).
+ */
+export function frameHeader(length: number, room = 0): Buffer {
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const wire = Buffer.allocUnsafe(headerLength + length);
+  const wire = Buffer.allocUnsafe(headerLength + room);
   wire[0] = 0x81; // FIN + opcode 1 (text)
   if (length < 126) {
     wire[1] = length;
@@ -145,6 +194,5 @@ export function textFrame(payload: Buffer): Buffer {
     wire[1] = 127;
     wire.writeBigUInt64BE(BigInt(length), 2);
   }
-  payload.copy(wire, headerLength);
   return wire;
 }

@@ -64,6 +64,9 @@ export interface StreamDefinition<P extends object = object, D = unknown> {
 
 export type AnyStreamDefinition = StreamDefinition<any, any>;
 
+/** A view stream (seed 000: latest state, re-rendered per refresh), as issue 10 names the kinds. */
+export type ViewStreamDefinition<P extends object = object, D = unknown> = StreamDefinition<P, D>;
+
 /** The seed's list frame: `{ [key]: page, count }`, with `count` the matches before pagination. */
 export function filteredList<T>(key: string, rows: readonly T[], query: CompiledQuery, now: number): Record<string, unknown> {
   const result = applyQuery(rows, query, now);

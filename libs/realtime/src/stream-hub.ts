@@ -3,28 +3,52 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
 import { UpstreamCache } from '@app/upstream';
-import { ConnectionRegistry } from './connection-registry';
+import { ConnectionRegistry, closeGracefully } from './connection-registry';
 import { Feed, Subscriber, View } from './feed';
+import { SocketSink, type FrameSink } from './frame-sink';
+import { InboundMessages } from './inbound-messages';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import type { AnyStreamDefinition } from './stream-definition';
 import { SubscriptionError, mergeUpdate, queryFromUrl, resolveSubscription, type Subscription } from './subscription';
-import { CloseCode, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
+import { CloseCode, errorBody, type ErrorCode, type ErrorDetail } from './ws-protocol';
 
-/** How long shutdown waits for clients to answer the 1001 close frame before the sockets are cut. */
-const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
 /** setTimeout's largest delay; a token expiring later is re-checked then */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** One view subscription on a shared socket (`/v1/stream`): what the multiplexer can do with it. */
+export interface ViewHandle {
+  /** an update message's params, answered exactly as on the single-stream path (frame or error frame, in order) */
+  update(params: unknown): void;
+  /** leaves the view; nothing more is written to the sink */
+  close(): void;
+}
+
+/** A single-stream socket: its one subscription plus the socket's own state. */
+class PathClient {
+  readonly inbound: InboundMessages;
+  /** cancels the close (4401) at the access token's expiry */
+  cancelExpiry?: () => void;
+
+  constructor(
+    readonly subscriber: Subscriber,
+    limits: { maxMessagesPerSecond: number },
+  ) {
+    this.inbound = new InboundMessages(limits);
+  }
+}
 
 /**
- * The realtime hub every stream gateway hands its connections to.
- * Clients are grouped into feeds (same upstream params: one refresh loop) and views (same canonical
- * query: one render, one serialised buffer per refresh, sent to all of them).
+ * The realtime hub of the view streams (seed 000).
+ * Subscribers are grouped into feeds (same upstream params: one refresh loop) and views (same canonical
+ * query: one render, one serialised buffer per refresh). Each subscriber is a `FrameSink` (a whole socket or a
+ * `/v1/stream` subscription) that writes its own prefix (`{"type":"view","seq":N,`) before the shared bytes.
  */
 @Injectable()
 export class StreamHub implements BeforeApplicationShutdown {
   private readonly logger = new Logger(StreamHub.name);
   private readonly feeds = new Map<string, Feed>();
   private readonly subscribers = new Set<Subscriber>();
+  private readonly pathClients = new Set<PathClient>();
   private closing = false;
 
   constructor(
@@ -35,28 +59,32 @@ export class StreamHub implements BeforeApplicationShutdown {
     @Optional() @Inject(STREAM_AUTHENTICATOR) private readonly authenticator?: StreamAuthenticator,
   ) {}
 
-  /** Entry point of every stream gateway's `handleConnection`. */
+  /** A socket on a single-stream path (the realtime layer routes each declared path here). */
   async connect(definition: AnyStreamDefinition, socket: WebSocket, request: IncomingMessage): Promise<void> {
     if (this.closing) {
-      this.reject(definition, socket, 'overloaded', 'server is shutting down, retry later', CloseCode.TryAgainLater);
+      this.connections.refuse(socket, definition.name, 'overloaded', 'server is shutting down, retry later', CloseCode.TryAgainLater, [], 1);
       return;
     }
-    const subscriber = new Subscriber(socket, definition);
-    if (!this.connections.register(socket, request, { stream: definition.name, outlet: subscriber })) return;
-    this.subscribers.add(subscriber);
-    socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(subscriber, data, isBinary));
-    socket.once('close', () => this.disconnect(subscriber));
+    const connection = this.connections.register(socket, request, { stream: definition.name, refusalSeq: 1 });
+    if (!connection) return;
+    const subscriber = this.track(new Subscriber(new SocketSink(connection, this.connections), definition));
+    const client = new PathClient(subscriber, this.options);
+    this.pathClients.add(client);
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(client, data, isBinary));
+    socket.once('close', () => this.disconnect(client));
 
     if (definition.requiresAuth && this.authenticator?.enabled) {
       const verdict = await this.authenticator.authenticate(request);
       if (!verdict.ok) {
         // A key-server outage is not the client's fault: ask it to retry instead of telling it its token is bad.
-        if (verdict.reason === 'unavailable') this.reject(definition, socket, 'overloaded', 'token keys are unavailable, retry later', CloseCode.TryAgainLater);
-        else this.reject(definition, socket, 'unauthorized', verdict.message ?? verdict.reason, CloseCode.Unauthorized);
+        if (verdict.reason === 'unavailable') this.fail(subscriber, 'overloaded', 'token keys are unavailable, retry later', CloseCode.TryAgainLater);
+        else this.fail(subscriber, 'unauthorized', verdict.message ?? verdict.reason, CloseCode.Unauthorized);
         return;
       }
       if (socket.readyState !== WebSocket.OPEN) return;
-      if (verdict.expiresAt !== undefined) this.closeOnExpiry(subscriber, verdict.expiresAt);
+      if (verdict.expiresAt !== undefined) {
+        client.cancelExpiry = closeAtExpiry(verdict.expiresAt, () => this.fail(subscriber, 'unauthorized', 'access token has expired', CloseCode.Unauthorized));
+      }
     }
 
     const raw = queryFromUrl(request.url);
@@ -65,14 +93,29 @@ export class StreamHub implements BeforeApplicationShutdown {
       subscription = resolveSubscription(definition, raw);
     } catch (error) {
       if (!(error instanceof SubscriptionError)) throw error;
-      this.reject(definition, socket, 'invalid_params', `invalid query parameters: ${error.message}`, CloseCode.PolicyViolation, error.details);
+      this.fail(subscriber, 'invalid_params', `invalid query parameters: ${error.message}`, CloseCode.PolicyViolation, error.details);
       return;
     }
     subscriber.raw = raw;
-    subscriber.ready = true;
     this.join(subscriber, subscription);
     // updates sent while the connection was being accepted, answered in order
-    for (const update of subscriber.pendingUpdates.splice(0)) this.applyUpdate(subscriber, update);
+    for (const update of client.inbound.accept()) this.applyUpdate(subscriber, parseUpdate(update));
+  }
+
+  /**
+   * A validated subscription written to `sink` (one subscription of a `/v1/stream` socket): joins its view at once
+   * (a frame is written now when one can be had). The caller authenticated it and owns the socket.
+   */
+  attach(definition: AnyStreamDefinition, sink: FrameSink, subscription: Subscription): ViewHandle {
+    const subscriber = this.track(new Subscriber(sink, definition));
+    subscriber.raw = subscription.raw;
+    this.join(subscriber, subscription);
+    return {
+      update: (params) => {
+        if (this.subscribers.has(subscriber)) this.applyUpdate(subscriber, params);
+      },
+      close: () => this.untrack(subscriber),
+    };
   }
 
   /** Forces a refresh of every feed of a stream (or all streams) now; used by operations and tests. */
@@ -88,51 +131,52 @@ export class StreamHub implements BeforeApplicationShutdown {
   }
 
   /**
-   * Graceful shutdown: stop refreshing, close every socket with 1001 and wait (bounded) for the close
-   * handshakes, because Nest terminates the WebSocket servers right after this hook.
+   * Graceful shutdown: stop refreshing, close every single-stream socket with 1001 and wait (bounded) for the close
+   * handshakes (`/v1/stream` sockets are closed by the multiplexer).
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     for (const feed of this.feeds.values()) this.stopFeed(feed);
-    const closed = [...this.subscribers].map(
-      (subscriber) =>
-        new Promise<void>((resolve) => {
-          if (subscriber.socket.readyState === WebSocket.CLOSED) return resolve();
-          subscriber.socket.once('close', () => resolve());
-          subscriber.socket.close(CloseCode.GoingAway, 'server shutting down');
-        }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
+    await closeGracefully([...this.pathClients].map((client) => client.subscriber.sink.connection.socket));
   }
 
-  private reject(definition: AnyStreamDefinition, socket: WebSocket, code: ErrorCode, message: string, closeCode: number, details: ErrorDetail[] = []): void {
-    this.connections.refuse(socket, definition.name, code, message, closeCode, details);
+  private track(subscriber: Subscriber): Subscriber {
+    this.subscribers.add(subscriber);
+    subscriber.onDrain = () => this.catchUp(subscriber);
+    subscriber.sink.connection.drainListeners.add(subscriber.onDrain);
+    return subscriber;
   }
 
-  /** Every error frame of an open stream goes through the bounded sender (a non-reading client cannot grow memory). */
+  private untrack(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    if (subscriber.onDrain) subscriber.sink.connection.drainListeners.delete(subscriber.onDrain);
+    this.leave(subscriber);
+  }
+
+  /** Refuses a single-stream socket: counted, its error frame, then the close code. */
+  private fail(subscriber: Subscriber, code: ErrorCode, message: string, closeCode: number, details: readonly ErrorDetail[] = []): void {
+    this.metrics.wsConnectionsRejected.inc({ stream: subscriber.definition.name, reason: code });
+    this.sendError(subscriber, code, message, details);
+    subscriber.sink.end(closeCode, code);
+  }
+
+  /** Writes one frame with the subscriber's next `seq`; a skipped view frame is re-sent (latest) once the socket drains. */
+  private write(subscriber: Subscriber, type: 'view' | 'error', body: Buffer): boolean {
+    const written = subscriber.sink.write(`"type":"${type}","seq":${subscriber.seq + 1},`, body);
+    if (written) subscriber.seq++;
+    else if (type === 'view') subscriber.missed = true;
+    return written;
+  }
+
+  /** Every error frame goes through the bounded sender (a non-reading client cannot grow memory). */
   private sendError(subscriber: Subscriber, code: ErrorCode, message: string, details: readonly ErrorDetail[] = []): void {
-    this.connections.sendError(subscriber, code, message, details);
+    this.write(subscriber, 'error', errorBody(code, message, details));
   }
 
-  /** Closes the socket with 4401 when its token expires (the timer dies with the socket). */
-  private closeOnExpiry(subscriber: Subscriber, expiresAt: number): void {
-    const arm = (): void => {
-      const left = expiresAt - Date.now();
-      if (left > 0) {
-        subscriber.expiryTimer = setTimeout(arm, Math.min(left, MAX_TIMER_MS)).unref();
-        return;
-      }
-      subscriber.expiryTimer = undefined;
-      this.reject(subscriber.definition, subscriber.socket, 'unauthorized', 'access token has expired', CloseCode.Unauthorized);
-    };
-    arm();
-  }
-
-  private onMessage(subscriber: Subscriber, data: Buffer, isBinary: boolean): void {
+  private onMessage(client: PathClient, data: Buffer, isBinary: boolean): void {
+    const subscriber = client.subscriber;
     // Not a liveness signal: only pongs are (Heartbeat). A client that writes but never reads must still be reaped.
-    if (!this.allowMessage(subscriber)) {
+    if (!client.inbound.allow()) {
       this.sendError(subscriber, 'rate_limited', `at most ${this.options.maxMessagesPerSecond} update messages per second; this one was ignored`);
       return;
     }
@@ -140,24 +184,17 @@ export class StreamHub implements BeforeApplicationShutdown {
       this.sendError(subscriber, 'invalid_message', 'update messages must be JSON text');
       return;
     }
-    if (!subscriber.ready) {
+    if (!client.inbound.ready) {
       // applied in order once the connection is accepted
-      if (subscriber.pendingUpdates.length >= this.options.maxMessagesPerSecond) {
-        this.sendError(subscriber, 'rate_limited', 'too many update messages before the connection was accepted; this one was ignored');
-      } else {
-        subscriber.pendingUpdates.push(data);
-      }
+      if (!client.inbound.hold(data)) this.sendError(subscriber, 'rate_limited', 'too many update messages before the connection was accepted; this one was ignored');
       return;
     }
-    this.applyUpdate(subscriber, data);
+    this.applyUpdate(subscriber, parseUpdate(data));
   }
 
   /** Answers at once: the view's current frame (when data is loaded) or an error frame keeping the previous view. */
-  private applyUpdate(subscriber: Subscriber, data: Buffer): void {
-    let update: unknown;
-    try {
-      update = JSON.parse(data.toString('utf8'));
-    } catch {
+  private applyUpdate(subscriber: Subscriber, update: unknown): void {
+    if (update === NOT_JSON) {
       this.sendError(subscriber, 'invalid_message', 'update message is not valid JSON; the previous view is kept');
       return;
     }
@@ -177,21 +214,12 @@ export class StreamHub implements BeforeApplicationShutdown {
     }
     subscriber.raw = raw;
     const current = subscriber.view;
-    if (current && current.feed.key === subscription.feedKey && current.key === subscription.query.key && current.lastFrame) {
-      this.sendFrame(subscriber, current.lastFrame); // unchanged view: its current frame is the answer
+    if (current && current.feed.key === subscription.feedKey && current.key === subscription.query.key && current.body) {
+      this.sendFrame(subscriber, current.body); // unchanged view: its current frame is the answer
       return;
     }
     this.leave(subscriber);
     this.join(subscriber, subscription);
-  }
-
-  private allowMessage(subscriber: Subscriber): boolean {
-    const now = Date.now();
-    if (now - subscriber.messageWindowStart >= 1000) {
-      subscriber.messageWindowStart = now;
-      subscriber.messagesInWindow = 0;
-    }
-    return ++subscriber.messagesInWindow <= this.options.maxMessagesPerSecond;
   }
 
   /** Puts a subscriber into its feed and view and gives it a frame at once when one can be had. */
@@ -216,8 +244,8 @@ export class StreamHub implements BeforeApplicationShutdown {
 
     if (isNewFeed) {
       void this.refresh(feed);
-    } else if (view.lastFrame) {
-      this.sendFrame(subscriber, view.lastFrame);
+    } else if (view.body) {
+      this.sendFrame(subscriber, view.body);
     } else if (feed.last) {
       // rendered from the data at hand even while a refresh is in flight: the answer does not wait for the upstream
       this.publishView(feed, view, Date.now());
@@ -226,8 +254,15 @@ export class StreamHub implements BeforeApplicationShutdown {
     }
   }
 
-  private sendFrame(subscriber: Subscriber, frame: Buffer): void {
-    if (this.connections.send(subscriber, frame)) this.metrics.wsFramesSent.inc({ stream: subscriber.definition.name });
+  private sendFrame(subscriber: Subscriber, body: Buffer): void {
+    if (this.write(subscriber, 'view', body)) this.metrics.wsFramesSent.inc({ stream: subscriber.definition.name });
+  }
+
+  /** The socket drained after skipped frames: the view's latest frame, with the next seq. */
+  private catchUp(subscriber: Subscriber): void {
+    if (!subscriber.missed) return;
+    subscriber.missed = false;
+    if (subscriber.view?.body) this.sendFrame(subscriber, subscriber.view.body);
   }
 
   private leave(subscriber: Subscriber): void {
@@ -246,11 +281,11 @@ export class StreamHub implements BeforeApplicationShutdown {
     }
   }
 
-  private disconnect(subscriber: Subscriber): void {
-    if (!this.subscribers.delete(subscriber)) return;
-    if (subscriber.expiryTimer) clearTimeout(subscriber.expiryTimer);
-    subscriber.pendingUpdates.length = 0;
-    this.leave(subscriber);
+  private disconnect(client: PathClient): void {
+    if (!this.pathClients.delete(client)) return;
+    client.cancelExpiry?.();
+    client.inbound.clear();
+    this.untrack(client.subscriber);
   }
 
   private stopFeed(feed: Feed): void {
@@ -293,8 +328,8 @@ export class StreamHub implements BeforeApplicationShutdown {
     if (feed.last) {
       this.publishAll(feed, now);
     } else {
-      const frame = Buffer.from(errorFrame('upstream_unavailable', `upstream data is not available yet: ${feed.lastError}; retrying`));
-      for (const view of feed.views.values()) this.sendToView(view, frame);
+      const body = errorBody('upstream_unavailable', `upstream data is not available yet: ${feed.lastError}; retrying`);
+      for (const view of feed.views.values()) this.sendToView(view, 'error', body);
     }
     stopTimer({ outcome });
     feed.timer = setTimeout(() => void this.refresh(feed), feed.intervalMs).unref();
@@ -337,8 +372,8 @@ export class StreamHub implements BeforeApplicationShutdown {
     if (load.missing?.length) Object.assign(body, { partial: true, missing: load.missing });
     const bodyJson = JSON.stringify(body);
     const stale = feed.failing || load.stale === true;
-    if (bodyJson === view.lastBody && stale === view.lastStale && view.lastFrame) return;
-    view.lastBody = bodyJson;
+    if (bodyJson === view.lastRendered && stale === view.lastStale && view.body) return;
+    view.lastRendered = bodyJson;
     view.lastStale = stale;
 
     // seconds from this frame to the refresh actually scheduled (jitter included), to the nearest second
@@ -348,13 +383,39 @@ export class StreamHub implements BeforeApplicationShutdown {
       const reason = (feed.failing ? feed.lastError : load.staleReason) ?? 'the upstream could not be refreshed';
       tail += `,"stale":true,"stale_age_seconds":${Math.max(0, Math.round((now - load.fetchedAt) / 1000))},"stale_reason":${JSON.stringify(reason)}`;
     }
-    const json = bodyJson.length > 2 ? `${bodyJson.slice(0, -1)},${tail}}` : `{${tail}}`;
-    view.lastFrame = Buffer.from(json);
-    this.sendToView(view, view.lastFrame);
+    // the shared bytes, without the opening brace: each subscriber's sink writes its own prefix before them
+    view.body = Buffer.from(bodyJson.length > 2 ? `${bodyJson.slice(1, -1)},${tail}}` : `${tail}}`);
+    this.sendToView(view, 'view', view.body);
   }
 
-  private sendToView(view: View, frame: Buffer): void {
-    const sent = this.connections.broadcast(view.subscribers, frame);
+  /** One body for every subscriber of the view; each gets its own few prefix bytes (seq, sub) in front of it. */
+  private sendToView(view: View, type: 'view' | 'error', body: Buffer): void {
+    let sent = 0;
+    for (const subscriber of view.subscribers) if (this.write(subscriber, type, body)) sent++;
     this.metrics.wsFramesSent.inc({ stream: view.feed.definition.name }, sent);
   }
+}
+
+/** What `parseUpdate` gives for a message that is not JSON. */
+const NOT_JSON = Symbol('not JSON');
+
+function parseUpdate(data: Buffer): unknown {
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/** Runs `expire` once `expiresAt` (epoch ms) has passed (at once if it has); returns the cancel function. */
+export function closeAtExpiry(expiresAt: number, expire: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const left = expiresAt - Date.now();
+    timer = undefined;
+    if (left <= 0) expire();
+    else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS)).unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
 }

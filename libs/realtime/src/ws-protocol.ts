@@ -15,7 +15,12 @@ export type ErrorCode =
   | 'overloaded'
   | 'rate_limited'
   | 'points_exhausted'
-  | 'upstream_unavailable';
+  | 'upstream_unavailable'
+  // WS /v1/stream
+  | 'unknown_stream'
+  | 'unknown_subscription'
+  | 'duplicate_subscription'
+  | 'too_many_subscriptions';
 
 export interface ErrorDetail {
   param: string;
@@ -33,14 +38,26 @@ export const ERROR_FRAME_LIMITS = { messageChars: 120, details: 4, paramChars: 4
  * Every string is cut to its bound (an ellipsis marks the cut), so client input is never echoed at length.
  */
 export function errorFrame(code: ErrorCode, message: string, details: readonly ErrorDetail[] = []): string {
+  return JSON.stringify({ type: 'error', ...errorFields(code, message, details) });
+}
+
+/**
+ * The same error without `type`, as the body bytes of `FrameSink.write` / `sendPrefixed` (everything after the
+ * opening brace): the writer puts `"type":"error","seq":N,` (and on /v1/stream `"sub":"<id>",`) in front.
+ */
+export function errorBody(code: ErrorCode, message: string, details: readonly ErrorDetail[] = []): Buffer {
+  return Buffer.from(JSON.stringify(errorFields(code, message, details)).slice(1));
+}
+
+function errorFields(code: ErrorCode, message: string, details: readonly ErrorDetail[]): Record<string, unknown> {
   const { messageChars, paramChars, detailMessageChars } = ERROR_FRAME_LIMITS;
   const shown = details.slice(0, ERROR_FRAME_LIMITS.details).map((detail) => ({
     param: truncate(String(detail.param), paramChars),
     message: truncate(String(detail.message), detailMessageChars),
   }));
-  const frame: Record<string, unknown> = { type: 'error', code, message: truncate(message, messageChars), details: shown };
+  const frame: Record<string, unknown> = { code, message: truncate(message, messageChars), details: shown };
   if (details.length > shown.length) frame.more_details = details.length - shown.length;
-  return JSON.stringify(frame);
+  return frame;
 }
 
 /** Control characters (6 bytes each once JSON-escaped) become `?`; cuts by UTF-16 code units, never inside a surrogate pair. */

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { StablecoinsModule } from '../stablecoins/stablecoins.module';
 import { DepegEventStore } from './depeg-event.store';
-import { EventLogsGateway } from './depeg.gateway';
+import { declareViewStreams } from '@app/realtime';
+import { SEED_STREAM_GROUP } from '../common/seed-paths';
 import { DepegSource } from './depeg.source';
 import { DepegStreams } from './depeg.stream';
 
 /** Seed 000 `ws/event_logs`: depeg detection over DefiLlama data, persisted in `depeg_events`. */
 @Module({
   imports: [StablecoinsModule],
-  providers: [DepegEventStore, DepegSource, DepegStreams, EventLogsGateway],
+  providers: [DepegEventStore, DepegSource, DepegStreams, declareViewStreams(DepegStreams, SEED_STREAM_GROUP, (s) => [s.eventLogs])],
 })
 export class DepegModule {}

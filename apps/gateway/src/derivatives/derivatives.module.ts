@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
 import { MarketSnapshotModule } from '../market-snapshot/market-snapshot.module';
-import { BtcOpenInterestGateway, DerivativeVolumeGateway } from './derivatives.gateways';
+import { declareViewStreams } from '@app/realtime';
+import { SEED_STREAM_GROUP } from '../common/seed-paths';
 import { DerivativesSource } from './derivatives.source';
 import { DerivativesStreams } from './derivatives.streams';
 
 /** `derivative/ws/24h_volume` (CoinDesk) and `derivative/ws/btc_open_interest` (Deribit + CoinGecko metadata). */
 @Module({
   imports: [MarketSnapshotModule],
-  providers: [DerivativesSource, DerivativesStreams, DerivativeVolumeGateway, BtcOpenInterestGateway],
+  providers: [
+    DerivativesSource,
+    DerivativesStreams,
+    declareViewStreams(DerivativesStreams, SEED_STREAM_GROUP, (s) => [s.volume24h, s.btcOpenInterest]),
+  ],
 })
 export class DerivativesModule {}

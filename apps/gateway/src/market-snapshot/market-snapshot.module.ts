@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
-import { BtcDominanceGateway, EthDominanceGateway, OverallMarketSnapshotGateway } from './market-snapshot.gateways';
+import { declareViewStreams } from '@app/realtime';
+import { SEED_STREAM_GROUP } from '../common/seed-paths';
 import { MarketSnapshotSource } from './market-snapshot.source';
 import { MarketSnapshotStreams } from './market-snapshot.streams';
 
 @Module({
-  providers: [MarketSnapshotSource, MarketSnapshotStreams, OverallMarketSnapshotGateway, BtcDominanceGateway, EthDominanceGateway],
+  providers: [
+    MarketSnapshotSource,
+    MarketSnapshotStreams,
+    declareViewStreams(MarketSnapshotStreams, SEED_STREAM_GROUP, (s) => [s.overall, s.btcDominance, s.ethDominance]),
+  ],
   // coin metadata (logos) is shared with other features through the same cache keys
   exports: [MarketSnapshotSource],
 })

@@ -1,10 +1,6 @@
 import { Module } from '@nestjs/common';
-import {
-  ComparativePriceTimeseriesGateway,
-  DistributionAnalysisGateway,
-  MainTableGateway,
-  MarketcapTotalIndexGateway,
-} from './stablecoins.gateways';
+import { declareViewStreams } from '@app/realtime';
+import { SEED_STREAM_GROUP } from '../common/seed-paths';
 import { StablecoinsSource } from './stablecoins.source';
 import { StablecoinsStreams } from './stablecoins.streams';
 
@@ -13,10 +9,7 @@ import { StablecoinsStreams } from './stablecoins.streams';
   providers: [
     StablecoinsSource,
     StablecoinsStreams,
-    MainTableGateway,
-    MarketcapTotalIndexGateway,
-    DistributionAnalysisGateway,
-    ComparativePriceTimeseriesGateway,
+    declareViewStreams(StablecoinsStreams, SEED_STREAM_GROUP, (s) => [s.mainTable, s.marketcapTotalIndex, s.distributionAnalysis, s.comparativePriceTimeseries]),
   ],
   // the depeg feature reads /stablecoins and /stablecoinprices through the same cache keys
   exports: [StablecoinsSource],
