@@ -9,3 +9,5 @@ export * from './stream-gateway';
 export * from './stream-hub';
 export * from './subscription';
 export * from './ws-protocol';
+export * from './stream-descriptor';
+export * from './protocol-schemas';

@@ -4,10 +4,11 @@ import { DepegEventStore } from './depeg-event.store';
 import { EventLogsGateway } from './depeg.gateway';
 import { DepegSource } from './depeg.source';
 import { DepegStreams } from './depeg.stream';
+import { DepegContract } from './depeg.contract';
 
 /** Seed 000 `ws/event_logs`: depeg detection over DefiLlama data, persisted in `depeg_events`. */
 @Module({
   imports: [StablecoinsModule],
-  providers: [DepegEventStore, DepegSource, DepegStreams, EventLogsGateway],
+  providers: [DepegEventStore, DepegSource, DepegStreams, DepegContract, EventLogsGateway],
 })
 export class DepegModule {}

@@ -7,6 +7,7 @@ import { SpreadsLiveGateway } from './live/spreads-live.gateway';
 import { SpreadsLiveSessions } from './live/spreads-live.sessions';
 import { createQuoteSources } from './sources/create-sources';
 import { SPREADS_QUOTE_SOURCES } from './sources/quote-source';
+import { SpreadsContract } from './spreads.contract';
 import { SpreadsController } from './spreads.controller';
 import { SpreadsMetrics } from './spreads.metrics';
 import { SpreadsPipeline } from './spreads.pipeline';
@@ -41,6 +42,7 @@ import { SpreadsPipeline } from './spreads.pipeline';
         ),
     },
     SpreadsLiveGateway,
+    SpreadsContract,
   ],
   exports: [SpreadsPipeline],
 })
