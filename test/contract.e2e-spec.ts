@@ -10,6 +10,7 @@ import { CapitalFlowService } from '../apps/gateway/src/capital-flow/capital-flo
 import type { Quote } from '../apps/gateway/src/spreads/domain/quote';
 import { SpreadsPipeline } from '../apps/gateway/src/spreads/spreads.pipeline';
 import { startGateway, type GatewayUnderTest } from './support/harness';
+import { rawRequest } from './support/raw-http';
 import { StreamClient, type Frame } from './support/ws-client';
 
 type Json = Record<string, any>;
@@ -165,6 +166,15 @@ describe('the published contract: GET /asyncapi.json and /docs-json (e2e)', () =
       for (const answer of ['subscribed', 'unsubscribed', 'pong', 'error']) expect(refs('send')).toContain(`#/channels/stream/messages/${answer}`);
     });
 
+    it('names its server after the request Host only when that is a plain host[:port]', async () => {
+      const named = await rawRequest(`${gateway.httpUrl}/asyncapi.json`, { headers: { host: 'gateway.example.com:8443' } });
+      expect(JSON.parse(named.body).servers.gateway.host).toBe('gateway.example.com:8443');
+      const hostile = await rawRequest(`${gateway.httpUrl}/asyncapi.json`, { headers: { host: `evil"/><script>${'x'.repeat(300)}` } });
+      expect(hostile.status).toBe(200);
+      expect(JSON.parse(hostile.body).servers.gateway.host).toBe(`localhost:${new URL(gateway.httpUrl).port}`);
+      expect(hostile.body).not.toContain('evil');
+    });
+
     it('ajv compiles every payload and params schema', () => {
       const ajv = newAjv();
       const schemas = [
@@ -173,6 +183,81 @@ describe('the published contract: GET /asyncapi.json and /docs-json (e2e)', () =
       ];
       expect(schemas.length).toBeGreaterThan(13 * 3);
       for (const [where, schema] of schemas) expect([where, typeof ajv.compile(schema)]).toEqual([where, 'function']);
+    });
+  });
+
+  describe('GET /docs-json (OpenAPI)', () => {
+    let openapi: Json;
+    beforeAll(async () => {
+      const response = await fetch(`${gateway.httpUrl}/docs-json`);
+      expect(response.status).toBe(200);
+      openapi = (await response.json()) as Json;
+    });
+    const parameters = (path: string) => Object.fromEntries((openapi.paths[path].get.parameters as Json[]).map((parameter) => [parameter.name, parameter]));
+    const okSchema = (path: string, method: string) => openapi.paths[path][method].responses['200'].content['application/json'].schema;
+
+    it('links the AsyncAPI document and the explorer', () => {
+      expect(openapi.info.description).toContain('/asyncapi.json');
+      expect(openapi.info.description).toContain('/explorer');
+      expect(openapi.paths['/asyncapi.json'].get).toBeDefined();
+    });
+
+    it('declares the API-key and signed-header security schemes and applies them to their routes', () => {
+      expect(openapi.components.securitySchemes).toEqual({
+        api_key_header: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
+        api_key_query: expect.objectContaining({ type: 'apiKey', in: 'query', name: 'api_key' }),
+        signed_key: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-KEY' }),
+        signed_timestamp: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-TIMESTAMP' }),
+        signed_sign: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-SIGN' }),
+      });
+      for (const path of ['/v1/spreads/recent', '/v1/spreads/history']) expect(openapi.paths[path].get.security).toEqual([{ api_key_header: [] }]);
+      for (const path of ['/api/open/v1/trade/getCoinTradeSnapshot', '/api/open/v1/vs-token/list']) {
+        expect(openapi.paths[path].post.security).toEqual([{ signed_key: [], signed_timestamp: [], signed_sign: [] }]);
+      }
+    });
+
+    it('lists the spreads query params from their DTOs, with the bounds the validation enforces', () => {
+      const recent = parameters('/v1/spreads/recent');
+      expect(openapi.paths['/v1/spreads/recent'].get.parameters).toHaveLength(Object.keys(recent).length); // each once
+      expect(Object.keys(recent).sort()).toEqual(
+        ['allowed_exchanges', 'buy_exchange', 'delay', 'dex', 'events', 'exchange', 'exclude_symbol', 'limit', 'max_pct', 'min_dex_liquidity_usd', 'min_pct', 'min_volume_24h', 'sell_exchange', 'spread_type', 'symbol'].sort(),
+      );
+      expect(recent.min_pct).toMatchObject({ in: 'query', required: false, description: expect.any(String), schema: expect.objectContaining({ type: 'number', minimum: 0 }) });
+      expect(recent.limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_000_000 });
+      expect(recent.spread_type.schema.enum).toContain('dex/dex');
+      expect(recent.symbol.schema).toMatchObject({ type: 'string', maxLength: 64 });
+      expect(Object.keys(parameters('/v1/spreads/history'))).toEqual(expect.arrayContaining(['since', 'before', 'limit', 'min_pct']));
+    });
+
+    it('the global ValidationPipe checks the spreads DTOs and answers { code, message, details: [{ param, message }] }', async () => {
+      const response = await fetch(`${gateway.httpUrl}/v1/spreads/recent?limit=0&colour=red&dex=maybe`, { headers: { 'x-api-key': SPREADS_KEY } });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as Json;
+      expect(Object.keys(body).sort()).toEqual(['code', 'details', 'message']);
+      expect([body.code, body.message]).toEqual([400, expect.stringContaining('limit')]);
+      expect(Object.fromEntries(body.details.map((detail: Json) => [detail.param, detail.message]))).toEqual({
+        limit: 'limit must not be less than 1',
+        colour: 'colour: unknown parameter',
+        dex: 'dex must be true or false',
+      });
+    });
+
+    it('has a response schema for every REST route', () => {
+      expect(okSchema('/v1/spreads/recent', 'get').properties.data.items.properties).toHaveProperty('spread_percent');
+      expect(okSchema('/v1/spreads/history', 'get').properties.data.items.properties).toHaveProperty('fired_at');
+      expect(okSchema('/api/open/v1/trade/getCoinTradeSnapshot', 'post').properties).toMatchObject({
+        code: expect.any(Object),
+        requestId: expect.any(Object),
+        data: expect.objectContaining({ nullable: true, properties: expect.objectContaining({ spotGoodsList: expect.any(Object) }) }),
+      });
+      expect(okSchema('/api/open/v1/vs-token/list', 'post').properties.data.items.properties).toHaveProperty('vsTokenId');
+      expect(okSchema('/symbol_info', 'get').properties).toHaveProperty('ticker');
+      for (const path of ['/health/live', '/health/ready']) expect(okSchema(path, 'get')).toMatchObject({ type: 'object' });
+      expect(openapi.paths['/metrics'].get.responses['200'].content).toHaveProperty('text/plain');
+      // every operation documents its 200
+      for (const [path, item] of Object.entries<Json>(openapi.paths)) {
+        for (const [method, operation] of Object.entries<Json>(item)) expect([method, path, Object.keys(operation.responses ?? {})]).toEqual([method, path, expect.arrayContaining(['200'])]);
+      }
     });
   });
 

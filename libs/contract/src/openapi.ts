@@ -46,3 +46,34 @@ export function validationErrorResponse(errors: ValidationError[]): BadRequestEx
   const details = validationProblems(errors);
   return new BadRequestException({ code: 400, message: details.map((detail) => detail.message).join('; '), details });
 }
+
+type Schema = Record<string, unknown>;
+
+/**
+ * A JSON Schema (as the stream contracts write them) in OpenAPI 3.0's dialect: `type: [t, "null"]` becomes
+ * `nullable: true`, `const` an `enum` of one, and a type union a `oneOf`; everything else is shared.
+ */
+export function toOpenApiSchema(schema: Schema): Schema {
+  const converted: Schema = {};
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (keyword === 'properties' && value && typeof value === 'object') {
+      converted.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([name, property]) => [name, toOpenApiSchema(property)]));
+    } else if ((keyword === 'items' || keyword === 'additionalProperties' || keyword === 'not') && value && typeof value === 'object') {
+      converted[keyword] = toOpenApiSchema(value as Schema);
+    } else if ((keyword === 'oneOf' || keyword === 'anyOf' || keyword === 'allOf') && Array.isArray(value)) {
+      converted[keyword] = value.map((branch: Schema) => toOpenApiSchema(branch));
+    } else if (keyword === 'const') {
+      converted.enum = [value];
+    } else if (keyword === 'examples' && Array.isArray(value)) {
+      if (value.length > 0) converted.example = value[0];
+    } else if (keyword === 'type' && Array.isArray(value)) {
+      const types = value.filter((type) => type !== 'null');
+      if (types.length < value.length) converted.nullable = true;
+      if (types.length === 1) converted.type = types[0];
+      else converted.oneOf = types.map((type) => ({ type }));
+    } else {
+      converted[keyword] = value;
+    }
+  }
+  return converted;
+}
