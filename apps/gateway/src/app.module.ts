@@ -4,7 +4,7 @@ import type { DestinationStream } from 'pino';
 import { ConfigModule, type AppConfig } from '@app/config';
 import { HttpRateLimitModule } from '@app/http-security';
 import { ObservabilityModule } from '@app/observability';
-import { RealtimeModule } from '@app/realtime';
+import { RealtimeModule, StreamDescriptorsModule } from '@app/realtime';
 import { StorageModule } from '@app/storage';
 import { UpstreamModule } from '@app/upstream';
 import { AuthModule } from '@app/auth';
@@ -18,6 +18,7 @@ import { StablecoinsModule } from './stablecoins/stablecoins.module';
 import { DepegModule } from './depeg/depeg.module';
 import { CapitalFlowModule } from './capital-flow/capital-flow.module';
 import { pinoHttpOptions } from './common/request-logging';
+import { ContractModule } from './contract/contract.module';
 
 export interface AppModuleOptions {
   /** where log lines go (tests capture them); stdout by default */
@@ -39,6 +40,7 @@ export class AppModule {
         AuthModule,
         ApiKeysModule,
         RealtimeModule,
+        StreamDescriptorsModule,
         OperationsModule,
         MarketSnapshotModule,
         SpreadsModule,
@@ -47,6 +49,7 @@ export class AppModule {
         DepegModule,
         CapitalFlowModule,
         DexMetricsModule,
+        ContractModule,
       ],
     };
   }

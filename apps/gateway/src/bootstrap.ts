@@ -8,9 +8,11 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
+import { SECURITY, validationErrorResponse } from '@app/contract';
 import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, StreamCatalog, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
+import { CONTRACT_VERSION } from './contract/asyncapi.controller';
 
 export interface GatewayAppOptions {
   /** hub timing overrides (tests shorten backoffs and linger) */
@@ -39,18 +41,31 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   );
   installHttpHygiene(app, origins);
   app.useGlobalFilters(new HttpErrorFilter());
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // DTO errors in the app's shape: { code: 400, message, details: [{ param, message }] }
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationErrorResponse }));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('market-gateway')
-      .setDescription('Crypto market data over REST and WebSocket. WebSocket streams are listed in the README (OpenAPI cannot describe them).')
-      .setVersion('0.1.0')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, openApiConfig()));
   return app;
+}
+
+/** The OpenAPI document's frame: where the streams are described, and the security schemes the routes apply. */
+function openApiConfig() {
+  return new DocumentBuilder()
+    .setTitle('market-gateway')
+    .setDescription(
+      'Crypto market data over REST and WebSocket. This document covers the REST routes. The WebSocket streams (every single-stream path and ' +
+        'the multiplexed `/v1/stream`) are described by the AsyncAPI 3.0 document at [/asyncapi.json](/asyncapi.json); try them live in the ' +
+        'stream explorer at [/explorer](/explorer). Errors: `{ code, message, details: [{ param, message }] }`; the capital-flow open API keeps ' +
+        'its seed envelope `{ code, message, data, requestId }`.',
+    )
+    .setVersion(CONTRACT_VERSION)
+    .setExternalDoc('AsyncAPI document of the WebSocket streams', '/asyncapi.json')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Spreads API key (tiers: machine-dev, builder, contract).' }, SECURITY.apiKeyHeader)
+    .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key', description: 'The spreads API key as a query param: WebSocket upgrades of /v1/spreads/live, where browsers cannot set headers.' }, SECURITY.apiKeyQuery)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-KEY', description: 'Capital-flow open API key; signed requests carry X-TIMESTAMP and X-SIGN too.' }, SECURITY.signedKey)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-TIMESTAMP', description: 'Epoch ms of the request, within ±30 s of the server clock (each timestamp+signature is accepted once).' }, SECURITY.signedTimestamp)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-SIGN', description: 'Hex HMAC-SHA256(secret, timestamp + method + path + body); on a WebSocket upgrade: method GET, the path with its query, an empty body.' }, SECURITY.signedSign)
+    .build();
 }
 
 /**

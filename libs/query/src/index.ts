@@ -15,3 +15,4 @@ export { parseNumericString } from './numeric';
 export { QUERY_LIMITS, RESERVED_FIELD_NAMES, isReservedName, quoteClipped } from './limits';
 export { rowFields, type RowFieldMap } from './row-fields';
 export { parseTimeframeSeconds, toEpochSeconds } from './time';
+export { filterPipeParamsSchema } from './params-schema';

@@ -20,3 +20,5 @@ export * from './socket-frame-sink';
 export * from './inbound-messages';
 export * from './stream-catalog';
 export * from './stream-multiplexer';
+export * from './stream-descriptor';
+export * from './protocol-schemas';

@@ -1,8 +1,10 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { S, SECURITY, toOpenApiSchema } from '@app/contract';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CapitalFlowService, VsTokenItem } from './capital-flow.service';
 import { CoinTradeSnapshotRequest, VsTokenListRequest } from './capital-flow.dto';
+import { COIN_TRADE_SNAPSHOT_SCHEMA, openApiEnvelopeSchema, VS_TOKEN_ITEM_SCHEMA } from './capital-flow.schemas';
 import { OpenApiAccess, POINTS_COST, SignedHttpRequest, SignedRequestGuard } from './open-api-access';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { OPEN_API_CODES, OpenApiEnvelope, OpenApiError, OpenApiExceptionFilter, requestIdOf, routeOf, success } from './open-api-envelope';
@@ -19,9 +21,8 @@ const DATA_UNAVAILABLE_RETRY_S = 60;
 
 /** Seed 002's open API: signed requests, points per call, the seed envelope for every answer. */
 @ApiTags('capital-flow')
-@ApiHeader({ name: 'X-API-KEY', required: true })
-@ApiHeader({ name: 'X-TIMESTAMP', required: true, description: 'epoch ms, within ±30 s of the server clock' })
-@ApiHeader({ name: 'X-SIGN', required: true, description: 'hex HMAC-SHA256(secret, timestamp + method + path + body)' })
+// the three signed headers together (one requirement object: all of them)
+@ApiSecurity({ [SECURITY.signedKey]: [], [SECURITY.signedTimestamp]: [], [SECURITY.signedSign]: [] })
 @Controller()
 @UseFilters(OpenApiExceptionFilter)
 @UseGuards(SignedRequestGuard)
@@ -35,6 +36,7 @@ export class CapitalFlowController {
   @Post(CAPITAL_FLOW_PATHS.snapshot)
   @HttpCode(200)
   @ApiOperation({ summary: 'Capital snapshot of a token at an instant (3 points)' })
+  @ApiOkResponse({ description: 'The snapshot, in the seed envelope (errors too: code ≠ 200, data null)', schema: toOpenApiSchema(openApiEnvelopeSchema(COIN_TRADE_SNAPSHOT_SCHEMA)) })
   async snapshot(@Body() body: CoinTradeSnapshotRequest, @Req() request: SignedHttpRequest, @Res({ passthrough: true }) response: Response): Promise<OpenApiEnvelope<CoinTradeSnapshot>> {
     const token = this.flows.token(body.vsTokenId);
     if (!token) throw new OpenApiError(OPEN_API_CODES.unknownToken, 404, `unknown vsTokenId ${body.vsTokenId}: see POST ${CAPITAL_FLOW_PATHS.tokenList}`);
@@ -53,6 +55,7 @@ export class CapitalFlowController {
   @Post(CAPITAL_FLOW_PATHS.tokenList)
   @HttpCode(200)
   @ApiOperation({ summary: 'Tracked tokens and their vsTokenId (free)' })
+  @ApiOkResponse({ description: 'The tracked tokens, in the seed envelope', schema: toOpenApiSchema(openApiEnvelopeSchema(S.array(VS_TOKEN_ITEM_SCHEMA))) })
   async tokenList(@Body() body: VsTokenListRequest, @Req() request: SignedHttpRequest, @Res({ passthrough: true }) response: Response): Promise<OpenApiEnvelope<VsTokenItem[]>> {
     response.set({ ...(await this.access.charge(request.apiConsumer!, POINTS_COST.tokenList)), 'x-request-id': requestIdOf(request) });
     this.counted(request, POINTS_COST.tokenList);

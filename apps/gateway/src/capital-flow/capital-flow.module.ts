@@ -5,6 +5,7 @@ import { DATABASE, Database } from '@app/storage';
 import { BINANCE_FUTURES_API, BINANCE_SPOT_API, BinanceKlinesApi } from '@app/upstream';
 import type Redis from 'ioredis';
 import { BinanceKlineSource } from './binance-kline.source';
+import { CapitalFlowContract } from './capital-flow.contract';
 import { CapitalFlowController } from './capital-flow.controller';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { CapitalFlowService } from './capital-flow.service';
@@ -39,6 +40,7 @@ import { SnapshotLiveGateway, SnapshotLiveStream } from './snapshot-live';
     OpenApiExceptionFilter,
     SnapshotLiveStream,
     SnapshotLiveGateway,
+    CapitalFlowContract,
   ],
   exports: [CapitalFlowService],
 })

@@ -4,6 +4,7 @@ import { declareViewStreams } from '@app/realtime';
 import { SEED_STREAM_GROUP } from '../common/seed-paths';
 import { DerivativesSource } from './derivatives.source';
 import { DerivativesStreams } from './derivatives.streams';
+import { DerivativesContract } from './derivatives.contract';
 
 /** `derivative/ws/24h_volume` (CoinDesk) and `derivative/ws/btc_open_interest` (Deribit + CoinGecko metadata). */
 @Module({
@@ -11,6 +12,7 @@ import { DerivativesStreams } from './derivatives.streams';
   providers: [
     DerivativesSource,
     DerivativesStreams,
+    DerivativesContract,
     declareViewStreams(DerivativesStreams, SEED_STREAM_GROUP, (s) => [s.volume24h, s.btcOpenInterest]),
   ],
 })

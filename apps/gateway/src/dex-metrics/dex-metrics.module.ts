@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DexLiveGateway, DexLiveStream } from './dex-live.stream';
+import { DexMetricsContract } from './dex-metrics.contract';
 import { DexMetricsService } from './dex-metrics.service';
 import { DexLiveFeed } from './publish/dex-live-feed';
 import { SymbolInfoController } from './symbol-info.controller';
@@ -7,7 +8,7 @@ import { SymbolInfoController } from './symbol-info.controller';
 /** Seed 004: DEX metrics from EVM swap logs to Kafka and `WS /v1/dex-metrics/live`, symbols at `GET /symbol_info`. */
 @Module({
   controllers: [SymbolInfoController],
-  providers: [DexLiveFeed, DexMetricsService, DexLiveStream, DexLiveGateway],
+  providers: [DexLiveFeed, DexMetricsService, DexLiveStream, DexLiveGateway, DexMetricsContract],
   exports: [DexMetricsService, DexLiveFeed],
 })
 export class DexMetricsModule {}

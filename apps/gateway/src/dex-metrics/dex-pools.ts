@@ -113,9 +113,10 @@ export interface SymbolInfoRow {
 }
 
 /** TradingView's symbol_info response: one array per field, `s: "ok"`. */
+export const SYMBOL_INFO_FIELDS = ['symbol', 'ticker', 'description', 'type', 'exchange-listed', 'exchange-traded', 'currency', 'base-currency', 'minmovement', 'pricescale', 'timezone', 'session'] as const;
+
 export function toSymbolInfoResponse(rows: readonly SymbolInfoRow[]): Record<string, unknown> {
-  const fields = ['symbol', 'ticker', 'description', 'type', 'exchange-listed', 'exchange-traded', 'currency', 'base-currency', 'minmovement', 'pricescale', 'timezone', 'session'] as const;
   const response: Record<string, unknown> = { s: 'ok' };
-  for (const field of fields) response[field] = rows.map((row) => row[field]);
+  for (const field of SYMBOL_INFO_FIELDS) response[field] = rows.map((row) => row[field]);
   return response;
 }

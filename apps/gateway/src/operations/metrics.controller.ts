@@ -1,9 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipRateLimits } from '@app/http-security';
 import { MetricsService } from '@app/observability';
 
-@ApiExcludeController()
+@ApiTags('operations')
 @SkipRateLimits() // probes and scrapers are never rate limited
 @Controller('metrics')
 export class MetricsController {
@@ -11,6 +11,9 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics (ws_connections, frames, upstream calls, ...)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string', example: 'ws_connections{stream="btc_dom"} 3' } } } })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

@@ -1,12 +1,18 @@
 import { ApiKeyGuard, CurrentApiConsumer, type ApiConsumer } from '@app/api-keys';
+import { SECURITY, toOpenApiSchema } from '@app/contract';
 import { BadRequestException, Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { SpreadQueryError } from './api/spread-filters';
+import { SpreadsHistoryQuery, SpreadsRecentQuery } from './api/spread-query.dto';
 import { SpreadsQueryService, type HistoryResponse, type RecentResponse } from './api/spreads-query.service';
+import { SPREADS_HISTORY_RESPONSE, SPREADS_RECENT_RESPONSE } from './spreads.contract';
 
 /** Seed 003 REST: `GET /v1/spreads/recent` and `GET /v1/spreads/history` (X-API-Key; tiers in api/access-policy.ts). */
 @ApiTags('spreads')
-@ApiHeader({ name: 'X-API-Key', required: true })
+@ApiSecurity(SECURITY.apiKeyHeader)
+@ApiBadRequestResponse({ description: 'A bad or unknown parameter: `{ code: 400, message, details: [{ param, message }] }`' })
+@ApiUnauthorizedResponse({ description: 'No or unknown X-API-Key' })
+@ApiForbiddenResponse({ description: 'The tier has no access to this surface' })
 @Controller('v1/spreads')
 @UseGuards(ApiKeyGuard)
 export class SpreadsController {
@@ -14,20 +20,23 @@ export class SpreadsController {
 
   @Get('recent')
   @ApiOperation({ summary: 'Of the last 500 spread events the caller may see (after its delay), the matching ones (README "Spreads")' })
-  recent(@Query() query: Record<string, unknown>, @CurrentApiConsumer() consumer: ApiConsumer): Promise<RecentResponse> {
-    return badRequestOnInvalid(() => this.queries.recent(query, consumer));
+  @ApiOkResponse({ description: 'The matching events, oldest first', schema: toOpenApiSchema(SPREADS_RECENT_RESPONSE) })
+  recent(@Query() query: SpreadsRecentQuery, @CurrentApiConsumer() consumer: ApiConsumer): Promise<RecentResponse> {
+    return badRequestOnInvalid(() => this.queries.recent(query as Record<string, unknown>, consumer));
   }
 
   @Get('history')
   @ApiOperation({ summary: 'Durable spread event log, keyset-paginated with meta.next_before (unix seconds)' })
-  history(@Query() query: Record<string, unknown>, @CurrentApiConsumer() consumer: ApiConsumer): Promise<HistoryResponse> {
-    return badRequestOnInvalid(() => this.queries.history(query, consumer));
+  @ApiOkResponse({ description: 'One page of the log, oldest first within the page', schema: toOpenApiSchema(SPREADS_HISTORY_RESPONSE) })
+  history(@Query() query: SpreadsHistoryQuery, @CurrentApiConsumer() consumer: ApiConsumer): Promise<HistoryResponse> {
+    return badRequestOnInvalid(() => this.queries.history(query as Record<string, unknown>, consumer));
   }
 }
 
 /**
- * The query is parsed by the feature (`parseSpreadQuery`), not by a DTO under the global ValidationPipe: the same
- * parser serves the live socket, and both answer `details: [{ param, message }]`.
+ * The global ValidationPipe has checked the DTO (types, bounds, unknown params); the feature's parser does the rest
+ * (symbols, csv lists, min_pct <= max_pct, timestamps and cursors) and shares it with the live socket. Both answer
+ * `details: [{ param, message }]`.
  */
 async function badRequestOnInvalid<T>(work: () => Promise<T>): Promise<T> {
   try {

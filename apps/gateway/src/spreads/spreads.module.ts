@@ -4,6 +4,7 @@ import { SpreadsQueryService } from './api/spreads-query.service';
 import { SpreadsLiveGateway, SpreadsLiveStream } from './live/spreads-live.stream';
 import { createQuoteSources } from './sources/create-sources';
 import { SPREADS_QUOTE_SOURCES } from './sources/quote-source';
+import { SpreadsContract } from './spreads.contract';
 import { SpreadsController } from './spreads.controller';
 import { SpreadsMetrics } from './spreads.metrics';
 import { SpreadsPipeline } from './spreads.pipeline';
@@ -22,6 +23,7 @@ import { SpreadsPipeline } from './spreads.pipeline';
     SpreadsQueryService,
     SpreadsLiveStream,
     SpreadsLiveGateway,
+    SpreadsContract,
   ],
   exports: [SpreadsPipeline],
 })

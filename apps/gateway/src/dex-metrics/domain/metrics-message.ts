@@ -48,6 +48,17 @@ const PER_RESOLUTION: ReadonlyArray<[string, (t: WindowTotals) => number]> = [
 /** The key names, built once (this runs for every message). */
 const PER_RESOLUTION_KEYS = PER_RESOLUTION.map(([metric, read]) => [RESOLUTIONS.map((r) => `${metric}_${r.name}`), read] as const);
 
+/** Every key of a message value, in order (the published contract lists them). */
+export const METRICS_VALUE_KEYS: readonly string[] = [
+  ...PER_RESOLUTION_KEYS.flatMap(([keys]) => keys),
+  'created_time',
+  'total_liquidity',
+  'token0_liquidity',
+  'token0_supply',
+  'token1_liquidity',
+  'token1_supply',
+];
+
 export const EMPTY_QUASI_STATIC: QuasiStaticMetrics = { createdTime: 0, token0LiquidityUsd: 0, token1LiquidityUsd: 0, token0Supply: 0, token1Supply: 0 };
 
 /** Builds the message value from the window totals (in `RESOLUTIONS` order) and the quasi-static figures. */
