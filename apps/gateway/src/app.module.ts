@@ -15,6 +15,7 @@ import { DexMetricsModule } from './dex-metrics/dex-metrics.module';
 import { StablecoinsModule } from './stablecoins/stablecoins.module';
 import { DepegModule } from './depeg/depeg.module';
 import { CapitalFlowModule } from './capital-flow/capital-flow.module';
+import { ExplorerModule } from './explorer/explorer.module';
 
 /** Headers that carry credentials: never written to a log line. */
 const REDACTED_PATHS = [
@@ -55,6 +56,7 @@ export class AppModule {
         DepegModule,
         CapitalFlowModule,
         DexMetricsModule,
+        ExplorerModule,
       ],
     };
   }
