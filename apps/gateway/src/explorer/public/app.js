@@ -12,6 +12,15 @@ const AUTH_NOTES = {
 };
 const SUBSCRIPTION_ID = /[^A-Za-z0-9_.:-]/g;
 
+/** The stream named in the URL fragment (`/explorer#stablecoins.main_table`); a malformed one names none. */
+function streamInHash() {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return '';
+  }
+}
+
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 const state = {
@@ -151,7 +160,7 @@ function select(name) {
     item.setAttribute('aria-current', active ? 'true' : 'false');
   }
   renderComposer(channel);
-  if (decodeURIComponent(location.hash.slice(1)) !== name) history.replaceState(null, '', `#${encodeURIComponent(name)}`);
+  if (streamInHash() !== name) history.replaceState(null, '', `#${encodeURIComponent(name)}`);
 }
 
 function renderStreamList() {
@@ -208,7 +217,7 @@ async function loadContract() {
     el('a', { href: '/docs', target: '_blank', rel: 'noopener' }, 'REST docs'),
   );
   renderStreamList();
-  const wanted = decodeURIComponent(location.hash.slice(1));
+  const wanted = streamInHash();
   if (wanted) select(wanted);
 }
 
