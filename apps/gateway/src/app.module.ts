@@ -19,6 +19,7 @@ import { DepegModule } from './depeg/depeg.module';
 import { CapitalFlowModule } from './capital-flow/capital-flow.module';
 import { pinoHttpOptions } from './common/request-logging';
 import { ContractModule } from './contract/contract.module';
+import { ExplorerModule } from './explorer/explorer.module';
 
 export interface AppModuleOptions {
   /** where log lines go (tests capture them); stdout by default */
@@ -50,6 +51,7 @@ export class AppModule {
         CapitalFlowModule,
         DexMetricsModule,
         ContractModule,
+        ExplorerModule,
       ],
     };
   }
