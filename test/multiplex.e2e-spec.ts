@@ -143,8 +143,8 @@ describe('WS /v1/stream (e2e, simulator upstreams)', () => {
       [{ op: 'subscribe', id: 'quote"', stream: 'stablecoins.btc_dom' }, { code: 'invalid_message' }],
       [{ op: 'subscribe', id: 'u1', stream: 'stablecoins.nope' }, { code: 'unknown_stream', id: 'u1' }],
       [{ op: 'subscribe', id: 'u2', stream: 'x'.repeat(5_000) }, { code: 'invalid_message', id: 'u2' }],
-      // the event streams are served through the event-stream port, not wired in this build
-      [{ op: 'subscribe', id: 'u3', stream: 'spreads.live' }, { code: 'unknown_stream', id: 'u3' }],
+      // an event stream authenticates per subscription: spreads.live needs params.api_key
+      [{ op: 'subscribe', id: 'u3', stream: 'spreads.live' }, { code: 'unauthorized', id: 'u3' }],
       [{ op: 'subscribe', id: 'p1', stream: 'stablecoins.btc_dom', params: ['a'] }, { code: 'invalid_message', id: 'p1' }],
     ];
     const pace = () => new Promise((resolve) => setTimeout(resolve, 120)); // under the 10 messages/s limit
@@ -174,15 +174,21 @@ describe('WS /v1/stream (e2e, simulator upstreams)', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('answers messages over the rate limit with rate_limited, one answer each', async () => {
+  it('answers every message of a burst over the rate limit, one answer each, at most the limit in the first second', async () => {
     const client = await open(MULTIPLEX);
     await client.opened;
-    for (let i = 0; i < 14; i++) client.send({ op: 'ping' });
-    const deadline = Date.now() + 3_000;
-    while (client.frames.length < 14 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(client.frames).toHaveLength(14);
-    expect(client.frames.filter((frame) => frame.type === 'pong')).toHaveLength(10);
-    expect(client.frames.filter((frame) => frame.type === 'error' && frame.code === 'rate_limited')).toHaveLength(4);
+    const sentAt = Date.now();
+    const arrivals: number[] = [];
+    client.socket.on('message', () => arrivals.push(Date.now() - sentAt));
+    for (let i = 0; i < 25; i++) client.send({ op: 'ping' });
+    const deadline = Date.now() + 6_000;
+    while (client.frames.length < 25 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // nothing is lost: each ping gets a pong or, when the socket's own window is spent, a rate_limited error
+    expect(client.frames).toHaveLength(25);
+    expect(client.frames.every((frame) => frame.type === 'pong' || (frame.type === 'error' && frame.code === 'rate_limited'))).toBe(true);
+    // reads pause once the window's 10 messages are in (inbound flow control): the rest come in later windows
+    expect(arrivals.filter((ms) => ms < 900).length).toBeLessThanOrEqual(14);
+    expect(Math.max(...arrivals)).toBeGreaterThanOrEqual(1_000);
   });
 
   it('authorises view subscriptions with the upgrade JWT: none, a refusal for that id and the socket stays; expiry closes with 4401', async () => {
