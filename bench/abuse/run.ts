@@ -7,10 +7,11 @@
  *   idle (probe only) → hostile (20 attackers: ReDoS numbers, non-reading floods, prototype-key filters) → after.
  * Reports probe p50/p99/max per phase, the ratio hostile/idle, RSS growth, how the attackers' sockets ended, and
  * whether the good client kept receiving frames. Writes bench/results/abuse-<date>.json.
+ * The gateway and the probe run on core 0, the attackers on core 1 (taskset), so the probe measures the gateway.
  * Knobs: ABUSE_IDLE_S (20), ABUSE_HOSTILE_S (60), ABUSE_AFTER_S (10), ABUSE_CLIENTS (20); DATABASE_URL is passed on
  * (a fresh database is best), ABUSE_EMBEDDED=1 uses the embedded PGlite instead.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { createServer } from 'node:net';
@@ -24,10 +25,21 @@ const HOSTILE_S = Number(process.env.ABUSE_HOSTILE_S ?? 60);
 const AFTER_S = Number(process.env.ABUSE_AFTER_S ?? 10);
 const CLIENTS = Number(process.env.ABUSE_CLIENTS ?? 20);
 const PROBE_EVERY_MS = 20;
+/** the attacks, dealt round-robin to the clients (ABUSE_KINDS=flood,poison to run a subset) */
+const ATTACKS = (process.env.ABUSE_KINDS ?? 'redos,flood,poison').split(',') as Array<'redos' | 'flood' | 'poison'>;
 const STREAM_PATH = '/tzone_apis/services/stablecoins/ws/main_table';
 const ROOT = join(__dirname, '..', '..');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * On a 2-core box the attackers' own CPU (ws masks every frame they flood) would otherwise be measured as the
+ * gateway's latency: the gateway and this probe share core 0, the attackers get core 1 (ABUSE_PIN=0 turns it off).
+ */
+const PIN = process.env.ABUSE_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+function pin(pid: number, core: number): void {
+  if (PIN) spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' });
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -127,6 +139,13 @@ function message<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
+/** The gateway's own memory view (prom-client default metrics): heap vs external (Buffers) vs RSS. */
+async function memoryBreakdown(baseUrl: string): Promise<Record<string, number>> {
+  const text = await fetch(`${baseUrl}/metrics`).then((r) => r.text());
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+  return { heapUsedMb: read('nodejs_heap_size_used_bytes'), heapTotalMb: read('nodejs_heap_size_total_bytes'), externalMb: read('nodejs_external_memory_bytes') };
+}
+
 async function terminatedSockets(baseUrl: string): Promise<Record<string, number>> {
   const text = await fetch(`${baseUrl}/metrics`).then((r) => r.text());
   const result: Record<string, number> = {};
@@ -158,6 +177,8 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  pin(gateway.pid!, 0);
+  pin(process.pid, 0);
   const stopGateway = () => gateway.exitCode === null && gateway.kill('SIGTERM');
   process.on('exit', stopGateway);
   try {
@@ -170,12 +191,15 @@ async function main(): Promise<void> {
     await new Promise((resolve, reject) => (good.once('open', resolve), good.once('error', reject)));
 
     const idle = await phase('idle', IDLE_S, baseUrl, gateway.pid!, () => goodFrames);
+    const memoryIdle = await memoryBreakdown(baseUrl);
 
     const hostile = fork(join(__dirname, 'hostile.ts'), [], { execArgv: ['-r', '@swc-node/register'], cwd: ROOT });
-    const kinds = Array.from({ length: CLIENTS }, (_, i) => (['redos', 'flood', 'poison'] as const)[i % 3]);
+    pin(hostile.pid!, 1);
+    const kinds = Array.from({ length: CLIENTS }, (_, i) => ATTACKS[i % ATTACKS.length]);
     hostile.send({ type: 'start', options: { baseUrl: `ws://127.0.0.1:${port}`, path: STREAM_PATH, kinds } });
     await message(hostile, 'started');
     const underAttack = await phase('hostile', HOSTILE_S, baseUrl, gateway.pid!, () => goodFrames);
+    const memoryHostile = await memoryBreakdown(baseUrl);
     const countsReply = message<{ counts: unknown }>(hostile, 'counts');
     hostile.send({ type: 'stop' });
     const attackers = (await countsReply).counts;
@@ -195,6 +219,7 @@ async function main(): Promise<void> {
     }
     console.log(`\np99 hostile / idle: ${ratio.toFixed(2)}x (target ≤ 2x and p99 < 50 ms)`);
     console.log(`RSS growth idle end → hostile end: ${growth.toFixed(1)} MB (target < 20 MB)`);
+    console.log(`memory (MB) idle end: ${JSON.stringify(memoryIdle)}; hostile end: ${JSON.stringify(memoryHostile)}`);
     console.log(`attackers: ${JSON.stringify(attackers)}`);
     console.log(`server-side terminations (ws_sockets_terminated_total): ${JSON.stringify(terminated)}`);
 
@@ -203,10 +228,11 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       loadavg: loadavg(),
-      config: { IDLE_S, HOSTILE_S, AFTER_S, CLIENTS, PROBE_EVERY_MS, heartbeatMs: 10_000, storage: process.env.ABUSE_EMBEDDED || !process.env.DATABASE_URL ? 'pglite' : 'postgres' },
+      config: { ATTACKS, IDLE_S, HOSTILE_S, AFTER_S, CLIENTS, PROBE_EVERY_MS, heartbeatMs: 10_000, pinned: PIN, storage: process.env.ABUSE_EMBEDDED || !process.env.DATABASE_URL ? 'pglite' : 'postgres' },
       phases: rows,
       ratio,
       rssGrowthMb: growth,
+      memory: { idle: memoryIdle, hostile: memoryHostile },
       attackers,
       terminated,
       pass: ratio <= 2 && underAttack.p99 < 50 && growth < 20,

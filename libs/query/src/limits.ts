@@ -25,6 +25,8 @@ export const QUERY_LIMITS = {
   maxDedupeFields: 8,
   /** a stream's own (upstream) params, e.g. `vs_currency`, `chains`: a value's text, or a list's items together */
   maxStreamParamLength: 1024,
+  /** params in one query or update message: a stream takes a dozen; more is refused before any of them is parsed */
+  maxParams: 32,
 } as const;
 
 /** Names that would reach Object.prototype if they became keys of a plain object: never a row field. */

@@ -85,3 +85,18 @@ describe('stream params are bounded', () => {
     expect(subscription.feedKey).toBe('coins?{"vs_currency":"eur"}');
   });
 });
+
+describe('resolveSubscription: the number of params', () => {
+  it('refuses more than QUERY_LIMITS.maxParams params at once, with one detail and without validating any of them', () => {
+    const definition = { name: 't', path: '/t', requiresAuth: false, rowFields: ['a'], refresh: { freshMs: 1, callsPerRefresh: 1 }, load: jest.fn(), render: jest.fn() };
+    const raw = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`unknown_${i}`, i]));
+    let caught: unknown;
+    try {
+      resolveSubscription(definition, raw);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SubscriptionError);
+    expect((caught as SubscriptionError).details).toEqual([{ param: '(params)', message: 'at most 32 parameters' }]);
+  });
+});

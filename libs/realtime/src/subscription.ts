@@ -54,6 +54,11 @@ export function mergeUpdate(previous: Record<string, unknown>, update: Record<st
 /** Validates raw params for a stream; throws `SubscriptionError` naming every bad or unknown parameter. */
 export function resolveSubscription(definition: AnyStreamDefinition, raw: Record<string, unknown>): Subscription {
   const details: ErrorDetail[] = [];
+  let count = 0;
+  for (const _key in raw) {
+    // cheap refusal before any param is validated (class-validator per unknown key is the expensive part)
+    if (++count > QUERY_LIMITS.maxParams) throw new SubscriptionError([{ param: '(params)', message: `at most ${QUERY_LIMITS.maxParams} parameters` }]);
+  }
   const filterRaw = emptyParams();
   const upstreamRaw = emptyParams();
   for (const [key, value] of Object.entries(raw)) {
