@@ -314,6 +314,19 @@ describe('capital-flow snapshot during a Binance outage (e2e)', () => {
       expect((await call(gateway, LIST, {}, key)).headers.get('x-points-remaining')).toBe('10');
       const text = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
       expect(text).not.toMatch(/points_charged[^\n]*getCoinTradeSnapshot[^\n]* [1-9]/);
+
+      // the live socket likewise: its welcome, then no empty snapshot and no charge until points exist
+      const timestamp = String(Date.now());
+      const live = StreamClient.connect(gateway.wsUrl(LIVE, { vsTokenId: 1 }), {
+        'x-api-key': key.key,
+        'x-timestamp': timestamp,
+        'x-sign': signRequest(key.secret, { timestamp, method: 'GET', path: `${LIVE}?vsTokenId=1`, body: '' }),
+      });
+      expect(await live.next()).toMatchObject({ type: 'welcome', stream: 'capital-flow.snapshot', resumed: false });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(live.frames.filter((frame) => frame.type === 'snapshot')).toEqual([]);
+      expect((await call(gateway, LIST, {}, key)).headers.get('x-points-remaining')).toBe('10');
+      await live.close();
     } finally {
       await gateway.close();
     }

@@ -24,7 +24,7 @@ import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { CapitalFlowService } from './capital-flow.service';
 import { OpenApiAccess, POINTS_COST } from './open-api-access';
 import { OPEN_API_CODES, OpenApiError } from './open-api-envelope';
-import type { CoinTradeSnapshot } from './snapshot';
+import { isEmptySnapshot, type CoinTradeSnapshot } from './snapshot';
 import type { TrackedToken } from './tracked-tokens';
 import { parseVsTokenId, VS_TOKEN_ID_MAX } from './vs-token-id';
 
@@ -127,9 +127,16 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
     return { accepts: (event) => event.vsTokenId === params.vsTokenId };
   }
 
-  /** The token's latest snapshot event; the first client of a token since start makes one. */
+  /**
+   * The token's latest snapshot event; the first client of a token since start makes one. With no point stored yet
+   * (an upstream outage since start) there is nothing to send, and nothing is charged: the client gets the welcome and
+   * the first snapshot once points exist, as REST answers 50300 rather than an empty snapshot.
+   */
   async initial(principal: SnapshotPrincipal): Promise<StreamEvent<SnapshotEvent>[]> {
-    return [this.latestByToken.get(principal.token.vsTokenId) ?? (await this.append(principal.token))];
+    const latest = this.latestByToken.get(principal.token.vsTokenId);
+    if (latest) return [latest];
+    if (isEmptySnapshot(this.flows.snapshot(principal.token, Date.now()))) return [];
+    return [await this.append(principal.token)];
   }
 
   render(event: StreamEvent<SnapshotEvent>): Buffer {
