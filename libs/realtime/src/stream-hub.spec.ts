@@ -237,7 +237,22 @@ describe('StreamHub', () => {
   });
 
   it('replies to a 14 KB update full of unknown keys with a short error frame', async () => {
-    await start();
+    // (27 unknown keys, under the param cap: each is named, the frame stays bounded)
+    {
+      await start();
+      const few = connect();
+      await few.next();
+      const update: Record<string, string> = {};
+      for (let i = 0; i < 27; i++) update[`unknown_key_${'x'.repeat(400)}_${i}`] = 'y'.repeat(100);
+      let bytes = 0;
+      few.socket.once('message', (data: Buffer) => (bytes = data.length));
+      few.send(update);
+      const error = await few.next();
+      expect(error).toMatchObject({ type: 'error', code: 'invalid_params', more_details: 23 });
+      expect(bytes).toBeGreaterThan(0);
+      expect(bytes).toBeLessThan(1024);
+      await few.close();
+    }
     const client = connect();
     await client.next();
     const update: Record<string, string> = {};
@@ -247,7 +262,8 @@ describe('StreamHub', () => {
     client.send(update);
     const error = await client.next();
     expect(error).toMatchObject({ type: 'error', code: 'invalid_params' });
-    expect(error.more_details).toBeGreaterThan(100);
+    // over QUERY_LIMITS.maxParams: refused as a whole, before any key is validated or echoed
+    expect(error.details).toEqual([{ param: '(params)', message: 'at most 32 parameters' }]);
     expect(replyBytes).toBeGreaterThan(0);
     expect(replyBytes).toBeLessThan(1024);
   });
