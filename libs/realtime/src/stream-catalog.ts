@@ -7,6 +7,11 @@ import { StreamHub } from './stream-hub';
 /** Serves one WebSocket on a path the realtime layer owns (after the upgrade was admitted). */
 export type PathHandler = (socket: WebSocket, request: IncomingMessage) => void;
 
+/** A stream's name on `/v1/stream`: `<group>.<last path segment>` (`/…/derivative/ws/24h_volume` → `stablecoins.24h_volume`). */
+export function streamName(group: string, path: string): string {
+  return `${group}.${path.slice(path.lastIndexOf('/') + 1)}`;
+}
+
 /** A view stream as published: its `/v1/stream` name (`stablecoins.btc_dom`), its path and its declaration. */
 export interface PublishedView {
   readonly name: string;
@@ -15,8 +20,9 @@ export interface PublishedView {
 }
 
 /**
- * Every stream the features declared, and the paths the realtime layer serves: the WS adapter asks it for the handler
- * of an upgrade's path, `/v1/stream` for a stream by name, the AsyncAPI document for the list.
+ * Every view stream the features declared, and the paths the realtime layer serves: the WS adapter asks it for the
+ * handler of an upgrade's path, `/v1/stream` for a view stream by name. (The AsyncAPI document is built from the
+ * features' descriptors, `StreamDescriptors`, whose names come from the same `streamName` rule.)
  */
 @Injectable()
 export class StreamCatalog {
@@ -30,7 +36,7 @@ export class StreamCatalog {
    * segment>` (the ten seed-000 streams: `stablecoins.btc_dom`, ...).
    */
   addView(definition: AnyStreamDefinition, group: string): PublishedView {
-    const name = `${group}.${definition.path.slice(definition.path.lastIndexOf('/') + 1)}`;
+    const name = streamName(group, definition.path);
     if (this.viewsByName.has(name)) throw new Error(`stream name ${name} is declared twice`);
     const published = { name, path: definition.path, definition };
     this.route(definition.path, (socket, request) => void this.hub.connect(definition, socket, request));
@@ -50,14 +56,6 @@ export class StreamCatalog {
 
   view(name: string): PublishedView | undefined {
     return this.viewsByName.get(name);
-  }
-
-  views(): PublishedView[] {
-    return [...this.viewsByName.values()];
-  }
-
-  paths(): string[] {
-    return [...this.routes.keys()];
   }
 }
 

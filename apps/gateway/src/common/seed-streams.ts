@@ -1,4 +1,5 @@
-import { STABLECOINS_WS_PREFIX } from './seed-paths';
+import { streamName } from '@app/realtime';
+import { SEED_STREAM_GROUP, STABLECOINS_WS_PREFIX } from './seed-paths';
 
 /**
  * A seed-000 stream's name on `/v1/stream`: `stablecoins.<last path segment>` (the seed groups every stream under
@@ -6,5 +7,6 @@ import { STABLECOINS_WS_PREFIX } from './seed-paths';
  */
 export function seedStreamName(path: string): string {
   if (!path.startsWith(`${STABLECOINS_WS_PREFIX}/`)) throw new Error(`${path} is not a seed-000 path`);
-  return `stablecoins.${path.slice(path.lastIndexOf('/') + 1)}`;
+  // the same rule as the layer's (`declareViewStreams`), so the contract and /v1/stream cannot disagree
+  return streamName(SEED_STREAM_GROUP, path);
 }
