@@ -13,10 +13,9 @@ import {
   type Refusal,
   type StreamEvent,
 } from './event-stream-definition';
-import { objectBody, type FrameSink } from './frame-sink';
+import { SocketSink, objectBody, type FrameSink } from './frame-sink';
 import { KeyOrderedDelay } from './key-ordered-delay';
 import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
-import { SocketFrameSink } from './socket-frame-sink';
 import { CloseCode, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
 
 /** Tuning of the event streams. Defaults suit production; tests shorten them. */
@@ -113,7 +112,7 @@ export class EventStreams implements OnApplicationShutdown {
     let subscription: EventSubscription | undefined;
     const connection = this.registry.register(socket, request, { stream: definition.metricsLabel, onBeat: () => subscription?.beat() });
     if (!connection) return;
-    const sink = new SocketFrameSink(this.registry, connection);
+    const sink = new SocketSink(connection, this.registry);
     let window = { start: 0, count: 0 };
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       const now = Date.now();

@@ -16,7 +16,6 @@ export * from './event-stream-definition';
 export * from './event-stream-gateway';
 export * from './event-streams';
 export * from './key-ordered-delay';
-export * from './socket-frame-sink';
 export * from './inbound-messages';
 export * from './stream-catalog';
 export * from './stream-multiplexer';
