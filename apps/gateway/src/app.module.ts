@@ -9,6 +9,7 @@ import { StorageModule } from '@app/storage';
 import { UpstreamModule } from '@app/upstream';
 import { AuthModule } from '@app/auth';
 import { ApiKeysModule } from '@app/api-keys';
+import { ClusterModule } from '@app/cluster';
 import { SpreadsModule } from './spreads/spreads.module';
 import { MarketSnapshotModule } from './market-snapshot/market-snapshot.module';
 import { DerivativesModule } from './derivatives/derivatives.module';
@@ -37,6 +38,7 @@ export class AppModule {
         HttpRateLimitModule.forRoot(config.http.rateLimits),
         ObservabilityModule,
         StorageModule.forRoot(),
+        ClusterModule,
         UpstreamModule,
         AuthModule,
         ApiKeysModule,

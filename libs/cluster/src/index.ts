@@ -1,0 +1,6 @@
+export * from './leadership';
+export * from './fencing';
+export * from './local-leadership';
+export * from './replica-id';
+export * from './cluster-redis';
+export * from './cluster.module';
