@@ -1,4 +1,5 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ClusterStatus } from './cluster-status';
 import { CLUSTER_REDIS, ClusterRedisCloser, clusterRedisProvider } from './cluster-redis';
 import { LEADERSHIP, type Leadership } from './leadership';
 import { LocalLeadership } from './local-leadership';
@@ -26,7 +27,8 @@ class LeadershipCloser implements OnApplicationShutdown {
     ClusterRedisCloser,
     { provide: LEADERSHIP, inject: [REPLICA_ID], useFactory: (replicaId: string) => new LocalLeadership(replicaId) },
     LeadershipCloser,
+    ClusterStatus,
   ],
-  exports: [REPLICA_ID, CLUSTER_REDIS, LEADERSHIP],
+  exports: [REPLICA_ID, CLUSTER_REDIS, LEADERSHIP, ClusterStatus],
 })
 export class ClusterModule {}

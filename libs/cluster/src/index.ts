@@ -4,3 +4,4 @@ export * from './local-leadership';
 export * from './replica-id';
 export * from './cluster-redis';
 export * from './cluster.module';
+export * from './cluster-status';
