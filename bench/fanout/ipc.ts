@@ -83,6 +83,7 @@ export function forkModule(name: string, file: string, cpu: number | undefined, 
   const child = fork(join(__dirname, file), [], {
     execArgv: ['-r', '@swc-node/register', '--expose-gc', ...extraArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, FANOUT_SERVER_KIND: name },
   });
   if (child.pid && cpu !== undefined) pin(child.pid, cpu);
   return new Child(name, child);

@@ -70,6 +70,29 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
   };
 }
 
+/**
+ * With `FANOUT_PROFILE_RUNS=<dir>`, a CPU profile of each run alone (`<dir>/<pid>-<hz>hz-<n>.cpuprofile`): start-up
+ * and connection set-up, which `FANOUT_PROFILE` includes, stay out of it.
+ */
+let profiledRuns = 0;
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.FANOUT_PROFILE_RUNS;
+  if (!dir) return work();
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${dir}/${process.env.FANOUT_SERVER_KIND ?? process.pid}-${name}-${++profiledRuns}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /** Reports `{ type: 'ready', port }`, then answers commands until `exit`. */
 export function serveCommands(server: BenchServer): void {
   const reply = (message: object) => process.send!(message);
@@ -84,7 +107,7 @@ export function serveCommands(server: BenchServer): void {
         case 'probe':
           return reply({ type: 'probe', cpuMsPerTick: server.probe?.(command.ticks) ?? NaN });
         case 'run':
-          return reply({ type: 'run', report: await run(server, command.hz, command.durationMs) });
+          return reply({ type: 'run', report: await profiled(`${command.hz}hz`, () => run(server, command.hz, command.durationMs)) });
         case 'exit':
           await server.close();
           process.exit(0);

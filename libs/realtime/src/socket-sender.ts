@@ -167,7 +167,18 @@ interface RawSender {
 function rawSender(socket: WebSocket): RawSender | undefined {
   const sender = (socket as unknown as { _sender?: Partial<RawSender> & { _state?: number } })._sender;
   // `_state` 0 (DEFAULT): nothing queued inside ws (it queues only behind blobs or compression), so order is kept
-  return socket.extensions === '' && typeof sender?.sendFrame === 'function' && !sender._state ? (sender as RawSender) : undefined;
+  return hasNoExtensions(socket) && typeof sender?.sendFrame === 'function' && !sender._state ? (sender as RawSender) : undefined;
+}
+
+/**
+ * No negotiated extension: ws's `extensions` getter builds a string from the keys on every read, which the
+ * per-frame path would pay for each socket; its `_extensions` object answers the same question without allocating.
+ */
+function hasNoExtensions(socket: WebSocket): boolean {
+  const negotiated = (socket as unknown as { _extensions?: object })._extensions;
+  if (negotiated === undefined) return socket.extensions === '';
+  for (const _ in negotiated) return false;
+  return true;
 }
 
 /** An unmasked, final text frame (RFC 6455 section 5.2): the header the server puts before `payload`, then `payload`. */
