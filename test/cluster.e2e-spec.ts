@@ -159,7 +159,7 @@ const spreadIdentity = (event: Record<string, unknown>) =>
   );
 
   itNeeds(MISSING.replicaReport, MISSING.spreadsLeadership)('a spread event reaches live clients on all three replicas, once, with the same seq', async () => {
-    const live = cluster.replicas.map((replica) => track(StreamClient.connect(cluster.wsUrl(SPREADS_LIVE, { api_key: CLUSTER_API_KEY, events: 'both' }, replica))));
+    const live = cluster.replicas.map((replica) => track(StreamClient.connect(cluster.wsUrl(SPREADS_LIVE, { api_key: CLUSTER_API_KEY }, replica))));
     await Promise.all(live.map((client) => client.next((f) => f.type === 'welcome', 15_000)));
     const first = await live[0].next((f) => f.type === 'event', 60_000);
     for (const client of live.slice(1)) {
@@ -174,7 +174,7 @@ const spreadIdentity = (event: Record<string, unknown>) =>
     async () => {
       const leader = await cluster.waitForLeader('spreads');
       const survivors = cluster.replicas.filter((replica) => replica.id !== leader.id && replica.process.running);
-      const watchers = survivors.map((replica) => track(StreamClient.connect(cluster.wsUrl(SPREADS_LIVE, { api_key: CLUSTER_API_KEY, events: 'both' }, replica))));
+      const watchers = survivors.map((replica) => track(StreamClient.connect(cluster.wsUrl(SPREADS_LIVE, { api_key: CLUSTER_API_KEY }, replica))));
       await Promise.all(watchers.map((client) => client.next((f) => f.type === 'welcome', 15_000)));
       const before = await watchers[0].next((f) => f.type === 'event', 60_000);
 
@@ -184,7 +184,7 @@ const spreadIdentity = (event: Record<string, unknown>) =>
       expect(next.atMs - killedAt).toBeLessThanOrEqual(10_000);
       // events keep coming from the new leader: wait for two episodes past the hand-over
       let after: Frame | undefined;
-      while (!after || after.data.received_at < next.atMs + 24_000) after = await watchers[0].next((f) => f.type === 'event', 60_000);
+      while (!after || after.data.received_at * 1000 < next.atMs + 24_000) after = await watchers[0].next((f) => f.type === 'event', 60_000);
       await sleep(1_000); // the other watcher catches up
 
       // every survivor saw the same events, in the same order
@@ -194,13 +194,17 @@ const spreadIdentity = (event: Record<string, unknown>) =>
       expect(new Set(seqs).size).toBe(seqs.length);
 
       // the history holds exactly what the live clients saw over the failover: nothing missing, nothing twice
-      const history = await cluster.getThroughLb(`/v1/spreads/history?limit=1000&since=${before.data.received_at - 60_000}`, { 'x-api-key': CLUSTER_API_KEY });
+      // (received_at and fired_at are unix seconds; fired_at is whole seconds, hence the 1 s margins)
+      const fromS = Math.floor(before.data.received_at) - 1;
+      const history = await cluster.getThroughLb(`/v1/spreads/history?limit=1000&since=${fromS}`, { 'x-api-key': CLUSTER_API_KEY });
       expect(history.status).toBe(200);
-      const rows: Array<Record<string, unknown>> = history.body.data;
+      const rows: Array<Record<string, any>> = history.body.data;
       const historyIds = rows.map(spreadIdentity);
       expect(new Set(historyIds).size).toBe(historyIds.length);
       const liveIds = seen[0].map((f) => spreadIdentity(f.data));
-      for (const id of liveIds) expect(historyIds).toContain(id);
+      expect(liveIds.filter((id) => !historyIds.includes(id))).toEqual([]);
+      const inside = rows.filter((row) => row.fired_at > before.data.received_at + 1 && row.fired_at < after!.data.received_at - 1);
+      expect(inside.map(spreadIdentity).filter((id) => !liveIds.includes(id))).toEqual([]);
 
       // open and close alternate for every spread: a second engine or a lost hand-over would break it
       const lastEvent = new Map<string, unknown>();
