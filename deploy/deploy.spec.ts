@@ -11,8 +11,8 @@ import { HealthController } from '../apps/gateway/src/operations/health.controll
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-/** Every environment variable the app reads: the validated properties of EnvSchema, plus REPLICA_ID (libs/cluster reads it itself). */
-const SCHEMA_ENV = new Set([...getMetadataStorage().getTargetValidationMetadatas(EnvSchema, '', true, false).map((m) => m.propertyName), 'REPLICA_ID']);
+/** Every environment variable the app reads: the validated properties of EnvSchema. */
+const SCHEMA_ENV = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvSchema, '', true, false).map((m) => m.propertyName));
 
 /** The app's defaults and its hard shutdown deadline (main.ts: exit forced this long after SIGTERM). */
 const APP_PORT = 8000;

@@ -15,7 +15,9 @@ export const clusterRedisProvider: Provider = {
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig): Redis | undefined => {
     if (!config.redis.url) return undefined;
-    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    // every key of this deployment carries REDIS_KEY_PREFIX (ioredis adds it to key arguments, Lua KEYS included);
+    // pub/sub channels are not keys: name them with `clusterChannel`
+    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, keyPrefix: config.redis.keyPrefix });
     // an outage fails the calls that need Redis; it must not crash the process (readiness reports it)
     let lastWarned = 0;
     redis.on('error', (error: Error) => {
@@ -35,4 +37,9 @@ export class ClusterRedisCloser implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.redis?.quit().catch(() => this.redis?.disconnect());
   }
+}
+
+/** A pub/sub channel of this deployment: channels are not keys, so ioredis's `keyPrefix` does not reach them. */
+export function clusterChannel(config: Pick<AppConfig, 'redis'>, name: string): string {
+  return `${config.redis.keyPrefix}${name}`;
 }

@@ -12,7 +12,7 @@ export const openApiRedisProvider: Provider = {
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig): Redis | undefined => {
     if (!config.redis.url) return undefined;
-    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
+    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, keyPrefix: config.redis.keyPrefix });
     // an outage fails the calls that need Redis (500 envelope); it must not crash the process
     redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
     return redis;

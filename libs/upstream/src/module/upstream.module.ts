@@ -2,7 +2,7 @@ import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Global, Module, Provider } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { createUpstreamCacheStore } from '../cache/cache-store';
+import { UPSTREAM_CACHE_NAMESPACE, createUpstreamCacheStore } from '../cache/cache-store';
 import { UpstreamCache } from '../cache/upstream-cache';
 import { UPSTREAM_BUDGETS, UPSTREAM_OBSERVERS, UpstreamBudget, UpstreamObservers } from '../contracts';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
@@ -44,7 +44,7 @@ const clientProviders: Provider[] = UPSTREAM_CLIENTS.flatMap((client) => [
   imports: [
     CacheModule.registerAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ stores: [createUpstreamCacheStore(config.redis.url)] }),
+      useFactory: (config: AppConfig) => ({ stores: [createUpstreamCacheStore(config.redis.url, { namespace: `${config.redis.keyPrefix}${UPSTREAM_CACHE_NAMESPACE}` })] }),
     }),
   ],
   providers: [
