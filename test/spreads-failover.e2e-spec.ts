@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import type { SpreadEvent } from '../apps/gateway/src/spreads/domain/spread-event';
 import { childEnv, freePort, ServiceProcess } from './support/service-process';
 import {
+  awaitOpensOfNextEpisode as awaitOpens,
   compareSpreadHistory,
   episodeOf,
   episodeStart,
@@ -30,6 +31,7 @@ import {
  * SPREADS_COOLDOWN_MS=0: with a cooldown, a close the failover delays would shift the next open.
  */
 const MARKET_ENV = { SANDBOX_SEED: '11', SPREADS_SIM_TICK_MS: '1000', SPREADS_COOLDOWN_MS: '0', SPREADS_HISTORY_FLUSH_MS: '20' };
+const RUN_PREFIX = `mg-spreads-failover-${process.pid}-${Date.now().toString(36)}:`;
 const LEADING = /leading spreads \(fencing token \d+\)/;
 
 const market: SimulatedMarket = simulatedMarketOf(MARKET_ENV);
@@ -58,6 +60,8 @@ async function startGateway(name: string, databaseUrl: string, redisUrl: string)
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       REPLICA_ID: name,
+      // keys of this run only, where the app prefixes its Redis keys (parallel runs share CI's Redis database)
+      REDIS_KEY_PREFIX: RUN_PREFIX,
       LOG_LEVEL: 'info',
       SHUTDOWN_DRAIN_MS: '0',
     }),
@@ -98,38 +102,22 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, tim
   }
 }
 
+/** The opens of the next episode are written (the moment to kill the leader: its spreads are open). */
+async function awaitOpensOfNextEpisode(pool: Pool, now: number, logs: () => string): Promise<{ episode: number; fromTick: number }> {
+  const found = await awaitOpens(market, () => historyOf(pool), now).catch((error: Error) => {
+    throw new Error(`${error.message}\n${logs()}`);
+  });
+  // the kill must come before the episode's closes, or the failover would not be tested in the middle of its spreads
+  expect(tickOf(market, Date.now())).toBeLessThan(found.firstCloseTick);
+  return found;
+}
+
 async function historyOf(pool: Pool): Promise<TickedEvent[]> {
   const { rows } = await pool.query<{ payload: SpreadEvent }>('select payload from spread_events order by id');
   return tickedHistory(
     market,
     rows.map((row) => row.payload),
   );
-}
-
-/**
- * Waits for the first episode that starts after `leadingSince`, until every open it should produce is in the
- * history, and returns that episode with the expected events from just before it to `throughEpisode` later.
- */
-async function awaitOpensOfNextEpisode(pool: Pool, leadingSince: number, logs: () => string): Promise<{ episode: number; fromTick: number }> {
-  const episode = episodeOf(market, tickOf(market, leadingSince)) + 1;
-  const fromTick = episodeStart(market, episode) - 1;
-  const due = expectedSpreadEvents(market, fromTick, episodeStart(market, episode + 1) - 1);
-  const opens = due.filter((item) => item.event.event === 'open');
-  const firstClose = Math.min(...due.filter((item) => item.event.event === 'close').map((item) => item.tick));
-  expect(opens.length).toBeGreaterThan(0);
-  const keyOf = (item: TickedEvent) => `${item.event.symbol}|${item.event.buy_leg}|${item.event.sell_leg}`;
-  await until(
-    async () => {
-      const written = new Set((await historyOf(pool)).filter((item) => episodeOf(market, item.tick) === episode && item.event.event === 'open').map(keyOf));
-      return opens.every((item) => written.has(keyOf(item))) || undefined;
-    },
-    (episodeStart(market, episode + 1) - tickOf(market, Date.now())) * market.spreads.simTickMs + 5_000,
-    `the opens of episode ${episode}`,
-    logs,
-  );
-  // the kill must come before the episode's closes, or the failover would not be tested in the middle of a spread
-  expect(tickOf(market, Date.now())).toBeLessThan(firstClose);
-  return { episode, fromTick };
 }
 
 const stores = process.env.DATABASE_URL && process.env.REDIS_URL;

@@ -54,6 +54,7 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
   /** set while this replica leads: its term and the function that ends its work */
   private leading?: { term: LeadershipTerm; stop: () => Promise<void> };
   private starting?: Promise<unknown>;
+  private followErrorLoggedAt = 0;
   private readonly sink = (quotes: readonly Quote[]) => {
     if (this.leading) this.engine.onQuotes(quotes);
   };
@@ -75,7 +76,12 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
         deliver: (row) => this.deliverFollowed(row),
         catchUpMs: FOLLOW_CATCH_UP_MS,
         pageSize: FOLLOW_PAGE,
-        onError: (error) => this.logger.warn(`following the history: ${errorMessage(error)} (the next read retries)`),
+        onError: (error) => {
+          // an outage fails every publish and read: one line per 30 s
+          if (Date.now() - this.followErrorLoggedAt < 30_000) return;
+          this.followErrorLoggedAt = Date.now();
+          this.logger.warn(`following the history: ${errorMessage(error)} (reads retry every second; repeats within 30 s are not logged)`);
+        },
       });
     }
     this.writer = new HistoryWriter(this.history, {
