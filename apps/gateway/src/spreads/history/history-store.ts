@@ -1,4 +1,5 @@
-import type { SqlExecutor } from '@app/storage';
+import { assertFence, type LeadershipTerm } from '@app/cluster';
+import type { Database, SqlExecutor } from '@app/storage';
 import type { SpreadFilters } from '../api/spread-filters';
 import type { SpreadEvent } from '../domain/spread-event';
 import type { RestoredKey } from '../engine/spread-engine';
@@ -51,7 +52,26 @@ const INSERT_COLUMNS = [
 
 /** SQL of the spread event log (same statements on Postgres and PGlite). */
 export class SpreadHistoryStore {
-  constructor(private readonly db: SqlExecutor) {}
+  constructor(private readonly db: SqlExecutor | Database) {}
+
+  /**
+   * The leader's write: one transaction that first checks `term` is still the newest spreads term (`assertFence`,
+   * throwing `FencedOutError` otherwise: nothing of the batch lands), then inserts. The fence row lock held to the
+   * commit also orders the row ids: a later commit never holds a smaller id, so followers reading `afterId` skip none.
+   */
+  async insertFenced(term: Pick<LeadershipTerm, 'role' | 'token'>, events: readonly SpreadEvent[]): Promise<number[]> {
+    if (!('transaction' in this.db)) throw new Error('spread history: a fenced write needs the database, not a transaction executor');
+    return this.db.transaction(async (tx) => {
+      await assertFence(tx, term);
+      return new SpreadHistoryStore(tx).insert(events);
+    });
+  }
+
+  /** Takes the fence for `term` without writing: a new leader does this before reading the state it resumes from. */
+  async claimFence(term: Pick<LeadershipTerm, 'role' | 'token'>): Promise<void> {
+    if (!('transaction' in this.db)) throw new Error('spread history: claiming the fence needs the database, not a transaction executor');
+    await this.db.transaction((tx) => assertFence(tx, term));
+  }
 
   /**
    * Inserts a batch; rows already present (same event id, e.g. a retried batch) are skipped. Returns each event's
@@ -178,9 +198,9 @@ export class SpreadHistoryStore {
     return toEvents(rows);
   }
 
-  /** The newest `limit` events, oldest first (warms the in-memory recent buffer after a restart). */
-  async latest(limit: number): Promise<SpreadEvent[]> {
-    const { rows } = await this.db.query<{ payload: SpreadEvent | string }>('select payload from spread_events order by fired_at_ms desc, id desc limit $1', [limit]);
+  /** The newest `limit` events up to row `maxId`, oldest first (warms the in-memory recent buffer at start). */
+  async latest(limit: number, maxId = Number.MAX_SAFE_INTEGER): Promise<SpreadEvent[]> {
+    const { rows } = await this.db.query<{ payload: SpreadEvent | string }>('select payload from spread_events where id <= $2 order by fired_at_ms desc, id desc limit $1', [limit, maxId]);
     return rows.map((row) => parsePayload(row.payload)).reverse();
   }
 

@@ -1,3 +1,4 @@
+import { FencedOutError, type LeadershipTerm } from '@app/cluster';
 import type { SpreadEvent } from '../domain/spread-event';
 import type { SpreadHistoryStore } from './history-store';
 
@@ -11,15 +12,21 @@ export interface HistoryWriterOptions {
   onDropped?: (count: number) => void;
   /** after each written batch: the events and their row ids, in order (what the live stream carries) */
   onWritten?: (events: readonly SpreadEvent[], ids: readonly number[]) => void;
+  /** a write was refused by the fence: a newer leader owns the history; the pending events were dropped */
+  onFencedOut?: (error: FencedOutError, dropped: number) => void;
 }
 
 /**
  * Batches events into the history table off the detection path: `enqueue` never waits. A failed batch stays
  * queued and is retried (duplicates are ignored by event id); `drain` writes everything still pending
- * (graceful shutdown).
+ * (graceful shutdown). While it writes for a leadership term (`lead`), every batch is fenced
+ * (`insertFenced`); a refused batch means a newer leader owns the history: the queue is dropped (that leader
+ * resumed from what was written) and the writer stops until the next `lead`.
  */
 export class HistoryWriter {
   private pending: SpreadEvent[] = [];
+  private term?: Pick<LeadershipTerm, 'role' | 'token'>;
+  private fencedOut = false;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private failures = 0;
@@ -34,7 +41,14 @@ export class HistoryWriter {
     return this.pending.length;
   }
 
+  /** Writes as the leader of `term` from now on (a fresh queue). */
+  lead(term: Pick<LeadershipTerm, 'role' | 'token'>): void {
+    this.term = term;
+    this.fencedOut = false;
+  }
+
   enqueue(event: SpreadEvent): void {
+    if (this.fencedOut) return;
     this.pending.push(event);
     if (this.pending.length > this.options.maxPending) {
       const dropped = this.pending.length - this.options.maxPending;
@@ -77,9 +91,17 @@ export class HistoryWriter {
       const batch = this.pending.slice(0, this.options.batchSize);
       let ids: number[];
       try {
-        ids = await this.store.insert(batch);
+        ids = this.term ? await this.store.insertFenced(this.term, batch) : await this.store.insert(batch);
         this.failures = 0;
       } catch (error) {
+        if (error instanceof FencedOutError) {
+          const dropped = this.pending.length;
+          this.pending = [];
+          this.failures = 0;
+          this.fencedOut = true;
+          this.options.onFencedOut?.(error, dropped);
+          return;
+        }
         this.failures++;
         this.options.onError?.(error);
         return;

@@ -28,31 +28,54 @@ export interface SimulatedVenuesOptions {
   venues: string[];
   seed: number;
   tickMs: number;
-  /** one divergence episode starts every this many ticks */
+  /** one divergence episode starts every this many ticks (SIM_EPISODE_TICKS) */
   episodeEvery?: number;
+}
+
+/** The default episode period, in ticks: a divergence is in force for 7 of them, the other 5 are quiet. */
+export const SIM_EPISODE_TICKS = 12;
+
+/** The simulated market's tick at wall-clock `nowMs`: every replica (and every leader in turn) sees the same market. */
+export function simulatedTickAt(nowMs: number, tickMs: number): number {
+  return Math.floor(nowMs / tickMs);
 }
 
 /**
  * Sandbox quote source: simulated venues whose prices wander together and, in scheduled episodes, one leg
  * diverges by 1.5–4 % and converges back over a few ticks, so spreads open and close. Deterministic for a
- * seed. It stands in for the venues behind the same `QuoteSource` interface as the ccxt adapters: pointing 7
+ * seed and the wall clock (tick = floor(now / tickMs), delivered at each tick boundary), so the events of any time
+ * range can be computed, whichever replica led then. It stands in for the venues behind the same `QuoteSource` interface as the ccxt adapters: pointing 7
  * ccxt clients at an HTTP simulator was not done (see README "Spreads").
  */
 export class SimulatedVenues implements QuoteSource {
   readonly name = 'simulated-venues';
   private timer?: NodeJS.Timeout;
-  private tick = 0;
+  /** the last tick delivered: a timer that fires early (or twice within a tick) delivers nothing */
+  private lastTick = -1;
+  private running = false;
 
   constructor(private readonly options: SimulatedVenuesOptions) {}
 
   start(sink: QuoteSink): void {
-    this.timer = setInterval(() => sink(this.quotesAt(this.tick++, Date.now())), this.options.tickMs);
-    this.timer.unref();
-    sink(this.quotesAt(this.tick++, Date.now()));
+    this.running = true;
+    const deliver = () => {
+      if (!this.running) return;
+      const now = Date.now();
+      const tick = simulatedTickAt(now, this.options.tickMs);
+      // a stalled event loop skips ticks rather than replaying them late (a venue does not resend old prices)
+      if (tick > this.lastTick) {
+        this.lastTick = tick;
+        sink(this.quotesAt(tick, now));
+      }
+      this.timer = setTimeout(deliver, (tick + 1) * this.options.tickMs - Date.now());
+      this.timer.unref();
+    };
+    deliver();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
   }
 
   /** Every leg's quote at tick `tick` (pure: the same seed and tick give the same prices). */
@@ -101,7 +124,7 @@ export class SimulatedVenues implements QuoteSource {
 
   /** The divergence in force at `tick`: ramps up over 2 ticks, holds 3, decays over 3 (then spreads close). */
   private episodeAt(tick: number): { symbol: string; leg: string; pct: number } | undefined {
-    const every = this.options.episodeEvery ?? 12;
+    const every = this.options.episodeEvery ?? SIM_EPISODE_TICKS;
     const index = Math.floor(tick / every);
     const phase = tick % every;
     const shape = [0.5, 1, 1, 1, 1, 0.6, 0.2, 0][phase];
