@@ -28,11 +28,11 @@ const leadershipProvider: Provider = {
       logger.log(`local leadership: this process leads every singleton role (no REDIS_URL); replica ${replicaId}`);
       return new LocalLeadership(replicaId);
     }
-    const leaseMs = config.cluster.leaderLeaseMs;
+    const { leaderLeaseMs: leaseMs, keyPrefix } = config.cluster;
     logger.log(`Redis leadership: singleton roles go to one replica at a time (lease ${leaseMs} ms); replica ${replicaId}`);
     const connection = redis.duplicate();
     connection.on('error', () => undefined); // the campaign logs what fails; the shared connection warns about outages
-    return new RedisLeadership(connection, replicaId, { leaseMs });
+    return new RedisLeadership(connection, replicaId, { leaseMs, keyPrefix });
   },
 };
 

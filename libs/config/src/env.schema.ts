@@ -108,4 +108,6 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000) REALTIME_MAX_SUBSCRIPTIONS?: number;
   // cluster (issue 11): length of a singleton role's Redis lease; a dead leader's role moves within it (+ ~1 s)
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(60_000) LEADER_LEASE_MS?: number;
+  // prefix of the leadership keys in Redis: the replicas of one cluster share it (tests give each cluster its own)
+  @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{1,64}$/) CLUSTER_KEY_PREFIX?: string;
 }
