@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { latestClosedInstant, STAT_WINDOWS } from '../apps/gateway/src/capital-flow/windows';
 import { childEnv, freePort, ServiceProcess } from './support/service-process';
@@ -103,6 +104,11 @@ withRealStores('capital-flow leadership across a kill -9 (two processes, real Re
     await admin?.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
     await admin?.end();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+    // the fencing counters outlive the leases by design; this cluster's are dropped with it
+    const redis = new Redis(REDIS_URL!);
+    const keys = await redis.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
   });
 
   it('moves capital-flow to the survivor within 10 s of the leader’s SIGKILL; the series stay continuous', async () => {
