@@ -1,3 +1,4 @@
+import { LEADERSHIP, type Leadership } from '@app/cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,7 +191,8 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
       peg_type: 'peggedUSD',
       event_type: 'historical',
     };
-    await gateway.app.get(DepegEventStore).save({ pegType: 'peggedUSD', thresholdBp: thresholdToBp(0.01) }, [old], now, false);
+    const term = gateway.app.get<Leadership>(LEADERSHIP).term('depeg')!; // the one process leads depeg
+    await gateway.app.get(DepegEventStore).save({ pegType: 'peggedUSD', thresholdBp: thresholdToBp(0.01) }, [old], now, false, term);
 
     const week = await open({ days_back: 7 }).next(isData, FRAME_MS);
     expect(week.rows.map((row: Frame) => row.stablecoin)).not.toContain('OLDUSD');

@@ -14,7 +14,13 @@ describe('operations endpoints and graceful shutdown (e2e)', () => {
     expect(live.status).toBe(200);
     const ready = await fetch(`${gateway.httpUrl}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up', kind: process.env.DATABASE_URL ? 'postgres' : 'pglite' }, cache: { status: 'up', store: 'memory' } } });
+    const body = (await ready.json()) as { replica: { id: string; roles: string[]; feed_leases: number } };
+    expect(body).toMatchObject({ status: 'ok', info: { database: { status: 'up', kind: process.env.DATABASE_URL ? 'postgres' : 'pglite' }, cache: { status: 'up', store: 'memory' } } });
+    // the one process leads every registered singleton role (embedded default: no Redis)
+    expect(body.replica).toEqual({ id: expect.any(String), roles: expect.arrayContaining(['capital-flow', 'depeg']), feed_leases: expect.any(Number) });
+    const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
+    for (const role of body.replica.roles) expect(metrics).toContain(`gateway_leader{role="${role}"} 1`);
+    for (const role of ['spreads', 'dex-metrics', 'capital-flow', 'depeg']) expect(metrics).toMatch(new RegExp(`gateway_leader\\{role="${role}"\\} [01]`));
   });
 
   it('exposes Prometheus metrics for connections, frames and upstream calls', async () => {

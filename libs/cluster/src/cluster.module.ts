@@ -1,8 +1,11 @@
-import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import type Redis from 'ioredis';
 import { ClusterStatus } from './cluster-status';
 import { CLUSTER_REDIS, ClusterRedisCloser, clusterRedisProvider } from './cluster-redis';
 import { LEADERSHIP, type Leadership } from './leadership';
 import { LocalLeadership } from './local-leadership';
+import { RedisLeadership } from './redis-leadership';
 import { REPLICA_ID, resolveReplicaId } from './replica-id';
 
 /** Ends the terms on shutdown, after the features stopped taking work and before the stores close. */
@@ -15,6 +18,24 @@ class LeadershipCloser implements OnApplicationShutdown {
   }
 }
 
+/** Redis leases when `REDIS_URL` is set (on a connection of their own), else this process leads every role. */
+const leadershipProvider: Provider = {
+  provide: LEADERSHIP,
+  inject: [REPLICA_ID, CLUSTER_REDIS, APP_CONFIG],
+  useFactory: (replicaId: string, redis: Redis | undefined, config: AppConfig): Leadership => {
+    const logger = new Logger('Leadership');
+    if (!redis) {
+      logger.log(`local leadership: this process leads every singleton role (no REDIS_URL); replica ${replicaId}`);
+      return new LocalLeadership(replicaId);
+    }
+    const { leaderLeaseMs: leaseMs, keyPrefix } = config.cluster;
+    logger.log(`Redis leadership: singleton roles go to one replica at a time (lease ${leaseMs} ms); replica ${replicaId}`);
+    const connection = redis.duplicate();
+    connection.on('error', () => undefined); // the campaign logs what fails; the shared connection warns about outages
+    return new RedisLeadership(connection, replicaId, { leaseMs, keyPrefix });
+  },
+};
+
 /**
  * What a replica needs to be one of many (issue 11): its id, the shared Redis connection and the leadership of the
  * singletons. Global: import once in the app module.
@@ -25,7 +46,7 @@ class LeadershipCloser implements OnApplicationShutdown {
     { provide: REPLICA_ID, useFactory: () => resolveReplicaId() },
     clusterRedisProvider,
     ClusterRedisCloser,
-    { provide: LEADERSHIP, inject: [REPLICA_ID], useFactory: (replicaId: string) => new LocalLeadership(replicaId) },
+    leadershipProvider,
     LeadershipCloser,
     ClusterStatus,
   ],

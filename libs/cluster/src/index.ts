@@ -1,6 +1,7 @@
 export * from './leadership';
 export * from './fencing';
 export * from './local-leadership';
+export * from './redis-leadership';
 export * from './replica-id';
 export * from './cluster-redis';
 export * from './cluster.module';

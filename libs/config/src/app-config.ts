@@ -52,6 +52,11 @@ export interface AppConfig {
   resume: { retentionSeconds: number; maxEvents: number };
   /** on SIGTERM: readiness answers 503 for `drainMs` before the servers close */
   shutdown: { drainMs: number };
+  /**
+   * cluster (issue 11), used when `REDIS_URL` is set: the Redis lease of each singleton role (`LEADER_LEASE_MS`) and
+   * the prefix of the leadership keys, under `REDIS_KEY_PREFIX`
+   */
+  cluster: { leaderLeaseMs: number; keyPrefix: string };
 }
 
 export interface SpreadsConfig {
@@ -196,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     resume: { retentionSeconds: parsed.REALTIME_RESUME_RETENTION_S ?? 900, maxEvents: parsed.REALTIME_RESUME_MAX_EVENTS ?? 100_000 },
     // production sits behind a load balancer that needs a few probe periods to take the instance out
     shutdown: { drainMs: parsed.SHUTDOWN_DRAIN_MS ?? (nodeEnv === 'production' ? 5_000 : 0) },
+    cluster: { leaderLeaseMs: parsed.LEADER_LEASE_MS ?? 5_000, keyPrefix: 'cluster:' },
   };
 }
 

@@ -109,4 +109,7 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(8_000) SHUTDOWN_DRAIN_MS?: number;
   // WS /v1/stream (issue 10): subscriptions one socket may hold
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000) REALTIME_MAX_SUBSCRIPTIONS?: number;
+  // cluster (issue 11): length of a singleton role's Redis lease; a dead leader's role moves within it (+ ~1 s)
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(60_000) LEADER_LEASE_MS?: number;
+  // prefix of the leadership keys in Redis: the replicas of one cluster share it (tests give each cluster its own)
 }

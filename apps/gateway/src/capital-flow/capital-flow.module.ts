@@ -1,18 +1,15 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeysModule } from '@app/api-keys';
-import { DATABASE, Database } from '@app/storage';
 import { BINANCE_FUTURES_API, BINANCE_SPOT_API, BinanceKlinesApi } from '@app/upstream';
-import type Redis from 'ioredis';
 import { BinanceKlineSource } from './binance-kline.source';
 import { CapitalFlowContract } from './capital-flow.contract';
 import { CapitalFlowController } from './capital-flow.controller';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { CapitalFlowService } from './capital-flow.service';
 import { FLOW_SOURCES } from './flow-source';
-import { INGEST_LEASE, RedisIngestLease, SqlIngestLease } from './ingest-lease';
 import { OpenApiAccess, SignedRequestGuard } from './open-api-access';
-import { OPEN_API_REDIS, openApiRedisProvider, OpenApiRedisCloser } from './shared-redis';
+import { openApiRedisProvider } from './shared-redis';
 import { bodyParserErrorsAsEnvelope, OpenApiExceptionFilter } from './open-api-envelope';
 import { SnapshotLiveGateway, SnapshotLiveStream } from './snapshot-live';
 
@@ -27,12 +24,6 @@ import { SnapshotLiveGateway, SnapshotLiveStream } from './snapshot-live';
       useFactory: (spot: BinanceKlinesApi, futures: BinanceKlinesApi) => [new BinanceKlineSource(spot), new BinanceKlineSource(futures)],
     },
     openApiRedisProvider,
-    OpenApiRedisCloser,
-    {
-      provide: INGEST_LEASE,
-      inject: [OPEN_API_REDIS, DATABASE],
-      useFactory: (redis: Redis | undefined, db: Database) => (redis ? new RedisIngestLease(redis) : new SqlIngestLease(db)),
-    },
     CapitalFlowMetrics,
     CapitalFlowService,
     OpenApiAccess,

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { LEADERSHIP, type Leadership } from '@app/cluster';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DATABASE, Database } from '@app/storage';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { FlowIngestor, SyncReport } from './flow-ingestor';
 import { FLOW_SOURCES, FlowSource } from './flow-source';
-import { INGEST_LEASE, IngestLease } from './ingest-lease';
 import { PointStore } from './point-store';
 import { SeriesIndex } from './series-index';
 import { buildSnapshot, CoinTradeSnapshot } from './snapshot';
@@ -25,7 +25,8 @@ export interface VsTokenItem {
 
 /**
  * The capital-flow data: tracked tokens with their ids, every series in memory (loaded from the store at start),
- * and the ingestion that keeps them current. Snapshots are pure reads of memory.
+ * and the ingestion that keeps them current. Snapshots are pure reads of memory. Ingestion is a cluster singleton:
+ * the `capital-flow` leader fetches and writes (fenced by its term); the other replicas reload what it stored.
  */
 @Injectable()
 export class CapitalFlowService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,7 +43,7 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
     @Inject(DATABASE) private readonly db: Database,
     @Inject(FLOW_SOURCES) private readonly sources: FlowSource[],
     private readonly metrics: CapitalFlowMetrics,
-    @Inject(INGEST_LEASE) private readonly lease: IngestLease,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {
     this.store = new PointStore(db);
   }
@@ -51,15 +52,23 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
     this.tokens = await registerTokens(this.db, this.config.capitalFlow.tokens);
     this.byId = new Map(this.tokens.map((token) => [token.vsTokenId, token]));
     this.index.load(await this.store.loadAll());
-    this.ingestor = new FlowIngestor(this.tokens, this.sources, this.store, this.index, { logger: this.logger, lease: this.lease });
-    this.ingestor.onSync((report) => {
+    const ingestor = new FlowIngestor(this.tokens, this.sources, this.store, this.index, { logger: this.logger, led: true });
+    this.ingestor = ingestor;
+    ingestor.onSync((report) => {
       this.metrics.pointsIngested.inc(report.points);
       this.metrics.seriesFailed.inc(report.failed);
       this.metrics.syncDuration.observe(report.durationMs / 1000);
       this.syncListeners.forEach((listener) => listener(report));
     });
-    if (this.config.capitalFlow.ingest) this.ingestor.start();
+    if (this.config.capitalFlow.ingest) ingestor.start();
     else this.logger.log('capital-flow ingestion is off (CAPITAL_FLOW_INGEST=false): serving stored points only');
+    // with ingestion off the role is still held, so that `sync()` (tests, operators) ingests on one replica only
+    this.leadership.register('capital-flow', { lead: async (term) => ingestor.lead(term) });
+  }
+
+  /** whether this replica ingests now (it leads `capital-flow`): only the leader announces new snapshots */
+  get leading(): boolean {
+    return this.leadership.term('capital-flow') !== undefined;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,14 +1,14 @@
+import type { LeadershipTerm } from '@app/cluster';
 import { Database, runMigrations } from '@app/storage';
 import { createTestStore, TestStore } from '@app/storage/testing/test-stores';
 import { FlowIngestor, SyncReport } from './flow-ingestor';
 import { FlowSource } from './flow-source';
-import { SqlIngestLease } from './ingest-lease';
 import { FlowPoint } from './point-series';
 import { PointStore } from './point-store';
 import { SeriesIndex } from './series-index';
 import { registerTokens } from './token-registry';
 import { TrackedToken } from './tracked-tokens';
-import { latestClosedInstant, RETENTION_POINTS, StatWindow } from './windows';
+import { latestClosedInstant, RETENTION_POINTS, STAT_WINDOWS, StatWindow } from './windows';
 
 /** A venue whose window points are inflow = instant / window (in whole units): easy to check, no network. */
 class ScriptedSource implements FlowSource {
@@ -88,16 +88,17 @@ describe('FlowIngestor', () => {
     expect(spot.calls).toBe(calls);
   });
 
-  it('with two replicas, one ingests (lease holder) and the other reloads what it stored', async () => {
+  it('with leadership, the leader ingests (fenced by its term), the others reload; a new leader resumes and the old one is fenced out', async () => {
     const tokens = await registerTokens(db, ['FDUSD']);
-    await db.query("delete from service_meta where key = 'capital-flow:ingest-lease'");
     const at = () => now;
+    const term = (token: number): LeadershipTerm => ({ role: 'capital-flow', token, signal: new AbortController().signal });
     const leaderIndex = new SeriesIndex();
     const followerIndex = new SeriesIndex();
     const venueA = new ScriptedSource('spot');
     const venueB = new ScriptedSource('spot');
-    const leader = new FlowIngestor(tokens, [venueA], new PointStore(db), leaderIndex, { now: at, lease: new SqlIngestLease(db, 240_000, at) });
-    const follower = new FlowIngestor(tokens, [venueB], new PointStore(db), followerIndex, { now: at, lease: new SqlIngestLease(db, 240_000, at) });
+    const leader = new FlowIngestor(tokens, [venueA], new PointStore(db), leaderIndex, { now: at, led: true });
+    const follower = new FlowIngestor(tokens, [venueB], new PointStore(db), followerIndex, { now: at, led: true });
+    leader.lead(term(1_001));
     now += 5 * 60_000;
     expect(await leader.sync()).toMatchObject({ role: 'ingester', failed: 0, advanced: [11] });
     const followed = await follower.sync();
@@ -105,11 +106,25 @@ describe('FlowIngestor', () => {
     expect(venueB.calls).toBe(0);
     const key = { vsTokenId: 11, market: 'spot' as const, windowMinutes: 5 };
     expect(followerIndex.get(key)!.points()).toEqual(leaderIndex.get(key)!.points());
-    // the holder renews; the lease passes to the other replica once it has expired
-    expect(await leader.sync()).toMatchObject({ role: 'ingester' });
-    now += 241_000;
-    expect(await follower.sync()).toMatchObject({ role: 'ingester' });
-    expect(await leader.sync()).toMatchObject({ role: 'follower' });
+
+    // failover: the follower leads a newer term and resumes from the store (one request per due series, no backfill)
+    now += 5 * 60_000;
+    follower.lead(term(1_002));
+    const resumed = await follower.sync();
+    expect(resumed).toMatchObject({ role: 'ingester', failed: 0, advanced: [11] });
+    // at most one request per window and a few points each: it continued the stored series, it did not backfill
+    expect(venueB.calls).toBeLessThanOrEqual(STAT_WINDOWS.length);
+    expect(resumed.points).toBeLessThan(2 * STAT_WINDOWS.length);
+    const newest = followerIndex.get(key)!.latest!.time;
+
+    // the old leader, not told yet that its term is over, cannot write over its successor
+    now += 5 * 60_000;
+    const stale = await leader.sync();
+    expect(stale).toMatchObject({ role: 'ingester', points: 0 });
+    expect(stale.failed).toBeGreaterThan(0);
+    const stored = (await new PointStore(db).loadAll()).filter((point) => point.vsTokenId === 11 && point.market === 'spot' && point.windowMinutes === 5);
+    expect(stored.at(-1)!.time).toBe(newest);
+    expect(stored).toHaveLength(100);
   });
 
   it('runs once at start and then just after each 5-minute instant', async () => {

@@ -1,5 +1,5 @@
+import { FencedOutError, type LeadershipTerm } from '@app/cluster';
 import { FlowSource } from './flow-source';
-import type { IngestLease } from './ingest-lease';
 import { FlowMarket, FlowPoint, FLOW_MARKETS } from './point-series';
 import { PointStore, SeriesKey } from './point-store';
 import { SeriesIndex } from './series-index';
@@ -20,8 +20,11 @@ export interface FlowIngestorOptions {
   retryMs?: number;
   /** parallel upstream requests */
   concurrency?: number;
-  /** with several replicas: only the holder ingests, the others reload the store (default: always ingest) */
-  lease?: IngestLease;
+  /**
+   * With leadership (the service: `leadership.register('capital-flow', …)`): only the leader ingests, its writes
+   * fenced by its term; the others reload what it stored. Without: this ingestor always ingests, unfenced (tests).
+   */
+  led?: boolean;
 }
 
 export interface SyncReport {
@@ -32,7 +35,7 @@ export interface SyncReport {
   /** tokens whose m5 series gained a newer point: their live snapshot changed */
   advanced: number[];
   durationMs: number;
-  /** 'follower': another replica holds the ingest lease; this pass reloaded what it stored */
+  /** 'follower': another replica leads capital-flow; this pass reloaded what it stored */
   role: 'ingester' | 'follower';
   /** series still behind their newest closed instant after the pass (a follower retries soon) */
   behind: number;
@@ -61,6 +64,10 @@ export class FlowIngestor {
   /** aborted by `stop()`: a pass in flight (a backfill can take minutes against a slow upstream) ends at once */
   private abort = new AbortController();
   private readonly listeners = new Set<(report: SyncReport) => void>();
+  /** the leadership term this replica ingests in now (with `led`) */
+  private term?: LeadershipTerm;
+  /** the term whose first pass reloaded the store: a new leader resumes from what is stored, not from its memory */
+  private resumedToken?: number;
 
   constructor(
     private readonly tokens: readonly TrackedToken[],
@@ -87,6 +94,23 @@ export class FlowIngestor {
     this.schedule(0);
   }
 
+  /**
+   * This replica leads capital-flow for `term`: the next passes ingest (the first one at once when running), their
+   * writes fenced by the term. The returned function ends it: the pass in flight (aborted by the term's signal) is
+   * awaited, and later passes follow.
+   */
+  lead(term: LeadershipTerm): () => Promise<void> {
+    this.term = term;
+    if (!this.stopped) {
+      // after the pass in flight (perhaps a follower's reload), not alongside it
+      void (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.schedule(0));
+    }
+    return async () => {
+      if (this.term === term) this.term = undefined;
+      await this.running?.catch(() => undefined);
+    };
+  }
+
   /** Aborts the pass in flight (its upstream calls and the series not started yet) and waits for it to settle. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -103,6 +127,7 @@ export class FlowIngestor {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       void this.sync()
         .then((report) => {
@@ -126,19 +151,31 @@ export class FlowIngestor {
   private async syncAll(): Promise<SyncReport> {
     const started = Date.now();
     const nowMs = this.now();
-    const { signal } = this.abort;
-    if (this.options.lease && !(await this.options.lease.tryAcquire())) return this.follow(started, nowMs);
+    const term = this.term;
+    if (this.options.led && !term) return this.follow(started, nowMs);
+    if (term && this.resumedToken !== term.token) {
+      // the previous leader may have written since this replica last read the store
+      this.index.replaceAll(await this.store.loadAll());
+      this.resumedToken = term.token;
+    }
+    // the pass ends when the ingestor stops, the term ends, or a write is fenced out (a newer leader exists)
+    const fenced = new AbortController();
+    const signal = AbortSignal.any([this.abort.signal, fenced.signal, ...(term ? [term.signal] : [])]);
     const jobs = this.dueJobs(nowMs);
     let points = 0;
     let failed = 0;
     const advanced = new Set<number>();
     await runPool(jobs, this.concurrency, signal, async (job) => {
       try {
-        const { written, moved } = await this.syncSeries(job, nowMs, signal);
+        const { written, moved } = await this.syncSeries(job, nowMs, signal, term);
         points += written;
         if (moved && job.window.minutes === STAT_WINDOWS[0].minutes) advanced.add(job.token.vsTokenId);
       } catch (error) {
         failed++;
+        if (error instanceof FencedOutError && !fenced.signal.aborted) {
+          this.options.logger?.warn(`capital-flow: ${error.message}; this pass stops`);
+          fenced.abort(error);
+        }
         if (!signal.aborted) this.options.logger?.warn(`capital-flow ${job.token.symbol} ${job.market} ${job.window.label}: ${(error as Error).message}`);
       }
     });
@@ -179,7 +216,12 @@ export class FlowIngestor {
     return jobs;
   }
 
-  private async syncSeries({ token, market, window, sources }: SeriesJob, nowMs: number, signal: AbortSignal): Promise<{ written: number; moved: boolean }> {
+  private async syncSeries(
+    { token, market, window, sources }: SeriesJob,
+    nowMs: number,
+    signal: AbortSignal,
+    term: LeadershipTerm | undefined,
+  ): Promise<{ written: number; moved: boolean }> {
     const key: SeriesKey = { vsTokenId: token.vsTokenId, market, windowMinutes: window.minutes };
     const latest = this.index.latestTime(key);
     // the newest stored point is fetched again: a bar the venue was still finalising gets its final figures
@@ -188,7 +230,7 @@ export class FlowIngestor {
     signal.throwIfAborted();
     const points = mergeVenues(perSource);
     if (points.length === 0) return { written: 0, moved: false };
-    await this.store.save(key, points, sources.map((source) => source.venue));
+    await this.store.save(key, points, sources.map((source) => source.venue), term);
     this.index.add(key, points);
     return { written: points.length, moved: (this.index.latestTime(key) ?? 0) > (latest ?? -Infinity) };
   }

@@ -1,3 +1,4 @@
+import { assertFence, type LeadershipTerm } from '@app/cluster';
 import type { Database } from '@app/storage';
 import { formatAmount, parseAmount } from './flow-decimal';
 import { FlowMarket, FlowPoint } from './point-series';
@@ -25,8 +26,11 @@ interface PointRow {
 export class PointStore {
   constructor(private readonly db: Database) {}
 
-  /** Upserts `points` of one series and deletes what falls out of its 100-point retention, in one transaction. */
-  async save(key: SeriesKey, points: readonly FlowPoint[], venues: readonly string[]): Promise<void> {
+  /**
+   * Upserts `points` of one series and deletes what falls out of its 100-point retention, in one transaction; with
+   * `term`, only while it is the newest capital-flow term (`assertFence` first: an old leader's write rolls back).
+   */
+  async save(key: SeriesKey, points: readonly FlowPoint[], venues: readonly string[], term?: Pick<LeadershipTerm, 'role' | 'token'>): Promise<void> {
     if (points.length === 0) return;
     const params: unknown[] = [key.vsTokenId, key.market, key.windowMinutes, venues.join(',')];
     const values = points.map((point, i) => {
@@ -35,6 +39,7 @@ export class PointStore {
       return `($1, $2, $3, $${at}, $${at + 1}, $${at + 2}, $4)`;
     });
     await this.db.transaction(async (tx) => {
+      if (term) await assertFence(tx, term);
       await tx.query(
         `insert into cf_points (vs_token_id, market, window_minutes, point_time, trade_inflow, trade_amount, venues)
          values ${values.join(', ')}

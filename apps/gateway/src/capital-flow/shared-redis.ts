@@ -1,30 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/config';
-import Redis from 'ioredis';
+import type { Provider } from '@nestjs/common';
+import { CLUSTER_REDIS } from '@app/cluster';
 
-/** The feature's Redis connection (`REDIS_URL`), or undefined: replay guard, points counters and ingest lease. */
+/**
+ * The feature's Redis (`REDIS_URL`), or undefined: the replay guard and the points counters. It is the cluster's
+ * shared connection (libs/cluster opens and closes it); the ingestion has no lease of its own any more (leadership).
+ */
 export const OPEN_API_REDIS = Symbol('OPEN_API_REDIS');
 
-const logger = new Logger('CapitalFlowRedis');
-
-export const openApiRedisProvider: Provider = {
-  provide: OPEN_API_REDIS,
-  inject: [APP_CONFIG],
-  useFactory: (config: AppConfig): Redis | undefined => {
-    if (!config.redis.url) return undefined;
-    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, keyPrefix: config.redis.keyPrefix });
-    // an outage fails the calls that need Redis (500 envelope); it must not crash the process
-    redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
-    return redis;
-  },
-};
-
-/** Closes the connection on shutdown. */
-@Injectable()
-export class OpenApiRedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(OPEN_API_REDIS) private readonly redis: Redis | undefined) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
-  }
-}
+export const openApiRedisProvider: Provider = { provide: OPEN_API_REDIS, useExisting: CLUSTER_REDIS };

@@ -77,7 +77,9 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
   ) {
     this.source = eventLogSource<SnapshotEvent>(log, SNAPSHOT_LIVE_STREAM);
     this.stopLog = log.subscribe<SnapshotEvent>(SNAPSHOT_LIVE_STREAM, (event) => this.latestByToken.set(event.payload.vsTokenId, event));
+    // one append per snapshot across the cluster: the ingesting leader's; the other replicas' sockets get it from the log
     this.stopSync = flows.onSync((report) => {
+      if (report.role !== 'ingester') return;
       for (const id of report.advanced) {
         const token = flows.token(id);
         if (token) void this.append(token);
@@ -128,7 +130,8 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
   }
 
   /**
-   * The token's latest snapshot event; the first client of a token since start makes one. With no point stored yet
+   * The token's latest snapshot event; the first client of a token since start makes one (appended by the leader; a
+   * follower sends it unlogged, at the log's head, so that resuming from it misses nothing). With no point stored yet
    * (an upstream outage since start) there is nothing to send, and nothing is charged: the client gets the welcome and
    * the first snapshot once points exist, as REST answers 50300 rather than an empty snapshot.
    */
@@ -136,7 +139,10 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
     const latest = this.latestByToken.get(principal.token.vsTokenId);
     if (latest) return [latest];
     if (isEmptySnapshot(this.flows.snapshot(principal.token, Date.now()))) return [];
-    return [await this.append(principal.token)];
+    if (this.flows.leading) return [await this.append(principal.token)];
+    const now = Date.now();
+    const seq = await this.log.head(SNAPSHOT_LIVE_STREAM);
+    return [{ seq, payload: { vsTokenId: principal.token.vsTokenId, data: this.flows.snapshot(principal.token, now), sentAtMs: now } }];
   }
 
   render(event: StreamEvent<SnapshotEvent>): Buffer {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { assertFence, type LeadershipTerm } from '@app/cluster';
 import { DATABASE, type Database } from '@app/storage';
 import type { DepegEvent } from './depeg-detector';
 
@@ -38,13 +39,15 @@ export class DepegEventStore {
   /**
    * Upserts the detected events. With `liveObserved` (live prices were read this time), open episodes whose coin
    * is no longer beyond the threshold are closed; episodes not seen for EPISODE_GAP_SECONDS are closed either way.
+   * Only the `depeg` leader writes: `term` is fenced first in the transaction (an old term's write rolls back whole).
    */
-  async save(key: DepegLogKey, events: readonly DepegEvent[], now: number, liveObserved: boolean): Promise<void> {
+  async save(key: DepegLogKey, events: readonly DepegEvent[], now: number, liveObserved: boolean, term: Pick<LeadershipTerm, 'role' | 'token'>): Promise<void> {
     const items = events.map((event) => ({
       event,
       last_seen: event.event_type === 'current' ? now : Math.round(event.timestamp + (event.duration / 1_440) * DAY_SECONDS),
     }));
     await this.db.transaction(async (tx) => {
+      await assertFence(tx, term);
       // one statement for the whole batch (the detector already de-duplicated the keys)
       await tx.query(
         `insert into depeg_events (peg_type, threshold_bp, stablecoin_id, started_at, event_type, last_seen_at, event)

@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { LEADERSHIP, type Leadership } from '@app/cluster';
 import { MetricsService } from '@app/observability';
 import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import { StablecoinsSource } from '../stablecoins/stablecoins.source';
@@ -18,17 +19,25 @@ const METRIC_THRESHOLD_BP = 100;
 
 /**
  * Loads DefiLlama's live list and price history (and CoinGecko logos), detects depeg events, records them and
- * returns them merged with the recorded history of the same log (peg type + threshold) in the window.
+ * returns them merged with the recorded history of the same log (peg type + threshold) in the window. Recording is
+ * a cluster singleton: only the replica leading `depeg` writes (fenced by its term); the others serve their fresh
+ * detections merged with what the store holds.
  */
 @Injectable()
-export class DepegSource {
+export class DepegSource implements OnModuleInit {
   private readonly logger = new Logger(DepegSource.name);
 
   constructor(
     private readonly source: StablecoinsSource,
     private readonly store: DepegEventStore,
     private readonly metrics: MetricsService,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {}
+
+  onModuleInit(): void {
+    // the leader's work is the writes of the loads it runs while leading; nothing runs on its own
+    this.leadership.register('depeg', { lead: async () => undefined });
+  }
 
   async load(params: EventLogsParams, nowMs: number = Date.now()): Promise<StreamLoad<DepegLog>> {
     const now = Math.floor(nowMs / 1000);
@@ -60,7 +69,8 @@ export class DepegSource {
     if (stablecoins && key.thresholdBp === METRIC_THRESHOLD_BP && stablecoins.peggedAssets.some((asset) => asset.pegType === key.pegType)) {
       this.metrics.depegCurrent.set({ peg_type: key.pegType }, detected.filter((event) => event.event_type === 'current').length);
     }
-    if (!upstreamDown) await this.attempt(missing, () => this.store.save(key, detected, now, stablecoins !== undefined));
+    const term = this.leadership.term('depeg');
+    if (!upstreamDown && term) await this.attempt(missing, () => this.store.save(key, detected, now, stablecoins !== undefined, term));
     // days_back holds for every row, detected or stored: the episode started within the window (its `timestamp`)
     const windowStart = now - params.days_back * DAY_SECONDS;
     const stored = await this.attempt(missing, () => this.store.recent(key, windowStart));

@@ -1,11 +1,17 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type Redis from 'ioredis';
 import { SkipRateLimits } from '@app/http-security';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
+import { CLUSTER_REDIS, ClusterStatus } from '@app/cluster';
 import { DATABASE, checkDatabase, type Database } from '@app/storage';
 import { UpstreamCache } from '@app/upstream';
 import { StreamHub } from '@app/realtime';
 import { Readiness } from './readiness';
+
+/** a probe answers fast: a Redis that does not answer within this is down */
+const REDIS_PING_TIMEOUT_MS = 1_000;
 
 @ApiTags('operations')
 @SkipRateLimits() // probes and scrapers are never rate limited
@@ -18,20 +24,26 @@ export class HealthController {
     private readonly cache: UpstreamCache,
     private readonly hub: StreamHub,
     private readonly readiness: Readiness,
+    private readonly cluster: ClusterStatus,
+    @Inject(CLUSTER_REDIS) private readonly redis: Redis | undefined,
   ) {}
 
-  /** The process is up and its event loop turns. */
+  /** The process is up and its event loop turns (never depends on Redis or Postgres). */
   @Get('live')
   @HealthCheck()
   live() {
     return this.health.check([() => this.indicator.check('realtime').up(this.hub.stats())]);
   }
 
-  /** Not shutting down, and the stores in use answer: the database (Postgres or embedded PGlite) and the cache (Redis when configured). */
+  /**
+   * Not shutting down, and the stores in use answer: the database (Postgres or embedded PGlite), the cache, and the
+   * cluster's Redis when `REDIS_URL` is set. The body (200 or 503) is terminus' result plus `replica`: this replica's
+   * id, the singleton roles it leads now and how many feed leases it holds.
+   */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([
+  async ready(@Res({ passthrough: true }) response: Response) {
+    const checks: HealthIndicatorFunction[] = [
       () => {
         const check = this.indicator.check('shutdown');
         return this.readiness.draining ? check.down({ draining: true }) : check.up();
@@ -41,6 +53,34 @@ export class HealthController {
         const check = this.indicator.check('cache');
         return (await this.cache.isHealthy()) ? check.up({ store: this.cache.storeKind }) : check.down({ store: this.cache.storeKind });
       },
-    ]);
+    ];
+    const redis = this.redis;
+    if (redis) checks.push(() => this.checkClusterRedis(redis));
+    const replica = this.cluster.snapshot();
+    try {
+      return { ...(await this.health.check(checks)), replica };
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // terminus' own 503 body (which check is down), not the generic error envelope: probes and operators read it
+      response.status(503);
+      return { ...(error.getResponse() as object), replica };
+    }
+  }
+
+  private async checkClusterRedis(redis: Redis) {
+    const check = this.indicator.check('cluster_redis');
+    if (redis.status !== 'ready') return check.down({ connection: redis.status });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        redis.ping(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_PING_TIMEOUT_MS} ms`)), REDIS_PING_TIMEOUT_MS))),
+      ]);
+      return check.up();
+    } catch (error) {
+      return check.down({ message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { CLUSTER_REDIS, LEADERSHIP, type Leadership, type LeadershipTerm } from '@app/cluster';
+import { CLUSTER_REDIS, LEADERSHIP, clusterChannel, type Leadership, type LeadershipTerm } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DATABASE, type Database } from '@app/storage';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -7,7 +7,7 @@ import { publish, RecentEvents, type PublishedEvent } from './api/recent-events'
 import type { Quote } from './domain/quote';
 import type { SpreadEvent } from './domain/spread-event';
 import { SpreadEngine } from './engine/spread-engine';
-import { HistoryFollower, type HistoryRow } from './history/history-follower';
+import { HistoryFollower, SPREADS_HISTORY_CHANNEL, type HistoryRow } from './history/history-follower';
 import { SpreadHistoryStore } from './history/history-store';
 import { HistoryWriter } from './history/history-writer';
 import { SPREADS_QUOTE_SOURCES, type QuoteSource } from './sources/quote-source';
@@ -72,6 +72,7 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
     if (redis) {
       this.follower = new HistoryFollower({
         redis,
+        channel: clusterChannel(config, SPREADS_HISTORY_CHANNEL),
         read: (afterId, limit) => this.history.afterId(afterId, {}, limit),
         deliver: (row) => this.deliverFollowed(row),
         catchUpMs: FOLLOW_CATCH_UP_MS,
