@@ -26,7 +26,8 @@ export interface AppConfig {
   logLevel: string;
   marketData: { mode: MarketDataMode; sandboxSeed: number };
   storage: { databaseUrl?: string; dataDir: string };
-  redis: { url?: string };
+  /** `keyPrefix`: every key the cluster's shared state writes starts with it (deployments or tests sharing one Redis) */
+  redis: { url?: string; keyPrefix: string };
   kafka: { brokers: string[]; dexMetricsTopic: string };
   /** DEX metrics (seed 004): tracked pools, RPC endpoints, timings */
   dex: DexConfig;
@@ -134,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     marketData: { mode: parsed.MARKET_DATA ?? MarketDataMode.Live, sandboxSeed: parsed.SANDBOX_SEED ?? 42 },
     storage: { databaseUrl: parsed.DATABASE_URL, dataDir: resolve(parsed.DATA_DIR ?? './data') },
-    redis: { url: parsed.REDIS_URL },
+    redis: { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX ?? 'mg:' },
     kafka: {
       brokers: csv(parsed.KAFKA_BROKERS, []),
       dexMetricsTopic: parsed.DEX_METRICS_TOPIC ?? 'dex-metrics',

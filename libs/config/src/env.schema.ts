@@ -31,6 +31,7 @@ export class EnvSchema {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['postgres', 'postgresql'] }) DATABASE_URL?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'] }) REDIS_URL?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 characters of A-Z a-z 0-9 : _ . -' }) REDIS_KEY_PREFIX?: string;
   @IsOptional() @IsString() KAFKA_BROKERS?: string;
   @IsOptional() @IsString() DEX_METRICS_TOPIC?: string;
   @IsOptional() @IsString() DEX_POOLS?: string;

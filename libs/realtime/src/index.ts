@@ -11,6 +11,7 @@ export * from './subscription';
 export * from './ws-protocol';
 export * from './frame-sink';
 export * from './event-log';
+export * from './redis-event-log';
 export * from './event-log-source';
 export * from './event-stream-definition';
 export * from './event-stream-gateway';
