@@ -22,3 +22,4 @@ export * from './stream-catalog';
 export * from './stream-multiplexer';
 export * from './stream-descriptor';
 export * from './protocol-schemas';
+export * from './shared-connection-counts';

@@ -1,12 +1,13 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { WsAuthenticator } from '@app/auth';
-import { CLUSTER_REDIS } from '@app/cluster';
+import { CLUSTER_REDIS, REPLICA_ID } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
 import { ConnectionRegistry } from './connection-registry';
 import { EVENT_LOG, InMemoryEventLog, type EventLog } from './event-log';
 import { RedisStreamsEventLog } from './redis-event-log';
+import { SharedConnectionCounts } from './shared-connection-counts';
 import { DEFAULT_EVENT_STREAM_OPTIONS, EVENT_STREAM_OPTIONS, EventStreams } from './event-streams';
 import { StreamCatalog } from './stream-catalog';
 import { StreamHub } from './stream-hub';
@@ -45,6 +46,13 @@ class EventLogCloser implements OnApplicationShutdown {
     { provide: REALTIME_OPTIONS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => realtimeOptionsFromConfig(config) },
     // the seed-000 streams authenticate with the app's JWT authenticator
     { provide: STREAM_AUTHENTICATOR, useExisting: WsAuthenticator },
+    // WS_MAX_CONNECTIONS_PER_IP over the cluster when REDIS_URL is set (null: this process's count alone)
+    {
+      provide: SharedConnectionCounts,
+      inject: [APP_CONFIG, CLUSTER_REDIS, REPLICA_ID],
+      useFactory: (config: AppConfig, redis: Redis | undefined, replicaId: string) =>
+        redis ? new SharedConnectionCounts(redis, { replicaId, keyPrefix: `${config.redis.keyPrefix}ws:` }) : null,
+    },
     ConnectionRegistry,
     StreamHub,
     { provide: EVENT_STREAM_OPTIONS, useFactory: () => ({ ...DEFAULT_EVENT_STREAM_OPTIONS }) },
