@@ -1,4 +1,4 @@
-import { EVENT_STREAM_OPTIONS, EventStreams, type EventStreamOptions } from '@app/realtime';
+import { EVENT_LOG, EVENT_STREAM_OPTIONS, EventStreams, InMemoryEventLog, RedisStreamsEventLog, type EventStreamOptions } from '@app/realtime';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,6 +119,7 @@ describe.each(EVENT_LOGS)('event streams: seq, welcome, resume, heartbeat (e2e, 
   const landed = (seq: number) => waitFor(async () => (await feed.log.head(DEX_LIVE_STREAM)) >= seq, 5_000, `the log's head at ${seq}`);
 
   it('DEX live: a resumed client gets exactly the messages it missed (same seqs and payloads), then live without duplicate', async () => {
+    expect(gateway.app.get(EVENT_LOG)).toBeInstanceOf(logEnv.REDIS_URL ? RedisStreamsEventLog : InMemoryEventLog);
     const observer = open(DEX_LIVE);
     const welcome = await observer.next((frame) => frame.type === 'welcome');
     expect(welcome).toEqual({ type: 'welcome', stream: 'dex-metrics.live', seq: expect.any(Number), resumed: false, heartbeat_ms: HEARTBEAT_MS });

@@ -297,4 +297,5 @@ function toEvent<P>([id, fields]: Entry): LoggedEvent<P> {
   return { seq: Number(id.slice(0, id.indexOf('-'))), at, payload: payload as P };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** the reader's pauses never keep the process alive */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -74,7 +74,6 @@ export class SharedConnectionCounts {
 
   /** One connection of `ip` opened (+1) or closed (-1) here; a failure is repaired by the next heartbeat. */
   change(ip: string, delta: 1 | -1): void {
-    if (this.redis.status !== 'ready') return;
     this.redis.eval(CHANGE, 2, this.hashKey, this.replicasKey, ip, delta, this.ttlMs, this.options.replicaId).catch((error: Error) => this.warn(`change: ${error.message}`));
   }
 
@@ -86,7 +85,6 @@ export class SharedConnectionCounts {
   }
 
   private async rewrite(counts: ReadonlyMap<string, number>): Promise<void> {
-    if (this.redis.status !== 'ready') return;
     const transaction = this.redis.multi().del(this.hashKey);
     if (counts.size > 0) transaction.hset(this.hashKey, Object.fromEntries(counts)).pexpire(this.hashKey, this.ttlMs);
     await transaction.sadd(this.replicasKey, this.options.replicaId).exec();
