@@ -1,10 +1,12 @@
-import { EVENT_STREAM_OPTIONS, EventStreams, type EventStreamOptions } from '@app/realtime';
+import { EVENT_LOG, EVENT_STREAM_OPTIONS, EventStreams, InMemoryEventLog, RedisStreamsEventLog, type EventStreamOptions } from '@app/realtime';
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { DexMetricsValue } from '../apps/gateway/src/dex-metrics/domain/metrics-message';
-import { DexLiveFeed } from '../apps/gateway/src/dex-metrics/publish/dex-live-feed';
+import { DEX_LIVE_STREAM, DexLiveFeed } from '../apps/gateway/src/dex-metrics/publish/dex-live-feed';
 import type { Quote } from '../apps/gateway/src/spreads/domain/quote';
 import { SpreadsPipeline } from '../apps/gateway/src/spreads/spreads.pipeline';
 import { startGateway, type GatewayUnderTest } from './support/harness';
@@ -24,6 +26,20 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(20);
+  }
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (found.length > 0) await redis.del(...found);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
   }
 }
 
@@ -61,7 +77,13 @@ function spreadQuotes(symbol: string, close = false): Quote[] {
       ];
 }
 
-describe('event streams: seq, welcome, resume, heartbeat (e2e)', () => {
+// the resume buffer of DEX messages: in this process, and in Redis Streams (what replicas share) when REDIS_URL is set
+const EVENT_LOGS: Array<[string, Record<string, string>]> = [['in-memory log', {}]];
+if (process.env.REDIS_URL) {
+  EVENT_LOGS.push(['Redis Streams log', { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `test:event-streams:${randomBytes(4).toString('hex')}:` }]);
+}
+
+describe.each(EVENT_LOGS)('event streams: seq, welcome, resume, heartbeat (e2e, %s)', (_kind, logEnv) => {
   let gateway: GatewayUnderTest;
   let keys: { file: string; dir: string };
   let feed: DexLiveFeed;
@@ -79,7 +101,7 @@ describe('event streams: seq, welcome, resume, heartbeat (e2e)', () => {
   beforeAll(async () => {
     keys = keysFile();
     gateway = await startGateway({
-      env: { API_KEYS_FILE: keys.file, SPREADS_SOURCE: 'off', SPREADS_HISTORY_FLUSH_MS: '20', SPREADS_MAX_QUOTE_AGE_MS: '600000', REALTIME_RESUME_MAX_EVENTS: '20' },
+      env: { API_KEYS_FILE: keys.file, SPREADS_SOURCE: 'off', SPREADS_HISTORY_FLUSH_MS: '20', SPREADS_MAX_QUOTE_AGE_MS: '600000', REALTIME_RESUME_MAX_EVENTS: '20', ...logEnv },
       realtime: { heartbeatMs: HEARTBEAT_MS },
     });
     feed = gateway.app.get(DexLiveFeed);
@@ -91,9 +113,13 @@ describe('event streams: seq, welcome, resume, heartbeat (e2e)', () => {
   afterAll(async () => {
     await gateway?.close();
     rmSync(keys.dir, { recursive: true, force: true });
+    if (logEnv.REDIS_KEY_PREFIX) await deleteRedisKeys(logEnv.REDIS_URL, logEnv.REDIS_KEY_PREFIX);
   });
+  /** appends to the Redis log land asynchronously: wait until the log's head has them */
+  const landed = (seq: number) => waitFor(async () => (await feed.log.head(DEX_LIVE_STREAM)) >= seq, 5_000, `the log's head at ${seq}`);
 
   it('DEX live: a resumed client gets exactly the messages it missed (same seqs and payloads), then live without duplicate', async () => {
+    expect(gateway.app.get(EVENT_LOG)).toBeInstanceOf(logEnv.REDIS_URL ? RedisStreamsEventLog : InMemoryEventLog);
     const observer = open(DEX_LIVE);
     const welcome = await observer.next((frame) => frame.type === 'welcome');
     expect(welcome).toEqual({ type: 'welcome', stream: 'dex-metrics.live', seq: expect.any(Number), resumed: false, heartbeat_ms: HEARTBEAT_MS });
@@ -151,6 +177,7 @@ describe('event streams: seq, welcome, resume, heartbeat (e2e)', () => {
     await first.close();
     for (let i = 0; i < 25; i++) publishDex('e2e:0xfff-USD'); // REALTIME_RESUME_MAX_EVENTS=20: the buffer drops `old`
     const head = old.seq + 25;
+    await landed(head);
     const late = open(DEX_LIVE, { resume_from: old.seq });
     expect(await late.next()).toEqual({
       type: 'welcome', stream: 'dex-metrics.live', seq: head, resumed: false, heartbeat_ms: HEARTBEAT_MS,

@@ -15,9 +15,9 @@ export const clusterRedisProvider: Provider = {
   inject: [APP_CONFIG],
   useFactory: (config: AppConfig): Redis | undefined => {
     if (!config.redis.url) return undefined;
-    // every key of this deployment carries REDIS_KEY_PREFIX (ioredis adds it to key arguments, Lua KEYS included);
-    // pub/sub channels are not keys: name them with `clusterChannel`
-    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, keyPrefix: config.redis.keyPrefix });
+    // no ioredis `keyPrefix`: every user names its keys with REDIS_KEY_PREFIX itself (Lua scripts build some key
+    // names, which a connection-level prefix would not reach), and channels with `clusterChannel`
+    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
     // an outage fails the calls that need Redis; it must not crash the process (readiness reports it)
     let lastWarned = 0;
     redis.on('error', (error: Error) => {
@@ -39,7 +39,7 @@ export class ClusterRedisCloser implements OnApplicationShutdown {
   }
 }
 
-/** A pub/sub channel of this deployment: channels are not keys, so ioredis's `keyPrefix` does not reach them. */
+/** A pub/sub channel of this deployment (`REDIS_KEY_PREFIX` + name). */
 export function clusterChannel(config: Pick<AppConfig, 'redis'>, name: string): string {
   return `${config.redis.keyPrefix}${name}`;
 }

@@ -26,7 +26,7 @@ export interface AppConfig {
   logLevel: string;
   marketData: { mode: MarketDataMode; sandboxSeed: number };
   storage: { databaseUrl?: string; dataDir: string };
-  /** `keyPrefix` (`REDIS_KEY_PREFIX`) namespaces every key and channel of this deployment: several deployments (or test runs) can share one Redis */
+  /** `keyPrefix`: every key the cluster's shared state writes starts with it (deployments or tests sharing one Redis) */
   redis: { url?: string; keyPrefix: string };
   kafka: { brokers: string[]; dexMetricsTopic: string };
   /** DEX metrics (seed 004): tracked pools, RPC endpoints, timings */
@@ -140,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     marketData: { mode: parsed.MARKET_DATA ?? MarketDataMode.Live, sandboxSeed: parsed.SANDBOX_SEED ?? 42 },
     storage: { databaseUrl: parsed.DATABASE_URL, dataDir: resolve(parsed.DATA_DIR ?? './data') },
-    redis: { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX ?? '' },
+    redis: { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX ?? 'mg:' },
     kafka: {
       brokers: csv(parsed.KAFKA_BROKERS, []),
       dexMetricsTopic: parsed.DEX_METRICS_TOPIC ?? 'dex-metrics',
@@ -201,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     resume: { retentionSeconds: parsed.REALTIME_RESUME_RETENTION_S ?? 900, maxEvents: parsed.REALTIME_RESUME_MAX_EVENTS ?? 100_000 },
     // production sits behind a load balancer that needs a few probe periods to take the instance out
     shutdown: { drainMs: parsed.SHUTDOWN_DRAIN_MS ?? (nodeEnv === 'production' ? 5_000 : 0) },
-    cluster: { leaderLeaseMs: parsed.LEADER_LEASE_MS ?? 5_000, keyPrefix: 'cluster:' },
+    cluster: { leaderLeaseMs: parsed.LEADER_LEASE_MS ?? 5_000, keyPrefix: `${parsed.REDIS_KEY_PREFIX ?? 'mg:'}cluster:` },
   };
 }
 

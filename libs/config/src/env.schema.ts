@@ -31,7 +31,7 @@ export class EnvSchema {
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['postgres', 'postgresql'] }) DATABASE_URL?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'] }) REDIS_URL?: string;
-  @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{0,64}$/, { message: 'REDIS_KEY_PREFIX must be up to 64 characters of A-Z a-z 0-9 _ . : -' }) REDIS_KEY_PREFIX?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{0,64}$/, { message: 'REDIS_KEY_PREFIX must be up to 64 characters of A-Z a-z 0-9 : _ . -' }) REDIS_KEY_PREFIX?: string;
   /** this replica's name in /health/ready, logs and leases (default: host name, pid and a random suffix) */
   @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REPLICA_ID must be 1-64 characters of A-Z a-z 0-9 _ . -' }) REPLICA_ID?: string;
   @IsOptional() @IsString() KAFKA_BROKERS?: string;

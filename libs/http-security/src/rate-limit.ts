@@ -1,11 +1,22 @@
 import { DynamicModule, ExecutionContext, Injectable, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { SkipThrottle, ThrottlerGuard, ThrottlerModule, ThrottlerStorageService, type ThrottlerLimitDetail, type ThrottlerStorage } from '@nestjs/throttler';
+import { CLUSTER_REDIS } from '@app/cluster';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import type Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { SharedRateLimitStorage } from './shared-rate-limit-storage';
 
-/** Where request counts live; in-process by default, a Redis-backed `ThrottlerStorage` can be provided here later. */
+/** Where request counts live: in Redis, shared by the replicas, when `REDIS_URL` is set; else in this process. */
 export const HTTP_RATE_LIMIT_STORAGE = Symbol('HTTP_RATE_LIMIT_STORAGE');
+
+const rateLimitStorage: Provider = {
+  provide: HTTP_RATE_LIMIT_STORAGE,
+  inject: [APP_CONFIG, CLUSTER_REDIS],
+  useFactory: (config: AppConfig, redis: Redis | undefined): ThrottlerStorage =>
+    redis ? new SharedRateLimitStorage(redis, `${config.redis.keyPrefix}ratelimit:`) : new ThrottlerStorageService(),
+};
 
 export interface HttpRateLimits {
   /** requests per minute from one client IP, every REST route together; 0 = off */
@@ -78,7 +89,7 @@ export class HttpRateLimitGuard extends ThrottlerGuard {
 /** REST rate limits (`HTTP_RATE_LIMIT_PER_IP_PER_MINUTE`, `HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE`) as a global guard. */
 @Module({})
 export class HttpRateLimitModule {
-  static forRoot(limits: HttpRateLimits, storage: Provider = { provide: HTTP_RATE_LIMIT_STORAGE, useClass: ThrottlerStorageService }): DynamicModule {
+  static forRoot(limits: HttpRateLimits, storage: Provider = rateLimitStorage): DynamicModule {
     const storageModule: DynamicModule = { module: HttpRateLimitStorageModule, providers: [storage], exports: [HTTP_RATE_LIMIT_STORAGE] };
     return {
       module: HttpRateLimitModule,

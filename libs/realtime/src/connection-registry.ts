@@ -1,9 +1,10 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
 import { Heartbeat, type HeartbeatMember } from './heartbeat';
 import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
+import { SharedConnectionCounts } from './shared-connection-counts';
 import { SocketSender, type Outlet } from './socket-sender';
 import { CloseCode, errorBody, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
 
@@ -69,10 +70,16 @@ export class ConnectionRegistry implements OnApplicationShutdown {
   private readonly perIp = new Map<string, number>();
   private readonly heartbeat: Heartbeat<Connection>;
 
+  private readonly logger = new Logger('ConnectionRegistry');
+  private lastWarned = 0;
+
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
     private readonly metrics: MetricsService,
+    /** with `REDIS_URL`: the per-IP count is summed over the replicas */
+    @Optional() @Inject(SharedConnectionCounts) private readonly shared?: SharedConnectionCounts,
   ) {
+    shared?.start(() => this.perIp);
     // the options object is read at each use: bootstrap and tests tune it after construction
     this.sender = new SocketSender(options, {
       onSent: (count) => metrics.wsFramesSent.inc({ stream: 'lag-resend' }, count),
@@ -97,13 +104,27 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     return this.perIp.get(ip) ?? 0;
   }
 
-  /** Checked on the HTTP upgrade, before the socket exists: beyond the per-IP cap the upgrade is refused with 429. */
-  admit(request: IncomingMessage): Admission {
+  /**
+   * Checked on the HTTP upgrade, before the socket exists: beyond the per-IP cap the upgrade is refused with 429.
+   * With shared counts, the IP's connections on every live replica count; while Redis cannot be reached, this
+   * process's own.
+   */
+  admit(request: IncomingMessage): Admission | Promise<Admission> {
     const ip = clientIp(request);
-    if (this.connectionsFrom(ip) >= this.options.maxConnectionsPerIp) {
-      return { ok: false, status: 429, message: `too many WebSocket connections from this address (at most ${this.options.maxConnectionsPerIp})` };
-    }
-    return { ok: true };
+    const max = this.options.maxConnectionsPerIp;
+    const refused: Admission = { ok: false, status: 429, message: `too many WebSocket connections from this address (at most ${max})` };
+    if (this.connectionsFrom(ip) >= max) return refused;
+    if (!this.shared) return { ok: true };
+    return this.shared.count(ip).then(
+      (total) => (total >= max ? refused : { ok: true }),
+      (error: Error) => {
+        if (Date.now() - this.lastWarned > 30_000) {
+          this.lastWarned = Date.now();
+          this.logger.warn(`per-IP counts of the cluster unavailable (${error.message}): this replica's own count applies`);
+        }
+        return { ok: true } as Admission;
+      },
+    );
   }
 
   /**
@@ -120,6 +141,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     this.connections.add(connection);
     this.bySocket.set(socket, connection);
     this.perIp.set(ip, this.connectionsFrom(ip) + 1);
+    this.shared?.change(ip, 1);
     this.metrics.wsConnections.inc({ stream: options.stream });
     this.heartbeat.watch(connection);
     this.heartbeat.start();
@@ -182,8 +204,9 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     socket.close(closeCode, code);
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.stop();
+    await this.shared?.close();
   }
 
   stop(): void {
@@ -196,6 +219,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     const left = this.connectionsFrom(connection.ip) - 1;
     if (left > 0) this.perIp.set(connection.ip, left);
     else this.perIp.delete(connection.ip);
+    this.shared?.change(connection.ip, -1);
     this.metrics.wsConnections.dec({ stream: connection.stream });
     this.sender.forget(connection.outlet);
     if (this.connections.size === 0) this.heartbeat.stop();

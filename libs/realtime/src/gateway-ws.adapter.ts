@@ -7,9 +7,11 @@ import type { PathHandler } from './stream-catalog';
 
 type PathServer = WebSocketServer & { path: string };
 
+export type UpgradeVerdict = { ok: true } | { ok: false; status: number; message: string };
+
 /** Decides on the upgrade request whether a WebSocket may be opened at all (the per-IP cap of `ConnectionRegistry`). */
 export interface UpgradeAdmission {
-  admit(request: IncomingMessage): { ok: true } | { ok: false; status: number; message: string };
+  admit(request: IncomingMessage): UpgradeVerdict | Promise<UpgradeVerdict>;
 }
 
 /** Which paths the realtime layer serves itself (`StreamCatalog`): every declared stream and `/v1/stream`. */
@@ -109,7 +111,23 @@ export class GatewayWsAdapter extends WsAdapter {
     const target = handler ? undefined : this.pathServers.find((server) => server.path === pathname);
     if (!handler && !target) return refuse(socket, 404, 'Not Found');
     const admission = this.limits.admission?.admit(request);
+    if (admission instanceof Promise) {
+      // the cluster-wide count (Redis): the socket may go away meanwhile
+      admission.then(
+        (verdict) => {
+          if (socket.destroyed) return;
+          if (!verdict.ok) return refuse(socket, verdict.status, 'Too Many Requests', verdict.message);
+          this.upgrade(request, socket, head, handler, target);
+        },
+        () => socket.destroy(),
+      );
+      return;
+    }
     if (admission && !admission.ok) return refuse(socket, admission.status, 'Too Many Requests', admission.message);
+    this.upgrade(request, socket, head, handler, target);
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, handler: PathHandler | undefined, target: PathServer | undefined): void {
     if (target) return target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
     this.layerServer.handleUpgrade(request, socket, head, (ws) => {
       // ws emits 'error' (then closes) on a protocol violation such as an oversized message: never unhandled

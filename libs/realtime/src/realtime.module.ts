@@ -1,9 +1,13 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
 import { WsAuthenticator } from '@app/auth';
+import { CLUSTER_REDIS, REPLICA_ID } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
 import { ConnectionRegistry } from './connection-registry';
-import { EVENT_LOG, InMemoryEventLog } from './event-log';
+import { EVENT_LOG, InMemoryEventLog, type EventLog } from './event-log';
+import { RedisStreamsEventLog } from './redis-event-log';
+import { SharedConnectionCounts } from './shared-connection-counts';
 import { DEFAULT_EVENT_STREAM_OPTIONS, EVENT_STREAM_OPTIONS, EventStreams } from './event-streams';
 import { StreamCatalog } from './stream-catalog';
 import { StreamHub } from './stream-hub';
@@ -21,21 +25,41 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
   };
 }
 
+export function eventLogFor(config: AppConfig, redis: Redis | undefined): EventLog {
+  const bounds = { retentionMs: config.resume.retentionSeconds * 1000, maxEvents: config.resume.maxEvents };
+  return redis ? new RedisStreamsEventLog(redis, { ...bounds, keyPrefix: `${config.redis.keyPrefix}events:` }) : new InMemoryEventLog(bounds);
+}
+
+/** Stops the Redis log's reader and closes its connections on shutdown. */
+@Injectable()
+class EventLogCloser implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog & { close?: () => Promise<void> }) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.log.close?.();
+  }
+}
+
 @Global()
 @Module({
   providers: [
     { provide: REALTIME_OPTIONS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => realtimeOptionsFromConfig(config) },
     // the seed-000 streams authenticate with the app's JWT authenticator
     { provide: STREAM_AUTHENTICATOR, useExisting: WsAuthenticator },
+    // WS_MAX_CONNECTIONS_PER_IP over the cluster when REDIS_URL is set (null: this process's count alone)
+    {
+      provide: SharedConnectionCounts,
+      inject: [APP_CONFIG, CLUSTER_REDIS, REPLICA_ID],
+      useFactory: (config: AppConfig, redis: Redis | undefined, replicaId: string) =>
+        redis ? new SharedConnectionCounts(redis, { replicaId, keyPrefix: `${config.redis.keyPrefix}ws:` }) : null,
+    },
     ConnectionRegistry,
     StreamHub,
     { provide: EVENT_STREAM_OPTIONS, useFactory: () => ({ ...DEFAULT_EVENT_STREAM_OPTIONS }) },
-    // the resume buffer of DEX messages and capital-flow snapshots; the cluster issue swaps in Redis Streams here
-    {
-      provide: EVENT_LOG,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new InMemoryEventLog({ retentionMs: config.resume.retentionSeconds * 1000, maxEvents: config.resume.maxEvents }),
-    },
+    // the resume buffer and live feed of DEX messages and capital-flow snapshots: Redis Streams shared by the
+    // replicas when REDIS_URL is set, else in this process
+    { provide: EVENT_LOG, inject: [APP_CONFIG, CLUSTER_REDIS], useFactory: eventLogFor },
+    EventLogCloser,
     EventStreams,
     // /v1/stream subscribes to event streams through this port
     { provide: EVENT_STREAM_PORT, useExisting: EventStreams },

@@ -38,8 +38,10 @@ export class OpenApiAccess {
     @Inject(API_KEY_STORE) keys: ApiKeyStore,
     @Inject(OPEN_API_REDIS) redis: Redis | undefined,
   ) {
-    this.verifier = new SignedRequestVerifier(keys, redis ? new RedisReplayGuard(redis) : new SqlReplayGuard(db));
-    this.meter = new PointsMeter(redis ? new RedisPointsCounter(redis) : new SqlPointsCounter(db), config.auth.pointsPeriod ?? 'month');
+    // with Redis, every replica checks and charges the same keys: a signature is accepted once, a quota spent once
+    const prefix = config.redis.keyPrefix;
+    this.verifier = new SignedRequestVerifier(keys, redis ? new RedisReplayGuard(redis, `${prefix}api:replay:`) : new SqlReplayGuard(db));
+    this.meter = new PointsMeter(redis ? new RedisPointsCounter(redis, `${prefix}api:points:`) : new SqlPointsCounter(db), config.auth.pointsPeriod ?? 'month');
   }
 
   /** Verifies an HTTP request or a WebSocket upgrade (body: the raw bytes; none for an upgrade). */
