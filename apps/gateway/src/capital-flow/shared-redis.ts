@@ -13,8 +13,14 @@ export const openApiRedisProvider: Provider = {
   useFactory: (config: AppConfig): Redis | undefined => {
     if (!config.redis.url) return undefined;
     const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
-    // an outage fails the calls that need Redis (500 envelope); it must not crash the process
-    redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
+    // an outage fails the calls that need Redis (503 envelope); it must not crash the process. One line per 30 s:
+    // ioredis reports every failed reconnection attempt
+    let lastWarned = 0;
+    redis.on('error', (error: Error) => {
+      if (Date.now() - lastWarned < 30_000) return;
+      lastWarned = Date.now();
+      logger.warn(`redis: ${error.message}`);
+    });
     return redis;
   },
 };
