@@ -156,7 +156,6 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
 
   afterAll(async () => {
     await Promise.allSettled([spreads?.close(), table?.close()]);
-    if (process.env.FAULTS_GATEWAY_LOG) writeFileSync(process.env.FAULTS_GATEWAY_LOG, logs());
     await gateway?.stop();
     await Promise.allSettled([redis.destroy(), postgres.destroy()]);
     rmSync(keysDir, { recursive: true, force: true });
@@ -207,13 +206,12 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
     expect(sampler.samples.every((sample) => sample.ready === 200 || sample.ready === 503)).toBe(true);
 
     // nothing lost: the counters written before the fault are there, and the next charge continues from them
-    const pointsAfter = await pointsKeys();
-    for (const [key, used] of Object.entries(pointsBefore)) expect(Number(pointsAfter[key])).toBeGreaterThanOrEqual(Number(used));
+    expect(await pointsKeys()).toEqual(pointsBefore); // the refused call during the outage charged nothing either
     const next = await eventually('a charged snapshot after Redis is back', async () => {
       const answer = await signedSnapshot();
       return answer.status === 200 ? answer : undefined;
     }, 15_000, logs);
-    expect(Number(next.headers.get('x-points-remaining'))).toBeLessThanOrEqual(remainingBefore - 3);
+    expect(Number(next.headers.get('x-points-remaining'))).toBe(remainingBefore - 3);
     expect(gateway.pid).toBe(pid);
     expect(gateway.running).toBe(true);
   });
@@ -224,7 +222,6 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
     const consumersBefore = await postgres.query('select id, key_hash, points from api_consumers order by id');
     const flowPoints = async () => Number((await postgres.query<{ n: string }>('select count(*)::text as n from cf_points'))[0].n);
     const flowPointsBefore = await flowPoints();
-    console.log('before pg fault', rowsBefore.length, consumersBefore.length, flowPointsBefore);
 
     const sampler = new HealthSampler(base);
     sampler.start();
@@ -250,15 +247,13 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
     const detectedAtRestart = await spreadEventsDetected();
     await eventually('readiness 200 after Postgres is back', async () => (await ready()) === 200, 20_000, logs);
     await sampler.stop();
-    console.log('detected while down', detectedWhileDown, 'at restart', detectedAtRestart);
 
     // every event detected before the restart is written once Postgres is back
-    const restartedAt = Date.now();
     const rowsAfter = await eventually('the history catching up', async () => {
       const rows = await historyRows();
       return rows.length >= detectedAtRestart ? rows : undefined;
     }, 20_000, logs);
-    console.log(`history caught up ${Date.now() - restartedAt} ms after readiness`);
+    expect(rowsAfter.length).toBeGreaterThanOrEqual(rowsBefore.length + detectedWhileDown);
     const after = new Set(rowsAfter.map((row) => row.event_id));
     expect(rowsBefore.filter((row) => !after.has(row.event_id))).toEqual([]);
     expect(new Set(rowsAfter.map((row) => row.event_id)).size).toBe(rowsAfter.length);
@@ -275,6 +270,7 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
 
     expect(sampler.samples.filter((sample) => sample.live !== 200)).toEqual([]);
     expect(sampler.samples.some((sample) => sample.ready === 503)).toBe(true);
+    expect(sampler.samples.every((sample) => sample.ready === 200 || sample.ready === 503)).toBe(true);
     expect(gateway.pid).toBe(pid);
     expect(gateway.running).toBe(true);
   });

@@ -127,7 +127,9 @@ abstract class PrivateServer {
       } catch {
         // already gone
       }
-      const stopped = await Promise.race([exit?.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const stopped = await Promise.race([exit?.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 5_000)))]);
+      clearTimeout(timer);
       if (!stopped && this.child && this.isRunning) {
         try {
           process.kill(-this.child.pid!, 'SIGKILL');
