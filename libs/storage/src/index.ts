@@ -9,3 +9,4 @@ export { PostgresDatabase } from './postgres-database';
 export { StorageModule } from './storage.module';
 export type { StorageOptions } from './storage.module';
 export { TransactionRolledBackError } from './transaction';
+export { isPostgresConnectionError, isRedisConnectionError, StoreUnavailableError, STORE_RETRY_AFTER_SECONDS, unavailableStore } from './store-unavailable';

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryResult } from 'pg';
 import { Database, SqlExecutor } from './contracts';
+import { isPostgresConnectionError, StoreUnavailableError } from './store-unavailable';
 import { assertOutsideTransaction, RawResult, runTransaction, Session, toQueryResult } from './transaction';
 
 const logger = new Logger('Storage');
@@ -19,12 +20,12 @@ export class PostgresDatabase implements Database {
 
   async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
     assertOutsideTransaction();
-    return toQueryResult<R>(toRawResult(await this.pool.query(sql, params)));
+    return toQueryResult<R>(toRawResult(await unavailableWhenUnreachable(this.pool.query(sql, params))));
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     assertOutsideTransaction();
-    const client = await this.pool.connect();
+    const client = await unavailableWhenUnreachable(this.pool.connect());
     let broken: Error | undefined;
     try {
       return await runTransaction(clientSession(client), work, (error) => {
@@ -46,7 +47,20 @@ export class PostgresDatabase implements Database {
 }
 
 function clientSession(client: PoolClient): Session {
-  return { query: async (sql, params) => toRawResult(await client.query(sql, params)) };
+  return { query: async (sql, params) => toRawResult(await unavailableWhenUnreachable(client.query(sql, params))) };
+}
+
+/**
+ * A server that is down or restarting fails with `StoreUnavailableError` (HTTP 503, retry later); any other error
+ * (a bad statement, a constraint) is passed through as `pg` raised it. The pool itself needs no repair: it drops
+ * broken clients and connects anew on the next call, so the first query after the server is back succeeds.
+ */
+async function unavailableWhenUnreachable<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    throw isPostgresConnectionError(error) ? new StoreUnavailableError('database', error) : error;
+  }
 }
 
 /** A parameterless query may hold several statements; pg then returns one result each and we keep the last. */

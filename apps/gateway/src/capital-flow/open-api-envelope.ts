@@ -1,6 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
 import type { SignatureFailure } from '@app/api-keys/signing';
 import { describeBodyError } from '@app/http-security';
+import { STORE_RETRY_AFTER_SECONDS, unavailableStore } from '@app/storage';
 import { ThrottlerException } from '@nestjs/throttler';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
@@ -29,7 +30,10 @@ export const OPEN_API_CODES = {
   pointsExhausted: 42900,
   rateLimited: 42901,
   internal: 50000,
-  /** the token has no stored point yet (its upstream has failed since start): nothing to serve, nothing charged */
+  /**
+   * temporarily unavailable, retry after the Retry-After header: the token has no stored point yet (its upstream has
+   * failed since start; nothing charged), or a store (Redis, Postgres) cannot be reached right now
+   */
   dataUnavailable: 50300,
 } as const;
 
@@ -120,6 +124,17 @@ export class OpenApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       return { code: status * 100, status, message: exception.message, headers: {} };
+    }
+    const store = unavailableStore(exception);
+    if (store) {
+      // Redis (points, replay guard) or Postgres down or restarting: the same request may succeed in a moment
+      this.logger.warn(exception instanceof Error ? exception.message : String(exception));
+      return {
+        code: OPEN_API_CODES.dataUnavailable,
+        status: 503,
+        message: `the ${store} is unavailable right now; retry in a few seconds`,
+        headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) },
+      };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { code: OPEN_API_CODES.internal, status: 500, message: 'internal error', headers: {} };

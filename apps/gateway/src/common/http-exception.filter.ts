@@ -1,11 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { describeBodyError } from '@app/http-security';
+import { STORE_RETRY_AFTER_SECONDS, unavailableStore } from '@app/storage';
 
 /**
  * Every HTTP error leaves as `{ code, message, details }` (PRODUCT.md "Errors"); a body the parsers refused
- * (too large: 413, too deep or malformed: 400) names the problem; unknown errors are logged and answered with a
- * bare 500 so internals never leak.
+ * (too large: 413, too deep or malformed: 400) names the problem; a store that cannot be reached (Postgres or Redis
+ * down or restarting) is a 503 with Retry-After; unknown errors are logged and answered with a bare 500 so internals
+ * never leak.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -27,6 +29,16 @@ export class HttpErrorFilter implements ExceptionFilter {
     const bodyProblem = describeBodyError(exception);
     if (bodyProblem) {
       response.status(bodyProblem.status).json({ code: bodyProblem.status, message: bodyProblem.message, details: [] });
+      return;
+    }
+    const store = unavailableStore(exception);
+    if (store) {
+      // expected during an outage: one line, no stack (readiness already reports it)
+      this.logger.warn(exception instanceof Error ? exception.message : String(exception));
+      response
+        .status(HttpStatus.SERVICE_UNAVAILABLE)
+        .set('retry-after', String(STORE_RETRY_AFTER_SECONDS))
+        .json({ code: 503, message: `the ${store} is unavailable right now; retry in a few seconds`, details: [] });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));

@@ -8,6 +8,12 @@ export interface HistoryWriterOptions {
   batchSize: number;
   /** beyond this many pending events the oldest are dropped (the database is down for long) */
   maxPending: number;
+  /**
+   * ceiling of the exponential back-off between failed batches (default 5 s). Events reach live clients only once
+   * written, so a database that is back waits at most this long for the first retry (it was 30 s: half a minute of
+   * silent live streams after a short Postgres restart).
+   */
+  maxRetryDelayMs?: number;
   onError?: (error: unknown) => void;
   onDropped?: (count: number) => void;
   /** after each written batch: the events and their row ids, in order (what the live stream carries) */
@@ -15,6 +21,8 @@ export interface HistoryWriterOptions {
   /** a write was refused by the fence: a newer leader owns the history; the pending events were dropped */
   onFencedOut?: (error: FencedOutError, dropped: number) => void;
 }
+
+export const DEFAULT_MAX_RETRY_DELAY_MS = 5_000;
 
 /**
  * Batches events into the history table off the detection path: `enqueue` never waits. A failed batch stays
@@ -70,7 +78,8 @@ export class HistoryWriter {
 
   private schedule(): void {
     if (this.timer || this.flushing) return;
-    const delay = this.failures === 0 ? this.options.flushMs : Math.min(this.options.flushMs * 2 ** this.failures, 30_000);
+    const ceiling = Math.max(this.options.flushMs, this.options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS);
+    const delay = this.failures === 0 ? this.options.flushMs : Math.min(this.options.flushMs * 2 ** Math.min(this.failures, 30), ceiling);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();

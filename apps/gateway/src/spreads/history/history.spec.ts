@@ -61,4 +61,34 @@ describe('HistoryWriter', () => {
     expect(writer.pendingCount).toBe(2);
     expect(dropped).toEqual([1]);
   });
+
+  it('backs off exponentially while the database is down, but retries at least every 5 s, so writes resume soon after it is back', async () => {
+    jest.useFakeTimers();
+    try {
+      const attempts: number[] = [];
+      let down = true;
+      const written: string[] = [];
+      const store = {
+        insert: async (events: readonly SpreadEvent[]) => {
+          attempts.push(Date.now());
+          if (down) throw new Error('connect ECONNREFUSED');
+          written.push(...events.map((e) => e.id));
+          return events.map((_, i) => i + 1);
+        },
+      } as unknown as SpreadHistoryStore;
+      const writer = new HistoryWriter(store, { flushMs: 20, batchSize: 10, maxPending: 100, onError: () => undefined });
+      writer.enqueue(event('a'));
+      await jest.advanceTimersByTimeAsync(60_000); // a one-minute outage
+      const gaps = attempts.slice(1).map((at, i) => at - attempts[i]);
+      expect(gaps.slice(0, 4)).toEqual([40, 80, 160, 320]); // exponential at first
+      expect(Math.max(...gaps)).toBe(5_000); // then at the ceiling, never the 30 s it used to reach
+
+      down = false; // the database is back
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(written).toEqual(['a']);
+      expect(writer.pendingCount).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
