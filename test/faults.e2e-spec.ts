@@ -111,7 +111,7 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
   };
   const pointsKeys = () =>
     redis.withClient(async (client) => {
-      const keys = (await client.keys('api:points:*')).sort();
+      const keys = (await client.keys('faults:api:points:*')).sort();
       return Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await client.get(key)] as const)));
     });
   /** A view of the seed-000 table answered on an open socket (an update message re-renders from the feed's last good data). */
@@ -137,6 +137,7 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
         DATA_DIR: dataDir,
         DATABASE_URL: postgres.url,
         REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: 'faults:',
         API_KEYS_FILE: join(keysDir, 'keys.json'),
         LOG_LEVEL: 'info',
         SPREADS_SOURCE: 'simulated',

@@ -27,12 +27,19 @@ export class PostgresDatabase implements Database {
     assertOutsideTransaction();
     const client = await unavailableWhenUnreachable(this.pool.connect());
     let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: a connection lost mid-transaction (server restart) would
+    // emit an unhandled 'error' and kill the process. The pending query fails as well, which ends the transaction.
+    const onLost = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onLost);
     try {
       return await runTransaction(clientSession(client), work, (error) => {
         broken = error instanceof Error ? error : new Error(String(error));
       });
     } finally {
-      client.release(broken); // a client whose ROLLBACK failed is destroyed, not returned to the pool
+      client.removeListener('error', onLost);
+      client.release(broken); // a client whose ROLLBACK failed or whose connection was lost is destroyed, not pooled
     }
   }
 

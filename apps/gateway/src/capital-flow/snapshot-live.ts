@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OncePerWindow } from '@app/observability';
 import type { ApiConsumer } from '@app/api-keys';
 import {
   CloseCode,
@@ -63,6 +64,7 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
   readonly metricsLabel = 'capital-flow-live';
   readonly source: EventSource<SnapshotEvent, SnapshotParams>;
   private readonly logger = new Logger('CapitalFlowLive');
+  private readonly appendFailures = new OncePerWindow(60_000, 1);
   private readonly latestByToken = new Map<number, LoggedEvent<SnapshotEvent>>();
   /** one verification per upgrade: the replay guard refuses a second check of the same signature */
   private readonly verified = new WeakMap<IncomingMessage, Promise<ApiConsumer>>();
@@ -82,7 +84,9 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
       if (report.role !== 'ingester') return;
       for (const id of report.advanced) {
         const token = flows.token(id);
-        if (token) void this.append(token);
+        // a log that cannot be written (Redis down) loses this live push only: points are stored, the next sync
+        // pushes the then-latest snapshot, and REST serves it meanwhile
+        if (token) this.append(token).catch((error: Error) => this.warnAppendFailed(error));
       }
     });
   }
@@ -162,6 +166,11 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
     }
     this.metrics.pointsCharged.inc({ route: CAPITAL_FLOW_PATHS.live }, POINTS_COST.snapshot);
     return { ok: true };
+  }
+
+  private warnAppendFailed(error: Error): void {
+    const suppressed = this.appendFailures.take('append');
+    if (suppressed !== undefined) this.logger.warn(`live snapshot not pushed, the event log failed: ${error.message}${suppressed ? ` (${suppressed} more in the last minute)` : ''}`);
   }
 
   private append(token: TrackedToken): Promise<LoggedEvent<SnapshotEvent>> {

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { OncePerWindow } from '@app/observability';
 import { EVENT_LOG, InMemoryEventLog, type EventLog, type LoggedEvent } from '@app/realtime';
 import type { DexMessage, DexMessageSink } from '../flow/dex-message';
 
@@ -13,6 +14,8 @@ export const DEX_LIVE_STREAM = 'dex-metrics.live';
 @Injectable()
 export class DexLiveFeed implements DexMessageSink {
   private readonly latestByKey = new Map<string, LoggedEvent<DexMessage>>();
+  private readonly logger = new Logger('DexLiveFeed');
+  private readonly appendFailures = new OncePerWindow(60_000, 1);
   readonly log: EventLog;
 
   constructor(@Optional() @Inject(EVENT_LOG) log?: EventLog) {
@@ -25,7 +28,12 @@ export class DexLiveFeed implements DexMessageSink {
   }
 
   publish(message: DexMessage): void {
-    void this.log.append(DEX_LIVE_STREAM, message);
+    // a log that cannot be written (Redis down) loses this live frame only: Kafka gets the message from the outbox,
+    // and the key's next message supersedes it
+    this.log.append(DEX_LIVE_STREAM, message).catch((error: Error) => {
+      const suppressed = this.appendFailures.take('append');
+      if (suppressed !== undefined) this.logger.warn(`live DEX message not pushed, the event log failed: ${error.message}${suppressed ? ` (${suppressed} more in the last minute)` : ''}`);
+    });
   }
 
   /** The latest message of each key (or of `ticker`), with its seq, oldest first. */
