@@ -27,10 +27,12 @@ export class EnvSchema {
 
   @IsOptional() @IsEnum(MarketDataMode) MARKET_DATA?: MarketDataMode;
   @IsOptional() @Transform(toInt) @IsInt() SANDBOX_SEED?: number;
+  @IsOptional() @IsUrl(url) SANDBOX_UPSTREAM_URL?: string;
 
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['postgres', 'postgresql'] }) DATABASE_URL?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'] }) REDIS_URL?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{0,64}$/) REDIS_KEY_PREFIX?: string;
   @IsOptional() @IsString() KAFKA_BROKERS?: string;
   @IsOptional() @IsString() DEX_METRICS_TOPIC?: string;
   @IsOptional() @IsString() DEX_POOLS?: string;
