@@ -1,6 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { WsAuthenticator } from '@app/auth';
+import { CLUSTER_REDIS, REPLICA_ID } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import type Redis from 'ioredis';
+import { FEED_LEASES, FeedLeases } from './feed-leases';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
 import { ConnectionRegistry } from './connection-registry';
 import { EVENT_LOG, InMemoryEventLog } from './event-log';
@@ -28,6 +31,13 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     // the seed-000 streams authenticate with the app's JWT authenticator
     { provide: STREAM_AUTHENTICATOR, useExisting: WsAuthenticator },
     ConnectionRegistry,
+    // with Redis, one replica refreshes each feed for the cluster (see StreamHub)
+    {
+      provide: FEED_LEASES,
+      inject: [{ token: CLUSTER_REDIS, optional: true }, { token: REPLICA_ID, optional: true }, APP_CONFIG, REALTIME_OPTIONS],
+      useFactory: (redis: Redis | undefined, replicaId: string | undefined, config: AppConfig, options: RealtimeOptions) =>
+        redis && replicaId ? new FeedLeases(redis, replicaId, options, config.redis.keyPrefix) : undefined,
+    },
     StreamHub,
     { provide: EVENT_STREAM_OPTIONS, useFactory: () => ({ ...DEFAULT_EVENT_STREAM_OPTIONS }) },
     // the resume buffer of DEX messages and capital-flow snapshots; the cluster issue swaps in Redis Streams here
