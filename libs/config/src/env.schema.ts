@@ -33,6 +33,7 @@ export class EnvSchema {
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'] }) REDIS_URL?: string;
   @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{0,64}$/) REDIS_KEY_PREFIX?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(600_000) FEED_LEASE_TTL_MS?: number;
   @IsOptional() @IsString() KAFKA_BROKERS?: string;
   @IsOptional() @IsString() DEX_METRICS_TOPIC?: string;
   @IsOptional() @IsString() DEX_POOLS?: string;

@@ -20,6 +20,7 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     heartbeatMs: config.ws.heartbeatMs,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     maxSubscriptionsPerSocket: config.ws.maxSubscriptionsPerSocket,
+    feedLeaseTtlMs: config.redis.feedLeaseTtlMs,
     ...overrides,
   };
 }
