@@ -8,8 +8,9 @@ const quietLogger = { debug: () => undefined, log: () => undefined, warn: () => 
   let redis: Redis;
   const keyPrefix = `test-budget-${randomUUID()}:`;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = new Redis(process.env.REDIS_URL!);
+    await redis.ping(); // ready: a connection still connecting is treated as down (the local fallback)
   });
   afterAll(async () => {
     const keys = await redis.keys(`${keyPrefix}*`);
