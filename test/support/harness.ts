@@ -25,9 +25,16 @@ export const FAST_REALTIME: Partial<RealtimeOptions> = { errorBackoffMs: 200, er
  * No Redis unless `env` asks for it, so parallel suites never share a cache.
  */
 export async function startGateway(
-  options: { env?: Record<string, string>; realtime?: Partial<RealtimeOptions>; seed?: number; logDestination?: DestinationStream } = {},
+  options: {
+    env?: Record<string, string>;
+    realtime?: Partial<RealtimeOptions>;
+    seed?: number;
+    logDestination?: DestinationStream;
+    /** a simulator shared by several gateways (a cluster): the caller closes it */
+    simulator?: UpstreamSimulator;
+  } = {},
 ): Promise<GatewayUnderTest> {
-  const simulator = await startUpstreamSimulator({ seed: options.seed ?? 7 });
+  const simulator = options.simulator ?? (await startUpstreamSimulator({ seed: options.seed ?? 7 }));
   // A caller that names its storage owns it (e.g. to restart on the same data); otherwise a throw-away store.
   const ownsStorage = Boolean(options.env?.DATA_DIR || options.env?.DATABASE_URL);
   const store = ownsStorage ? undefined : await createTestStore(process.env.DATABASE_URL ? 'postgres' : 'pglite');
@@ -47,7 +54,7 @@ export async function startGateway(
     },
     close: async () => {
       await app.close();
-      await simulator.close();
+      if (!options.simulator) await simulator.close();
       await store?.destroy();
     },
   };

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigValidationError, MarketDataMode, loadConfig, type AppConfig } from '@app/config';
-import { startUpstreamSimulator } from '@app/simulator';
+import { simulatorBaseUrls, startUpstreamSimulator } from '@app/simulator';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGatewayApp } from './bootstrap';
 import { Readiness } from './operations/readiness';
@@ -20,10 +20,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // Sandbox: the real clients talk over loopback to the built-in simulator of the upstream APIs.
-  const simulator =
-    config.marketData.mode === MarketDataMode.Sandbox ? await startUpstreamSimulator({ seed: config.marketData.sandboxSeed }) : undefined;
+  // Sandbox: the real clients talk over loopback to the built-in simulator of the upstream APIs, or to one simulator
+  // shared by the replicas of a cluster (SANDBOX_UPSTREAM_URL, `npm run start:simulator`).
+  const sandbox = config.marketData.mode === MarketDataMode.Sandbox;
+  const sharedSimulator = sandbox ? config.marketData.upstreamUrl : undefined;
+  const simulator = sandbox && !sharedSimulator ? await startUpstreamSimulator({ seed: config.marketData.sandboxSeed }) : undefined;
   if (simulator) config = withSimulatedUpstreams(config, simulator.baseUrls);
+  if (sharedSimulator) config = withSimulatedUpstreams(config, simulatorBaseUrls(sharedSimulator));
 
   const app = await createGatewayApp(config);
   await app.listen(config.http.port, config.http.host);

@@ -24,10 +24,14 @@ export interface AppConfig {
     rateLimits: { perIpPerMinute: number; perKeyPerMinute: number };
   };
   logLevel: string;
-  marketData: { mode: MarketDataMode; sandboxSeed: number };
+  /** `upstreamUrl`: in sandbox mode, an external simulator shared by several replicas instead of one in-process */
+  marketData: { mode: MarketDataMode; sandboxSeed: number; upstreamUrl?: string };
   storage: { databaseUrl?: string; dataDir: string };
-  /** `keyPrefix`: every key the cluster's shared state writes starts with it (deployments or tests sharing one Redis) */
-  redis: { url?: string; keyPrefix: string };
+  /**
+   * `keyPrefix` goes in front of every key and channel the cluster uses (several deployments or tests on one Redis);
+   * `feedLeaseTtlMs`: how long a dead replica keeps the upstream feeds it refreshed for the cluster
+   */
+  redis: { url?: string; keyPrefix: string; feedLeaseTtlMs: number };
   kafka: { brokers: string[]; dexMetricsTopic: string };
   /** DEX metrics (seed 004): tracked pools, RPC endpoints, timings */
   dex: DexConfig;
@@ -138,9 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rateLimits: { perIpPerMinute: parsed.HTTP_RATE_LIMIT_PER_IP_PER_MINUTE ?? 12_000, perKeyPerMinute: parsed.HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE ?? 6_000 },
     },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
-    marketData: { mode: parsed.MARKET_DATA ?? MarketDataMode.Live, sandboxSeed: parsed.SANDBOX_SEED ?? 42 },
+    marketData: { mode: parsed.MARKET_DATA ?? MarketDataMode.Live, sandboxSeed: parsed.SANDBOX_SEED ?? 42, upstreamUrl: parsed.SANDBOX_UPSTREAM_URL },
     storage: { databaseUrl: parsed.DATABASE_URL, dataDir: resolve(parsed.DATA_DIR ?? './data') },
-    redis: { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX ?? 'mg:' },
+    redis: { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX ?? 'mg:', feedLeaseTtlMs: parsed.FEED_LEASE_TTL_MS ?? 15_000 },
     kafka: {
       brokers: csv(parsed.KAFKA_BROKERS, []),
       dexMetricsTopic: parsed.DEX_METRICS_TOPIC ?? 'dex-metrics',

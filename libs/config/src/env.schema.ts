@@ -27,6 +27,7 @@ export class EnvSchema {
 
   @IsOptional() @IsEnum(MarketDataMode) MARKET_DATA?: MarketDataMode;
   @IsOptional() @Transform(toInt) @IsInt() SANDBOX_SEED?: number;
+  @IsOptional() @IsUrl(url) SANDBOX_UPSTREAM_URL?: string;
 
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['postgres', 'postgresql'] }) DATABASE_URL?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
@@ -34,6 +35,7 @@ export class EnvSchema {
   @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{0,64}$/, { message: 'REDIS_KEY_PREFIX must be up to 64 characters of A-Z a-z 0-9 : _ . -' }) REDIS_KEY_PREFIX?: string;
   /** this replica's name in /health/ready, logs and leases (default: host name, pid and a random suffix) */
   @IsOptional() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REPLICA_ID must be 1-64 characters of A-Z a-z 0-9 _ . -' }) REPLICA_ID?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(600_000) FEED_LEASE_TTL_MS?: number;
   @IsOptional() @IsString() KAFKA_BROKERS?: string;
   @IsOptional() @IsString() DEX_METRICS_TOPIC?: string;
   @IsOptional() @IsString() DEX_POOLS?: string;

@@ -56,6 +56,10 @@ export class Feed {
   /** epoch ms of the next scheduled refresh (jitter included): what `adaptive_interval` counts down to */
   nextRefreshAt = 0;
   stopped = false;
+  /** with Redis: this replica holds the feed's lease (it refreshes the feed for the cluster) */
+  leased = false;
+  /** with Redis, on a replica that does not hold the lease: re-renders from the holder's notices, one at a time */
+  following: Promise<void> = Promise.resolve();
 
   constructor(
     readonly key: string,

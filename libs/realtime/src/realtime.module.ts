@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { WsAuthenticator } from '@app/auth';
 import { CLUSTER_REDIS, REPLICA_ID } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { FEED_LEASES, FeedLeases } from './feed-leases';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
 import { ConnectionRegistry } from './connection-registry';
 import { EVENT_LOG, InMemoryEventLog, type EventLog } from './event-log';
@@ -21,6 +22,7 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     heartbeatMs: config.ws.heartbeatMs,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
     maxSubscriptionsPerSocket: config.ws.maxSubscriptionsPerSocket,
+    feedLeaseTtlMs: config.redis.feedLeaseTtlMs,
     ...overrides,
   };
 }
@@ -54,6 +56,13 @@ class EventLogCloser implements OnApplicationShutdown {
         redis ? new SharedConnectionCounts(redis, { replicaId, keyPrefix: `${config.redis.keyPrefix}ws:` }) : null,
     },
     ConnectionRegistry,
+    // with Redis, one replica refreshes each feed for the cluster (see StreamHub)
+    {
+      provide: FEED_LEASES,
+      inject: [{ token: CLUSTER_REDIS, optional: true }, { token: REPLICA_ID, optional: true }, APP_CONFIG, REALTIME_OPTIONS],
+      useFactory: (redis: Redis | undefined, replicaId: string | undefined, config: AppConfig, options: RealtimeOptions) =>
+        redis && replicaId ? new FeedLeases(redis, replicaId, options, config.redis.keyPrefix) : undefined,
+    },
     StreamHub,
     { provide: EVENT_STREAM_OPTIONS, useFactory: () => ({ ...DEFAULT_EVENT_STREAM_OPTIONS }) },
     // the resume buffer and live feed of DEX messages and capital-flow snapshots: Redis Streams shared by the

@@ -29,6 +29,11 @@ export interface RealtimeOptions {
   maxMessagesPerSecond: number;
   /** subscriptions one `/v1/stream` socket may hold (REALTIME_MAX_SUBSCRIPTIONS) */
   maxSubscriptionsPerSocket: number;
+  /**
+   * with Redis: how long a feed's lease lives unless its holder renews it (every third of it). A replica that dies
+   * holding feeds keeps them this long at most; then a replica with clients on them takes over.
+   */
+  feedLeaseTtlMs: number;
 }
 
 export const REALTIME_OPTIONS = Symbol('REALTIME_OPTIONS');
@@ -49,6 +54,7 @@ export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
   hardCapBytes: 8 * 1024 * 1024,
   maxMessagesPerSecond: 10,
   maxSubscriptionsPerSocket: 32,
+  feedLeaseTtlMs: 15_000,
 };
 
 /** Decides whether a connecting client may read a stream that requires auth. */

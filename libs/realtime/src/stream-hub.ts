@@ -1,10 +1,12 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { ClusterStatus } from '@app/cluster';
 import { MetricsService } from '@app/observability';
 import { UpstreamCache } from '@app/upstream';
 import { ConnectionRegistry, closeGracefully } from './connection-registry';
 import { Feed, Subscriber, View } from './feed';
+import { FEED_LEASES, FeedLeases, type FeedNotice } from './feed-leases';
 import { SocketSink, type FrameSink } from './frame-sink';
 import { InboundMessages } from './inbound-messages';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
@@ -42,14 +44,21 @@ class PathClient {
  * Subscribers are grouped into feeds (same upstream params: one refresh loop) and views (same canonical
  * query: one render, one serialised buffer per refresh). Each subscriber is a `FrameSink` (a whole socket or a
  * `/v1/stream` subscription) that writes its own prefix (`{"type":"view","seq":N,`) before the shared bytes.
+ *
+ * In a cluster (`FeedLeases`, with Redis) each feed is refreshed by one replica, the holder of its lease: it loads
+ * through the shared upstream cache and announces the refresh; every other replica with clients on the feed
+ * re-renders from the shared cache (`UpstreamCache.readingShared`: never the upstream) and counts `adaptive_interval`
+ * down to the holder's next refresh. A follower claims the lease when it expires (holder dead) or is released.
  */
 @Injectable()
-export class StreamHub implements BeforeApplicationShutdown {
+export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(StreamHub.name);
   private readonly feeds = new Map<string, Feed>();
   private readonly subscribers = new Set<Subscriber>();
   private readonly pathClients = new Set<PathClient>();
   private closing = false;
+  /** renews the leases this replica holds, every third of their life */
+  private leaseRenewal?: NodeJS.Timeout;
 
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
@@ -57,7 +66,28 @@ export class StreamHub implements BeforeApplicationShutdown {
     /** counts, heartbeat and the bounded sender shared with every other WebSocket surface */
     private readonly connections: ConnectionRegistry,
     @Optional() @Inject(STREAM_AUTHENTICATOR) private readonly authenticator?: StreamAuthenticator,
-  ) {}
+    /** with Redis: one replica of the cluster refreshes each feed */
+    @Optional() @Inject(FEED_LEASES) private readonly leases?: FeedLeases,
+    @Optional() clusterStatus?: ClusterStatus,
+  ) {
+    clusterStatus?.countFeedLeasesWith(() => this.leasesHeld());
+  }
+
+  async onModuleInit(): Promise<void> {
+    const leases = this.leases;
+    if (!leases) return;
+    // bounded: an unreachable Redis must not hold the start-up (ioredis subscribes once it connects)
+    const subscribed = leases.start((notice) => this.onNotice(notice)).catch((error: Error) => leases.warn(`feed notices: ${error.message}`));
+    await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    this.leaseRenewal = setInterval(() => void this.renewLeases(), Math.max(100, leases.ttlMs / 3)).unref();
+  }
+
+  /** How many feeds this replica refreshes for the cluster now. */
+  leasesHeld(): number {
+    let held = 0;
+    for (const feed of this.feeds.values()) if (feed.leased) held++;
+    return held;
+  }
 
   /** A socket on a single-stream path (the realtime layer routes each declared path here). */
   async connect(definition: AnyStreamDefinition, socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -136,7 +166,10 @@ export class StreamHub implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    for (const feed of this.feeds.values()) this.stopFeed(feed);
+    clearInterval(this.leaseRenewal);
+    // the leases are released (followers take over at once) before the sockets close
+    await Promise.all([...this.feeds.values()].map((feed) => this.stopFeed(feed)));
+    await this.leases?.close();
     await closeGracefully([...this.pathClients].map((client) => client.subscriber.sink.connection.socket));
   }
 
@@ -275,7 +308,7 @@ export class StreamHub implements BeforeApplicationShutdown {
     if (feed.views.size === 0 && !feed.lingerTimer && !feed.stopped) {
       feed.lingerTimer = setTimeout(() => {
         if (feed.views.size > 0) return;
-        this.stopFeed(feed);
+        void this.stopFeed(feed);
         this.feeds.delete(feed.key);
       }, this.options.lingerMs).unref();
     }
@@ -288,16 +321,105 @@ export class StreamHub implements BeforeApplicationShutdown {
     this.untrack(client.subscriber);
   }
 
-  private stopFeed(feed: Feed): void {
+  private async stopFeed(feed: Feed): Promise<void> {
     feed.stopped = true;
     if (feed.timer) clearTimeout(feed.timer);
     if (feed.lingerTimer) clearTimeout(feed.lingerTimer);
+    if (!feed.leased || !this.leases) return;
+    feed.leased = false;
+    await this.leases.release(feed.key).catch((error: Error) => this.leases?.warn(`releasing the lease of ${feed.key} failed: ${error.message}`));
   }
 
-  /** One refresh: load once, render every view, schedule the next. Concurrent calls share the one in flight. */
+  /**
+   * One refresh: load once, render every view, schedule the next. Concurrent calls share the one in flight.
+   * In a cluster, only the holder of the feed's lease refreshes it; elsewhere this is a claim of the lease.
+   */
   private refresh(feed: Feed): Promise<void> {
-    feed.loading ??= this.runRefresh(feed).finally(() => (feed.loading = undefined));
+    feed.loading ??= (this.leases ? this.claimAndRefresh(feed, this.leases) : this.runRefresh(feed)).finally(() => (feed.loading = undefined));
     return feed.loading;
+  }
+
+  /**
+   * Takes (or renews) the feed's lease and refreshes it; when another replica holds it, renders from the shared cache
+   * what this replica does not have yet, and claims again when that lease would expire.
+   */
+  private async claimAndRefresh(feed: Feed, leases: FeedLeases): Promise<void> {
+    if (feed.timer) clearTimeout(feed.timer);
+    let claim: Awaited<ReturnType<FeedLeases['claim']>>;
+    try {
+      claim = await leases.claim(feed.key);
+    } catch (error) {
+      // Redis is unreachable: refresh on our own rather than leave the clients without data
+      leases.warn(`claiming the lease of ${feed.key} failed, refreshing it here: ${(error as Error).message}`);
+      feed.leased = false;
+      return this.runRefresh(feed);
+    }
+    if (feed.stopped) {
+      if (claim.held) await leases.release(feed.key).catch(() => undefined);
+      return;
+    }
+    if (claim.held) {
+      if (!feed.leased) this.logger.log(`${leases.replicaId} refreshes ${feed.key} for the cluster now`);
+      feed.leased = true;
+      return this.runRefresh(feed);
+    }
+    feed.leased = false;
+    if (!feed.last && claim.last && !claim.last.released) this.follow(feed, claim.last);
+    // the holder renews its lease every third of its life: this check only succeeds once the holder is gone
+    feed.timer = setTimeout(() => void this.refresh(feed), claim.expiresInMs + 1 + Math.random() * 100).unref();
+  }
+
+  /** A holder's notice: re-render from the shared cache, or claim a feed its holder let go. */
+  private onNotice(notice: FeedNotice): void {
+    if (notice.holder === this.leases?.replicaId) return;
+    const feed = this.feeds.get(notice.feed);
+    if (!feed || feed.stopped) return;
+    if (notice.released) {
+      void this.refresh(feed);
+      return;
+    }
+    // a feed this replica believes it holds: the next renewal settles who does
+    if (!feed.leased) this.follow(feed, notice);
+  }
+
+  private follow(feed: Feed, notice: FeedNotice): void {
+    feed.following = feed.following.then(() => this.renderShared(feed, notice));
+  }
+
+  /** Renders every view from what the holder stored in the shared cache; never calls the upstream. */
+  private async renderShared(feed: Feed, notice: FeedNotice): Promise<void> {
+    let readError: string | undefined;
+    try {
+      feed.last = await UpstreamCache.readingShared(() => feed.definition.load(feed.params));
+    } catch (error) {
+      readError = error instanceof Error ? error.message : String(error);
+    }
+    if (feed.stopped || feed.leased) return;
+    feed.failing = notice.failing === true || readError !== undefined;
+    feed.lastError = notice.failing ? notice.error : readError;
+    feed.nextRefreshAt = notice.nextRefreshAt;
+    this.publishRefresh(feed, Date.now());
+  }
+
+  /** Renews every lease held; a lease found taken (this replica paused past its life) is given up here. */
+  private async renewLeases(): Promise<void> {
+    const leases = this.leases;
+    if (!leases) return;
+    const held = [...this.feeds.values()].filter((feed) => feed.leased && !feed.stopped);
+    await Promise.all(
+      held.map(async (feed) => {
+        try {
+          const claim = await leases.claim(feed.key);
+          if (claim.held || !feed.leased) return;
+          feed.leased = false;
+          this.logger.warn(`${feed.key}: lease lost to another replica; following it now`);
+          if (feed.timer) clearTimeout(feed.timer);
+          feed.timer = setTimeout(() => void this.refresh(feed), claim.expiresInMs + 1).unref();
+        } catch (error) {
+          leases.warn(`renewing the lease of ${feed.key} failed: ${(error as Error).message}`);
+        }
+      }),
+    );
   }
 
   private async runRefresh(feed: Feed): Promise<void> {
@@ -325,14 +447,32 @@ export class StreamHub implements BeforeApplicationShutdown {
     // the jitter is drawn before publishing so that adaptive_interval counts down to the refresh actually scheduled
     feed.intervalMs = this.nextInterval(feed, now) + Math.random() * this.options.jitterMs;
     feed.nextRefreshAt = now + feed.intervalMs;
+    this.publishRefresh(feed, now);
+    stopTimer({ outcome });
+    feed.timer = setTimeout(() => void this.refresh(feed), feed.intervalMs).unref();
+    if (feed.leased) await this.announce(feed);
+  }
+
+  /** The holder tells the cluster: the other replicas re-render from the shared cache now. */
+  private async announce(feed: Feed): Promise<void> {
+    try {
+      const notice = { feed: feed.key, nextRefreshAt: feed.nextRefreshAt, ...(feed.failing ? { failing: true, error: feed.lastError } : {}) };
+      if (await this.leases!.announce(notice)) return;
+      feed.leased = false;
+      this.logger.warn(`${feed.key}: lease lost to another replica before announcing; following it now`);
+    } catch (error) {
+      this.leases!.warn(`announcing ${feed.key} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Every view's frame after a refresh (here or on the holder), or the error frame while there is no data yet. */
+  private publishRefresh(feed: Feed, now: number): void {
     if (feed.last) {
       this.publishAll(feed, now);
     } else {
       const body = errorBody('upstream_unavailable', `upstream data is not available yet: ${feed.lastError}; retrying`);
       for (const view of feed.views.values()) this.sendToView(view, 'error', body);
     }
-    stopTimer({ outcome });
-    feed.timer = setTimeout(() => void this.refresh(feed), feed.intervalMs).unref();
   }
 
   /**

@@ -2,6 +2,7 @@ export * from './contracts';
 export * from './logging/upstream-logger';
 export * from './http/upstream-http-client';
 export * from './http/token-bucket';
+export * from './http/shared-budget';
 export * from './http/backoff';
 export * from './http/secret-redactor';
 export * from './cache/upstream-cache';

@@ -3,7 +3,7 @@ import { Cache, createCache } from 'cache-manager';
 import { CachePolicy, UpstreamCacheOutcome } from '../contracts';
 import { UpstreamLogger } from '../logging/upstream-logger';
 import { createUpstreamCacheStore } from './cache-store';
-import { UpstreamCache } from './upstream-cache';
+import { NotYetAvailableError, UpstreamCache } from './upstream-cache';
 
 const policy: CachePolicy = { freshMs: 1_000, staleMs: 5_000, fallbackMs: 60_000 };
 const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
@@ -61,6 +61,38 @@ describe.each(backends)('UpstreamCache over %s', (_name, createStore) => {
   });
   afterEach(async () => {
     await cache.evict(key);
+  });
+
+  describe('readingShared (a replica following a feed another replica refreshes)', () => {
+    it('never calls the loader: a missing value is not available yet; stored values follow the freshness rules', async () => {
+      const loader = jest.fn(async () => 'never');
+      await expect(UpstreamCache.readingShared(() => cache.get(key, loader, policy))).rejects.toBeInstanceOf(NotYetAvailableError);
+
+      // another replica (another UpstreamCache on the same store) loads it
+      const holder = new UpstreamCache(store, { keyPrefix, now: () => now, logger: quietLogger, shareFailures: true });
+      await holder.get(key, async () => 'v1', policy);
+      expect(await UpstreamCache.readingShared(() => cache.get(key, loader, policy))).toEqual({ value: 'v1', fetchedAt: now, stale: false, freshUntil: now + policy.freshMs });
+      now += policy.freshMs + 1; // past fresh, within the stale window: served, not stale (the upstream did not fail)
+      expect(await UpstreamCache.readingShared(() => cache.get(key, loader, policy))).toMatchObject({ value: 'v1', stale: false });
+      now += policy.staleMs; // expired: the last good value, stale
+      expect(await UpstreamCache.readingShared(() => cache.get(key, loader, policy))).toMatchObject({ value: 'v1', stale: true, staleReason: 'not refreshed by the cluster in time' });
+      expect(loader).not.toHaveBeenCalled();
+      expect(outcomes).toEqual(['error', 'hit', 'stale', 'fallback']);
+    });
+
+    it("marks a value stale with the holder's failure when the holder's load failed (failures shared through the store)", async () => {
+      const follower = new UpstreamCache(store, { keyPrefix, now: () => now, logger: quietLogger, shareFailures: true });
+      const holder = new UpstreamCache(store, { keyPrefix, now: () => now, logger: quietLogger, shareFailures: true });
+      await holder.get(key, async () => 'v1', policy);
+      now += policy.freshMs + 1;
+      const failed = await UpstreamCache.awaitingFreshValues(() => holder.get(key, async () => Promise.reject(new Error('coingecko: HTTP 500')), policy));
+      expect(failed).toMatchObject({ value: 'v1', stale: true, staleReason: 'coingecko: HTTP 500' });
+      expect(await UpstreamCache.readingShared(() => follower.get(key, jest.fn(), policy))).toMatchObject({ value: 'v1', stale: true, staleReason: 'coingecko: HTTP 500' });
+      // a later successful load makes the recorded failure obsolete
+      now += 1;
+      await UpstreamCache.awaitingFreshValues(() => holder.get(key, async () => 'v2', policy));
+      expect(await UpstreamCache.readingShared(() => follower.get(key, jest.fn(), policy))).toMatchObject({ value: 'v2', stale: false });
+    });
   });
 
   it('loads on a miss, then serves the fresh value without calling the loader', async () => {

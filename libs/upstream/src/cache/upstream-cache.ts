@@ -14,6 +14,8 @@ export interface UpstreamCacheOptions {
   storeKind?: UpstreamCacheStoreKind;
   /** prepended to every key (tests use a unique one per run) */
   keyPrefix?: string;
+  /** record load failures in the store so every replica reading the value knows its upstream failed (Redis) */
+  shareFailures?: boolean;
   /** bound on each store round trip: a slow or unreachable Redis counts as a miss instead of stalling readers (default 1 s) */
   storeTimeoutMs?: number;
   observer?: UpstreamCacheObserver;
@@ -29,6 +31,22 @@ interface StoredEntry<T> {
 
 /** Set while a caller runs inside `UpstreamCache.awaitingFreshValues`. */
 const awaitingFresh = new AsyncLocalStorage<true>();
+/** Set while a caller runs inside `UpstreamCache.readingShared`. */
+const readingShared = new AsyncLocalStorage<true>();
+
+/** Why a value's last load failed, shared through the store so every replica marks it stale the same way. */
+interface StoredFailure {
+  reason: string;
+  at: number;
+}
+
+/** Raised inside `UpstreamCache.readingShared` for a key no replica has stored yet (its loader is never called there). */
+export class NotYetAvailableError extends Error {
+  override name = 'NotYetAvailableError';
+  constructor(key: string) {
+    super(`${key} is not available yet (not loaded by the cluster)`);
+  }
+}
 
 interface ReadResult<T> {
   cached: Cached<T>;
@@ -45,6 +63,10 @@ interface ReadResult<T> {
  *   value only when the loader fails.
  * - `stale: true` means the upstream failed: the value is served because the last attempt to load it failed
  *   (`staleReason` says how). A value served while a healthy upstream is being re-read is not stale.
+ * - Readers that must never call the upstream (a replica re-rendering a feed another replica refreshed) run inside
+ *   `UpstreamCache.readingShared`: loaders are never called; what is stored is served by the same freshness rules
+ *   (expired: served stale), a missing value throws `NotYetAvailableError`. With `shareFailures` (the Redis store),
+ *   a failed load is recorded in the store too, so a value kept by a failing upstream is stale on every replica.
  * - Single-flight: concurrent `get`s of one key share one store read and at most one loader call.
  *   This is per process: with Redis, replicas share the stored values but not in-flight loads, so N replicas may
  *   load the same key once each when it expires together.
@@ -57,6 +79,7 @@ export class UpstreamCache {
   readonly storeKind: UpstreamCacheStoreKind;
   private readonly keyPrefix: string;
   private readonly storeTimeoutMs: number;
+  private readonly shareFailures: boolean;
   private readonly observer?: UpstreamCacheObserver;
   private readonly logger: UpstreamLogger;
   private readonly now: () => number;
@@ -71,6 +94,14 @@ export class UpstreamCache {
     return awaitingFresh.run(true, work);
   }
 
+  /**
+   * Runs `work` so that its reads never call a loader: they are served from the (shared) store only, a missing
+   * value throws `NotYetAvailableError`. For replicas that follow a feed another replica refreshes.
+   */
+  static readingShared<R>(work: () => Promise<R>): Promise<R> {
+    return readingShared.run(true, work);
+  }
+
   constructor(
     private readonly store: Cache,
     options: UpstreamCacheOptions = {},
@@ -78,18 +109,21 @@ export class UpstreamCache {
     this.storeKind = options.storeKind ?? 'memory';
     this.keyPrefix = options.keyPrefix ?? '';
     this.storeTimeoutMs = options.storeTimeoutMs ?? 1_000;
+    this.shareFailures = options.shareFailures ?? false;
     this.observer = options.observer;
     this.logger = options.logger ?? new NestUpstreamLogger(UpstreamCache.name);
     this.now = options.now ?? Date.now;
   }
 
   async get<T>(key: string, loader: () => Promise<T>, policy: CachePolicy): Promise<Cached<T>> {
-    const awaitFresh = awaitingFresh.getStore() === true;
-    // readers that wait for fresh values and readers that take the previous one share reads only among themselves
-    const readKey = awaitFresh ? `await\u0000${key}` : key;
+    const sharedOnly = readingShared.getStore() === true;
+    const awaitFresh = !sharedOnly && awaitingFresh.getStore() === true;
+    // readers that wait for fresh values, readers that take the previous one and readers that never load share
+    // reads only among themselves
+    const readKey = sharedOnly ? `shared\u0000${key}` : awaitFresh ? `await\u0000${key}` : key;
     let read = this.reads.get(readKey) as Promise<ReadResult<T>> | undefined;
     if (!read) {
-      read = this.read(key, loader, policy, awaitFresh).finally(() => this.reads.delete(readKey));
+      read = (sharedOnly ? this.readShared<T>(key, policy) : this.read(key, loader, policy, awaitFresh)).finally(() => this.reads.delete(readKey));
       this.reads.set(readKey, read);
     }
     try {
@@ -143,6 +177,18 @@ export class UpstreamCache {
     }
   }
 
+  /** The store only, never the loader: the same freshness rules, a failure recorded by any replica marks it stale. */
+  private async readShared<T>(key: string, policy: CachePolicy): Promise<ReadResult<T>> {
+    const [entry, failure] = await Promise.all([this.readStore<T>(key), this.shareFailures ? this.readFailure(key) : undefined]);
+    if (!entry) throw new NotYetAvailableError(key);
+    const reason = failure && failure.at >= entry.fetchedAt ? failure.reason : this.failures.get(key);
+    const ageMs = this.now() - entry.fetchedAt;
+    if (ageMs <= policy.freshMs) return { cached: this.cached(entry, policy), outcome: 'hit' };
+    if (ageMs <= policy.freshMs + policy.staleMs) return { cached: this.cached(entry, policy, reason), outcome: 'stale' };
+    // expired: the replica refreshing it has not managed to; served as the last good value, as a failed load would be
+    return { cached: this.cached(entry, policy, reason ?? 'not refreshed by the cluster in time'), outcome: 'fallback' };
+  }
+
   private cached<T>(entry: StoredEntry<T>, policy: CachePolicy, staleReason?: string): Cached<T> {
     const cached: Cached<T> = { value: entry.value, fetchedAt: entry.fetchedAt, stale: staleReason !== undefined, freshUntil: entry.fetchedAt + policy.freshMs };
     if (staleReason !== undefined) cached.staleReason = staleReason;
@@ -158,12 +204,15 @@ export class UpstreamCache {
       try {
         value = await loader();
       } catch (error) {
-        this.failures.set(key, error instanceof Error ? error.message : String(error));
+        const reason = error instanceof Error ? error.message : String(error);
+        this.failures.set(key, reason);
+        if (this.shareFailures) await this.writeFailure(key, { reason, at: this.now() }, policy);
         throw error;
       }
       this.failures.delete(key);
       const entry: StoredEntry<T> = { value, fetchedAt: this.now() };
       await this.writeStore(key, entry, policy);
+      // a failure recorded before this value is ignored by readers (`at` < `fetchedAt`): no delete needed
       return entry;
     })().finally(() => this.loads.delete(key));
     this.loads.set(key, run);
@@ -186,6 +235,28 @@ export class UpstreamCache {
       this.storeFailed('reading', key, error);
       return undefined;
     }
+  }
+
+  private async readFailure(key: string): Promise<StoredFailure | undefined> {
+    try {
+      const raw = await this.withTimeout(this.store.get<StoredFailure>(this.failureKey(key)));
+      return raw && typeof raw === 'object' && typeof raw.reason === 'string' && typeof raw.at === 'number' ? raw : undefined;
+    } catch (error) {
+      this.storeFailed('reading the failure of', key, error);
+      return undefined;
+    }
+  }
+
+  private async writeFailure(key: string, failure: StoredFailure, policy: CachePolicy): Promise<void> {
+    try {
+      await this.withTimeout(this.store.set(this.failureKey(key), failure, policy.freshMs + policy.staleMs + (policy.fallbackMs ?? DEFAULT_FALLBACK_MS)));
+    } catch (error) {
+      this.storeFailed('writing the failure of', key, error);
+    }
+  }
+
+  private failureKey(key: string): string {
+    return `${this.keyPrefix}${key}\u0000failure`;
   }
 
   private async writeStore<T>(key: string, entry: StoredEntry<T>, policy: CachePolicy): Promise<void> {

@@ -4,6 +4,7 @@ import { BackoffOptions, backoffDelayMs, parseRetryAfterMs } from './backoff';
 import { excerpt, parseJson } from './response-body';
 import { SecretRedactor } from './secret-redactor';
 import { sleep } from './sleep';
+import type { SharedRequestBudget } from './shared-budget';
 import { TokenBucket } from './token-bucket';
 
 export interface UpstreamBudgetOptions {
@@ -32,6 +33,8 @@ export interface UpstreamHttpClientOptions {
   /** longest `Retry-After` honoured before retrying (default 30 s); longer ones are shortened to this */
   maxRetryAfterMs?: number;
   budget: UpstreamBudgetOptions;
+  /** the cluster-wide budget of this upstream (with Redis); each call takes from it after the local bucket */
+  sharedBudget?: SharedRequestBudget;
   observer?: UpstreamCallObserver;
   logger?: UpstreamLogger;
   /** jitter source (tests pin it) */
@@ -69,6 +72,7 @@ export class UpstreamHttpClient implements UpstreamBudget {
   private readonly maxRetryAfterMs: number;
   private readonly maxBudgetWaitMs: number;
   private readonly bucket: TokenBucket;
+  private readonly sharedBudget?: SharedRequestBudget;
   private readonly redactor: SecretRedactor;
   private readonly logger: UpstreamLogger;
   private readonly observer?: UpstreamCallObserver;
@@ -84,6 +88,7 @@ export class UpstreamHttpClient implements UpstreamBudget {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
     this.maxBudgetWaitMs = options.budget.maxWaitMs ?? DEFAULTS.maxBudgetWaitMs;
     this.bucket = new TokenBucket({ callsPerMinute: options.budget.callsPerMinute, capacity: options.budget.capacity });
+    this.sharedBudget = options.sharedBudget;
     this.redactor = new SecretRedactor(this.headers, options.secrets);
     this.logger = new RedactingLogger(options.logger ?? new NestUpstreamLogger(UpstreamHttpClient.name), (text) => this.redactor.text(text));
     this.observer = options.observer;
@@ -126,20 +131,28 @@ export class UpstreamHttpClient implements UpstreamBudget {
     return url;
   }
 
+  /** The local bucket (this replica's pace), then the cluster-wide budget when there is one, within `maxWaitMs` in all. */
   private async takeToken(label: string, signal?: AbortSignal): Promise<void> {
+    const startedAt = Date.now();
     const waitMs = this.bucket.reserve(this.maxBudgetWaitMs);
-    if (waitMs === undefined) {
-      this.observe('budget', 0);
-      throw this.error(
-        `${label} refused: request budget of ${this.callsPerMinute}/min exhausted (no token within ${this.maxBudgetWaitMs} ms)`,
-        undefined,
-        'budget',
-      );
-    }
+    if (waitMs === undefined) throw this.budgetRefused(label, '');
     if (waitMs > 0) {
       this.logger.debug(() => `${this.upstream} ${label} waits ${waitMs} ms for its request budget`);
       await this.wait(waitMs, label, signal);
     }
+    if (!this.sharedBudget) return;
+    let taken: boolean;
+    try {
+      taken = await this.sharedBudget.take(Math.max(0, this.maxBudgetWaitMs - (Date.now() - startedAt)), signal);
+    } catch {
+      throw this.error(`${label} aborted by the caller`, undefined, 'network');
+    }
+    if (!taken) throw this.budgetRefused(label, ' across the cluster');
+  }
+
+  private budgetRefused(label: string, scope: string): UpstreamError {
+    this.observe('budget', 0);
+    return this.error(`${label} refused: request budget of ${this.callsPerMinute}/min${scope} exhausted (no token within ${this.maxBudgetWaitMs} ms)`, undefined, 'budget');
   }
 
   private async attempt(url: URL, label: string, options: GetJsonOptions): Promise<AttemptResult> {

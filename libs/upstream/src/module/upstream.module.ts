@@ -1,21 +1,25 @@
 import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Global, Module, Provider } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
+import { CLUSTER_REDIS } from '@app/cluster';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import type Redis from 'ioredis';
 import { UPSTREAM_CACHE_NAMESPACE, createUpstreamCacheStore } from '../cache/cache-store';
 import { UpstreamCache } from '../cache/upstream-cache';
 import { UPSTREAM_BUDGETS, UPSTREAM_OBSERVERS, UpstreamBudget, UpstreamObservers } from '../contracts';
+import { RedisRequestBudget } from '../http/shared-budget';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
 import { NestUpstreamLogger } from '../logging/upstream-logger';
 import { UPSTREAM_CLIENTS, UpstreamClientContext } from './upstream-clients';
 
 const UPSTREAM_CLIENT_CONTEXT = Symbol('UPSTREAM_CLIENT_CONTEXT');
 const OPTIONAL_OBSERVERS = { token: UPSTREAM_OBSERVERS, optional: true };
+const OPTIONAL_CLUSTER_REDIS = { token: CLUSTER_REDIS, optional: true };
 
 // pino's level lives in AppConfig, not in Nest's Logger: derive "debug on" from it
 const isDebugEnabled = (config: AppConfig) => ['debug', 'trace'].includes(config.logLevel);
 
-function createClientContext(config: AppConfig, observers?: UpstreamObservers): UpstreamClientContext {
+function createClientContext(config: AppConfig, observers?: UpstreamObservers, redis?: Redis): UpstreamClientContext {
   const debugEnabled = isDebugEnabled(config);
   return {
     config,
@@ -23,6 +27,10 @@ function createClientContext(config: AppConfig, observers?: UpstreamObservers): 
       new UpstreamHttpClient({
         observer: observers?.onCall,
         logger: new NestUpstreamLogger(UpstreamHttpClient.name, () => debugEnabled),
+        // with Redis the replicas share each upstream's calls per minute: the cluster stays inside the upstream's limit
+        sharedBudget: redis
+          ? new RedisRequestBudget({ redis, upstream: options.name, callsPerMinute: options.budget.callsPerMinute, keyPrefix: config.redis.keyPrefix })
+          : undefined,
         ...options,
         timeoutMs: Math.min(options.timeoutMs ?? 10_000, config.upstreams.timeoutCapMs ?? Infinity),
       }),
@@ -48,7 +56,7 @@ const clientProviders: Provider[] = UPSTREAM_CLIENTS.flatMap((client) => [
     }),
   ],
   providers: [
-    { provide: UPSTREAM_CLIENT_CONTEXT, inject: [APP_CONFIG, OPTIONAL_OBSERVERS], useFactory: createClientContext },
+    { provide: UPSTREAM_CLIENT_CONTEXT, inject: [APP_CONFIG, OPTIONAL_OBSERVERS, OPTIONAL_CLUSTER_REDIS], useFactory: createClientContext },
     {
       provide: UpstreamCache,
       inject: [CACHE_MANAGER, APP_CONFIG, OPTIONAL_OBSERVERS],
@@ -56,6 +64,9 @@ const clientProviders: Provider[] = UPSTREAM_CLIENTS.flatMap((client) => [
         const debugEnabled = isDebugEnabled(config);
         return new UpstreamCache(store, {
           storeKind: config.redis.url ? 'redis' : 'memory',
+          keyPrefix: config.redis.keyPrefix,
+          // replicas following a feed mark a value stale when the replica refreshing it saw its upstream fail
+          shareFailures: Boolean(config.redis.url),
           observer: observers?.onCache,
           logger: new NestUpstreamLogger(UpstreamCache.name, () => debugEnabled),
         });
