@@ -7,7 +7,7 @@ create table if not exists dex_metrics_outbox_log (
   id bigserial primary key,
   key text not null,
   seq bigint not null,
-  value jsonb,
+  value json, -- json, not jsonb: the text as sent, so the seed's key order survives
   sent_at_ms bigint not null,
   unique (key, seq)
 );
@@ -26,5 +26,5 @@ create table if not exists dex_metrics_kafka_offsets (
 
 -- messages still waiting in the previous outbox (latest per key) move over, oldest first
 insert into dex_metrics_key_seq (key, last_seq) select key, 1 from dex_metrics_outbox on conflict (key) do nothing;
-insert into dex_metrics_outbox_log (key, seq, value, sent_at_ms) select key, 1, value, sent_at_ms from dex_metrics_outbox order by sent_at_ms;
+insert into dex_metrics_outbox_log (key, seq, value, sent_at_ms) select key, 1, value::json, sent_at_ms from dex_metrics_outbox order by sent_at_ms;
 drop table dex_metrics_outbox;

@@ -189,7 +189,6 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
 
   /** Listed in /symbol_info (every replica knows the pool list; only the leader schedules messages). */
   isListed(ticker: string): boolean {
-    if (this.scheduler) return this.scheduler.isListed(ticker);
     return [...this.pools.values()].some((pool) => pool.ticker === ticker);
   }
 

@@ -107,7 +107,7 @@ export class DexStateStore implements DurableOutbox {
     );
     const seq = Number(counter[0].last_seq);
     const { rows } = await tx.query<{ id: string }>(
-      'insert into dex_metrics_outbox_log (key, seq, value, sent_at_ms) values ($1, $2, $3::jsonb, $4) returning id',
+      'insert into dex_metrics_outbox_log (key, seq, value, sent_at_ms) values ($1, $2, $3::json, $4) returning id',
       [message.key, seq, message.value === null ? null : JSON.stringify(message.value), message.sentAtMs],
     );
     return { ...message, id: Number(rows[0].id), seq };
