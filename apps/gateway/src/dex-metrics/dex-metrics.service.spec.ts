@@ -1,3 +1,4 @@
+import { LocalLeadership } from '@app/cluster';
 import { loadConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import type { Database } from '@app/storage';
@@ -18,7 +19,7 @@ async function run(db: Database, pools: string[], work: (messages: DexMessage[],
   const feed = new DexLiveFeed();
   const messages: DexMessage[] = [];
   feed.subscribe((m) => messages.push(m));
-  const service = new DexMetricsService(config, db, new MetricsService(), feed);
+  const service = new DexMetricsService(config, db, new MetricsService(), feed, new LocalLeadership('spec'));
   await service.onApplicationBootstrap();
   try {
     await work(messages, service);
@@ -27,7 +28,7 @@ async function run(db: Database, pools: string[], work: (messages: DexMessage[],
   }
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 5_000) => {
   for (const start = Date.now(); !(await check()); ) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
@@ -96,9 +97,9 @@ describe.each(availableStoreKinds())('DexMetricsService across restarts (%s)', (
     const feed = new DexLiveFeed();
     const messages: DexMessage[] = [];
     feed.subscribe((m) => messages.push(m));
-    const service = new DexMetricsService(config, db, new MetricsService(), feed);
+    const service = new DexMetricsService(config, db, new MetricsService(), feed, new LocalLeadership('spec'));
     await service.onApplicationBootstrap();
-    const outboxOf = async (key: string) => (await db.query<{ key: string; value: unknown }>('select key, value from dex_metrics_outbox where key = $1', [key])).rows;
+    const outboxOf = async (key: string) => (await db.query<{ key: string; value: unknown }>('select key, value from dex_metrics_outbox_log where key = $1 order by seq desc limit 1', [key])).rows;
     try {
       await settle();
       expect(service.symbolInfo().ticker).toEqual([`${A}-USD`, `${B}-USD`]);
@@ -122,7 +123,7 @@ describe.each(availableStoreKinds())('DexMetricsService across restarts (%s)', (
       expect(service.symbolInfo().ticker).toEqual([`${A}-USD`, `${B}-USD`]);
     } finally {
       await service.beforeApplicationShutdown();
-      await db.query('delete from dex_metrics_outbox');
+      await db.query('delete from dex_metrics_outbox_log');
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);

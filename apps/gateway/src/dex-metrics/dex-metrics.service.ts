@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { FencedOutError, LEADERSHIP, type Leadership, type LeadershipTerm } from '@app/cluster';
 import { APP_CONFIG, type AppConfig, type DexPoolConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { DATABASE, type Database } from '@app/storage';
@@ -13,7 +14,7 @@ import { TrackedPool, toSymbolInfoResponse } from './dex-pools';
 import type { DexMessage } from './flow/dex-message';
 import { MessageScheduler } from './flow/message-scheduler';
 import { DexLiveFeed } from './publish/dex-live-feed';
-import { KafkaPublisher, createKafkaProducer } from './publish/kafka-publisher';
+import { KafkaEmitter, KafkajsDexLink } from './publish/kafka-publisher';
 import { PoolListFile } from './pool-list-file';
 import { DexStateStore } from './store/dex-state.store';
 
@@ -39,23 +40,31 @@ const samePoolConfig = (a: DexPoolConfig, b: DexPoolConfig) => a.currency === b.
 
 /**
  * Wires the DEX metrics: chain logs → windows → message scheduler → WebSocket feed and Kafka.
- * State across restarts: the windows are rebuilt from the chain (the last DEX_BACKFILL_SECONDS, 24 h by default);
- * listed symbols, last trade times, the Kafka outbox and pool creation times are kept in the database.
+ * A cluster singleton (issue 11): the chain reads, the scheduler and the Kafka emitter run only while this replica
+ * leads `dex-metrics`, and stop when the term ends; every replica serves /symbol_info and the WebSocket stream (the
+ * leader's messages reach them through the shared event log).
+ * State across restarts and failovers: the windows are rebuilt from the chain (the last DEX_BACKFILL_SECONDS, 24 h by
+ * default); listed symbols, last trade times, the Kafka outbox (every message, with its per-key sequence) and pool
+ * creation times are kept in the database, written only under the leader's fencing token.
  */
 @Injectable()
 export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DexMetrics');
-  readonly book = new DexMetricsBook();
   private readonly prices = new UsdPrices();
   private readonly pools = new Map<string, TrackedPool>();
-  private readonly chains = new Map<string, ChainRuntime>();
+  // the leader's work, rebuilt for each term (a fresh book: the windows are read back from the chain)
+  private term?: LeadershipTerm;
+  private book = new DexMetricsBook();
+  private chains = new Map<string, ChainRuntime>();
   private readonly recentSwaps = new Map<string, { ticker: string; swap: WindowSwap }>();
   private readonly dirtyLastTrades = new Map<string, number>();
-  private store!: DexStateStore;
-  private scheduler!: MessageScheduler;
-  private kafka?: KafkaPublisher;
+  private store?: DexStateStore;
+  private scheduler?: MessageScheduler;
+  private kafka?: KafkaEmitter;
   private timers: NodeJS.Timeout[] = [];
-  private stopping = false;
+  /** no leader work here now (follower, between terms, shutting down) */
+  private stopping = true;
+  private shuttingDown = false;
   private poolsFile?: PoolListFile;
   /** listing changes (start, reloads, delist) run one at a time */
   private listing: Promise<unknown> = Promise.resolve();
@@ -65,6 +74,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     @Inject(DATABASE) private readonly db: Database,
     private readonly metrics: MetricsService,
     private readonly feed: DexLiveFeed,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {
     for (const pool of config.dex.pools) {
       const tracked = new TrackedPool(pool);
@@ -74,38 +84,11 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     const { dex, kafka } = this.config;
-    this.store = new DexStateStore(this.db, (error) => this.logger.warn(`DEX state write failed: ${error.message}`));
     if (kafka.brokers.length > 0) {
-      this.kafka = new KafkaPublisher({
-        topic: kafka.dexMetricsTopic,
-        producer: createKafkaProducer(kafka.brokers, { warn: (m) => this.logger.warn(m) }),
-        log: this.logger,
-        persistence: { save: (e) => this.store.saveOutbox(e), remove: (e) => this.store.removeOutbox(e) },
-        onSent: (count) => {
-          this.metrics.dexMessages.inc({ sink: 'kafka', kind: 'any' }, count);
-          this.metrics.dexKafkaPending.set(this.kafka?.pending ?? 0);
-        },
-        onError: () => this.metrics.dexKafkaErrors.inc(),
-        onDrop: (entry) => this.logger.warn(`Kafka outbox full: dropped the pending message of ${entry.key}`),
-      });
-      this.kafka.restore(await this.store.pendingOutbox());
       this.logger.log(`Kafka is on: DEX metrics go to topic ${kafka.dexMetricsTopic} on ${kafka.brokers.join(',')} and to WS /v1/dex-metrics/live`);
     } else {
       this.logger.log('Kafka is off (KAFKA_BROKERS unset): DEX metrics go to WS /v1/dex-metrics/live only');
     }
-
-    this.scheduler = new MessageScheduler(this.book, { publish: (message) => this.publish(message) }, {
-      batchDelayMs: dex.batchDelayMs,
-      refreshQuasiStatic: (ticker) => void this.refreshTicker(ticker),
-      onInvariantViolation: (ticker, problems) => {
-        this.metrics.dexInvariantViolations.inc();
-        this.logger.error(`BUG: DEX metrics message for ${ticker} held back, it breaks: ${problems.join('; ')}`);
-      },
-      onLastTrade: (ticker, ms) => this.dirtyLastTrades.set(ticker, ms),
-    });
-    await this.reconcileListing();
-    this.timers.push(setInterval(() => void this.saveLastTrades(), 10_000).unref());
-    this.startPools([...this.pools.values()]);
     if (dex.poolsFile) {
       this.poolsFile = new PoolListFile({
         path: dex.poolsFile,
@@ -118,18 +101,85 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       await this.poolsFile.start();
       this.logger.log(`DEX pools come from DEX_POOLS_FILE ${dex.poolsFile}: re-read when it changes and on SIGHUP`);
     }
+    this.leadership.register('dex-metrics', { lead: (term) => this.serially(() => this.lead(term)) });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
+    this.shuttingDown = true;
     await this.poolsFile?.stop();
-    await this.listing;
+    // a graceful step-down: pending messages go out, then the term ends (the leadership closes after this)
+    await this.serially(() => this.stopLeading(true));
+  }
+
+  /** This replica leads `dex-metrics` now: resume from the database, read the chain, schedule and emit. */
+  private async lead(term: LeadershipTerm): Promise<() => Promise<void>> {
+    const stop = () => this.serially(() => (this.term === term ? this.stopLeading(false) : Promise.resolve()));
+    if (this.shuttingDown || term.signal.aborted) return stop;
+    const { dex, kafka } = this.config;
+    this.term = term;
+    this.stopping = false;
+    this.book = new DexMetricsBook();
+    this.chains = new Map();
+    this.recentSwaps.clear();
+    const store = new DexStateStore(this.db, term, (error) => this.logger.warn(`DEX outbox write failed, retrying: ${error.message}`));
+    this.store = store;
+    if (kafka.brokers.length > 0) {
+      this.kafka = new KafkaEmitter({
+        topic: kafka.dexMetricsTopic,
+        // one transactional id for the role across the cluster: each new term's producer fences the previous one
+        link: new KafkajsDexLink(kafka.brokers, kafka.dexMetricsTopic, `market-gateway-dex-metrics-${kafka.dexMetricsTopic}`, { warn: (m) => this.logger.warn(m) }),
+        outbox: store,
+        signal: term.signal,
+        log: this.logger,
+        onSent: (count) => {
+          this.metrics.dexMessages.inc({ sink: 'kafka', kind: 'any' }, count);
+          this.metrics.dexKafkaPending.set(this.kafka?.pending ?? 0);
+        },
+        onError: () => this.metrics.dexKafkaErrors.inc(),
+      });
+      this.kafka.kick(); // what the previous term left in the outbox
+    }
+    this.scheduler = new MessageScheduler(this.book, { publish: (message) => this.publish(message) }, {
+      batchDelayMs: dex.batchDelayMs,
+      refreshQuasiStatic: (ticker) => void this.refreshTicker(ticker),
+      onInvariantViolation: (ticker, problems) => {
+        this.metrics.dexInvariantViolations.inc();
+        this.logger.error(`BUG: DEX metrics message for ${ticker} held back, it breaks: ${problems.join('; ')}`);
+      },
+      onLastTrade: (ticker, ms) => this.dirtyLastTrades.set(ticker, ms),
+    });
+    try {
+      await this.reconcileListing();
+    } catch (error) {
+      await this.stopLeading(false);
+      throw error;
+    }
+    this.timers.push(setInterval(() => void this.saveLastTrades(), 10_000).unref());
+    this.startPools([...this.pools.values()]);
+    this.logger.log(`leading dex-metrics (fencing token ${term.token}): chain ingestion, message scheduler${this.kafka ? ' and Kafka emitter' : ''} started`);
+    return stop;
+  }
+
+  /** Ends this replica's term of work: chain reads, timers, scheduler (`graceful`: pending messages go out first), emitter. */
+  private async stopLeading(graceful: boolean): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.all([...this.chains.values()].flatMap((c) => c.sources.map((source) => source.stop())));
-    this.scheduler?.stop(true);
-    await this.kafka?.stop(3_000);
-    await this.saveLastTrades();
+    this.timers = [];
+    const runtimes = [...this.chains.values()];
+    const sources = runtimes.flatMap((runtime) => runtime.sources);
+    for (const runtime of runtimes) runtime.sources = []; // pending retries of this term see they are over
+    await Promise.all(sources.map((source) => source.stop()));
+    const term = this.term;
+    this.scheduler?.stop(graceful && !term?.signal.aborted);
     await this.store?.settled();
+    await this.kafka?.stop(graceful ? 3_000 : 0);
+    if (graceful) await this.saveLastTrades();
+    this.scheduler = undefined;
+    this.kafka = undefined;
+    this.store = undefined;
+    this.term = undefined;
+    if (term) this.logger.log(`dex-metrics term ${term.token} ended${graceful ? ' (stepped down)' : ''}`);
   }
 
   /** GET /symbol_info */
@@ -137,8 +187,9 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     return toSymbolInfoResponse([...this.pools.values()].map((p) => p.symbolInfo()));
   }
 
+  /** Listed in /symbol_info (every replica knows the pool list; only the leader schedules messages). */
   isListed(ticker: string): boolean {
-    return this.scheduler?.isListed(ticker) ?? false;
+    return [...this.pools.values()].some((pool) => pool.ticker === ticker);
   }
 
   /** Takes a symbol out of /symbol_info at runtime: its tombstone goes out now. */
@@ -172,11 +223,12 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       }
       const added = [...wanted.values()].filter((pool) => !this.pools.has(pool.key));
       for (const pool of added) {
-        if (this.stopping) break;
+        if (this.shuttingDown) break;
         this.pools.set(pool.key, pool);
+        change.listed.push(pool.ticker);
+        if (this.stopping || !this.store || !this.scheduler) continue; // a follower only keeps the list
         const listed = await this.store.markListed(pool.ticker, Date.now());
         this.scheduler.list(pool.ticker, { lastTradeMs: listed.lastTradeMs });
-        change.listed.push(pool.ticker);
       }
       if (!this.stopping) this.startPools(added);
       return change;
@@ -192,6 +244,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   /** Out of /symbol_info: the tombstone (scheduler → WebSocket feed and Kafka outbox), no more logs read for it. */
   private async removePool(pool: TrackedPool): Promise<void> {
     this.pools.delete(pool.key);
+    if (this.stopping || !this.scheduler || !this.store) return; // a follower only keeps the list; the leader tombstones
     this.scheduler.delist(pool.ticker);
     const runtime = this.chains.get(pool.config.chain);
     if (runtime) {
@@ -208,27 +261,49 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
 
   /** Symbols listed before (database) but gone from DEX_POOLS get their tombstone; configured ones start. */
   private async reconcileListing(): Promise<void> {
+    const store = this.store!;
+    const scheduler = this.scheduler!;
     const configured = new Set([...this.pools.values()].map((p) => p.ticker));
-    for (const known of await this.store.listedSymbols()) {
+    for (const known of await store.listedSymbols()) {
       if (configured.has(known.ticker)) continue;
       this.publish({ key: known.ticker, value: null, sentAtMs: Date.now() });
-      await this.store.markDelisted(known.ticker, Date.now());
+      await store.markDelisted(known.ticker, Date.now());
       this.logger.log(`${known.ticker} left /symbol_info: tombstone sent`);
     }
     for (const pool of this.pools.values()) {
-      const listed = await this.store.markListed(pool.ticker, Date.now());
-      this.scheduler.list(pool.ticker, { lastTradeMs: listed.lastTradeMs });
+      const listed = await store.markListed(pool.ticker, Date.now());
+      scheduler.list(pool.ticker, { lastTradeMs: listed.lastTradeMs });
     }
   }
 
+  /**
+   * A message of the leader: with Kafka on, into the durable outbox first (fenced, with the key's next sequence), then
+   * to the event log (every replica's WebSocket clients) and the emitter; a deposed leader's message goes nowhere.
+   */
   private publish(message: DexMessage): void {
-    const kind = message.value === null ? 'tombstone' : 'metrics';
-    this.feed.publish(message);
-    this.metrics.dexMessages.inc({ sink: 'ws', kind });
-    if (this.kafka) {
-      this.kafka.publish(message);
-      this.metrics.dexKafkaPending.set(this.kafka.pending);
+    const term = this.term;
+    if (!term || term.signal.aborted) return;
+    const kafka = this.kafka;
+    const store = this.store;
+    if (!kafka || !store) {
+      this.toFeed(message);
+      return;
     }
+    void store.appendOutbox(message, term.signal).then(
+      () => {
+        this.toFeed(message);
+        kafka.kick();
+      },
+      (error: Error) => {
+        if (error instanceof FencedOutError || term.signal.aborted) this.logger.warn(`a DEX message of ${message.key} was not kept: the dex-metrics term ${term.token} is over`);
+        else this.logger.error(`a DEX message of ${message.key} could not be kept for Kafka: ${error.message}`);
+      },
+    );
+  }
+
+  private toFeed(message: DexMessage): void {
+    this.feed.publish(message);
+    this.metrics.dexMessages.inc({ sink: 'ws', kind: message.value === null ? 'tombstone' : 'metrics' });
   }
 
   /** Starts reading the logs of `pools` (grouped by chain; one log source per group, with its own backfill). */
@@ -299,14 +374,16 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
 
   private async createdTime(reader: PoolStateReader, pool: TrackedPool): Promise<number> {
     const { chain, pool: address } = pool.config;
-    const stored = await this.store.poolCreatedTime(chain, address);
+    const store = this.store;
+    if (!store) throw new Error('not leading dex-metrics');
+    const stored = await store.poolCreatedTime(chain, address);
     if (stored !== undefined) return stored;
     const found = await reader.createdTime(address);
     if (found === undefined) {
       this.logger.warn(`${pool.ticker}: creation time unknown (the RPC cannot read old blocks); created_time is 0`);
       return 0;
     }
-    await this.store.savePoolCreatedTime(chain, address, found);
+    await store.savePoolCreatedTime(chain, address, found);
     return found;
   }
 
@@ -336,6 +413,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private onSwaps(chain: string, swaps: ObservedSwap[]): void {
+    if (!this.scheduler) return;
     for (const observed of swaps) {
       const pool = this.pools.get(`${chain}:${observed.pool}`);
       if (!pool || !this.scheduler.isListed(pool.ticker)) {
@@ -360,6 +438,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private onRemoved(chain: string, swaps: ObservedSwap[]): void {
+    if (!this.scheduler) return;
     for (const observed of swaps) {
       const id = `${chain}:${observed.id}`;
       const known = this.recentSwaps.get(id);

@@ -1,142 +1,177 @@
-import { CompressionTypes, Kafka, Partitioners, logLevel, type LogEntry, type Producer } from 'kafkajs';
-import type { DexMessage } from '../flow/dex-message';
-import { Outbox, type OutboxEntry } from './outbox';
+import { FencedOutError } from '@app/cluster';
+import { randomUUID } from 'node:crypto';
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { DurableOutbox, OutboxRecord, PartitionOffsets } from '../store/dex-state.store';
 
-/** What the publisher needs of a Kafka producer (kafkajs's `Producer` fits; tests pass a fake). */
-export type MessageProducer = Pick<Producer, 'connect' | 'disconnect' | 'send'>;
+/** The record header carrying a message's per-key sequence (1, 2, 3, …): consumers can check order and gaps. */
+export const SEQ_HEADER = 'seq';
 
-export interface KafkaPublisherOptions {
+/** partition → { from, to }: the records at offsets from ≤ o < to */
+export type PartitionRanges = ReadonlyMap<number, { from: number; to: number }>;
+
+/** What the emitter needs of Kafka for one leadership term (kafkajs below; unit tests pass a fake). */
+export interface DexKafkaLink {
+  /**
+   * This term's producer takes over the role's transactional id: Kafka fences the previous term's producer and
+   * aborts its open transaction, so nothing of it lands after this resolves.
+   */
+  open(): Promise<void>;
+  /** Sends `records` in one transaction; resolves with partition → the offset after the last record written. */
+  send(records: readonly OutboxRecord[]): Promise<Map<number, number>>;
+  /** partition → { low, high } watermarks now */
+  watermarks(): Promise<Map<number, { low: number; high: number }>>;
+  /** The highest `seq` header of each key among the records in `ranges` (committed records only). */
+  readSeqs(ranges: PartitionRanges): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+export interface KafkaEmitterOptions {
   topic: string;
-  producer: MessageProducer;
-  /** messages per produce request */
+  link: DexKafkaLink;
+  outbox: DurableOutbox;
+  /** the leadership term: aborted when it ends, the emitter stops then */
+  signal: AbortSignal;
+  /** messages per transaction */
   batchSize?: number;
-  /** first wait after a failed send; doubles up to `maxRetryDelayMs` */
+  /** first wait after a failure; doubles up to `maxRetryDelayMs` */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  /** keys kept while Kafka is unreachable (latest message per key) */
-  maxPendingKeys?: number;
   log?: { warn(message: string): void; log(message: string): void };
   onSent?: (count: number) => void;
   onError?: (error: Error) => void;
-  onDrop?: (entry: OutboxEntry) => void;
-  /** write-through of the outbox (kept across restarts) */
-  persistence?: { save(entry: OutboxEntry): void; remove(entries: readonly OutboxEntry[]): void };
 }
 
 /**
- * Sends the DEX metrics messages to Kafka through an outbox: one produce request in flight at a time, so a key's
- * messages reach the topic in the order they were made. A failed request is retried with backoff; meanwhile new
- * messages replace older ones of the same key (bounded). Records: key = ticker, value = JSON or null (tombstone),
- * acks = all, gzip.
+ * Sends the durable outbox to Kafka, exactly once per message, for one leadership term of `dex-metrics`.
+ *
+ * Why exact across a failover (the outbox row of a message is deleted only in the fenced transaction that records
+ * its delivery, together with the topic's end offsets):
+ * - a message not yet in Kafka is still in the outbox: the next leader sends it (no gap);
+ * - a message in Kafka whose delivery was not recorded (the leader died between Kafka's ack and the database commit,
+ *   or a send failed half-way) is found when the next leader (and this one after any failure) reads the topic from
+ *   the recorded offsets to its end before sending anything: every outbox row of a key up to the highest `seq` found
+ *   is marked delivered, not sent again (no duplicate);
+ * - a deposed leader can neither record (its database writes fail `assertFence`) nor, on a real Kafka, produce: each
+ *   term opens its producer with the role's one transactional id, which bumps the producer epoch, fences the old
+ *   producer and aborts its open transaction before the new leader reads the tail.
+ * One transaction in flight at a time, records in outbox order: a key's messages reach its partition in order.
+ * librdkafka's mock cluster (kcat -M, the tests) accepts transactions but neither fences producers nor hides
+ * uncommitted records; the tail read counts what consumers see there, so the hand-over is exact on it too.
  */
-export class KafkaPublisher {
-  readonly outbox: Outbox;
-  private connected = false;
+export class KafkaEmitter {
   private pumping?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
   private retryDelay: number;
   private stopped = false;
+  /** the tail was read since the producer took over or last failed: sending is safe */
+  private reconciled = false;
+  private opened = false;
+  private pendingCount = 0;
+  /** an append landed while the pump ran: look at the outbox again before idling */
+  private kickedWhilePumping = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly options: KafkaPublisherOptions) {
-    this.outbox = new Outbox(options.maxPendingKeys ?? 100_000, (entry) => {
-      options.persistence?.remove([entry]);
-      options.onDrop?.(entry);
-    });
+  constructor(private readonly options: KafkaEmitterOptions) {
     this.retryDelay = options.retryDelayMs ?? 1_000;
+    options.signal.addEventListener('abort', () => void this.stop(0), { once: true });
   }
 
+  /** undelivered messages seen at the last look at the outbox */
   get pending(): number {
-    return this.outbox.size;
+    return this.pendingCount;
   }
 
-  get isConnected(): boolean {
-    return this.connected;
+  get isReady(): boolean {
+    return this.reconciled;
   }
 
-  publish(message: DexMessage): void {
-    if (this.stopped) return;
-    const entry = this.outbox.put(message);
-    this.options.persistence?.save(entry);
-    this.kick();
+  /** New messages are in the outbox (or the term starts): send what is pending. */
+  kick(): void {
+    if (this.pumping) {
+      this.kickedWhilePumping = true;
+      return;
+    }
+    if (this.retryTimer || this.stopped) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.kickedWhilePumping && !this.stopped && !this.retryTimer) this.kick();
+      else if (this.pendingCount === 0 || this.stopped) this.wakeIdleWaiters();
+    });
   }
 
-  /** Loads messages kept from before a restart and starts sending them. */
-  restore(messages: readonly DexMessage[]): void {
-    this.outbox.restore(messages);
-    this.kick();
-  }
-
-  /** Resolves when the outbox is empty (everything acknowledged by Kafka). */
+  /** Resolves when everything appended so far is delivered (or the emitter stopped). */
   drained(): Promise<void> {
-    if (this.outbox.size === 0) return Promise.resolve();
+    if (this.stopped || (!this.pumping && !this.retryTimer && this.pendingCount === 0)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Tries to send what is pending for up to `timeoutMs`, then disconnects. What is left stays persisted. */
+  /** Sends what is pending for up to `timeoutMs` (a graceful step-down), then closes the producer. */
   async stop(timeoutMs = 5_000): Promise<void> {
-    if (this.outbox.size > 0 && this.connected) {
+    if (!this.stopped && timeoutMs > 0 && !this.options.signal.aborted) {
       await Promise.race([this.drained(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     }
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     await this.pumping?.catch(() => undefined);
-    await this.options.producer.disconnect().catch(() => undefined);
-    this.connected = false;
-  }
-
-  private kick(): void {
-    if (this.pumping || this.retryTimer || this.stopped) return;
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-      // a message published while the last request was finishing: send it too
-      if (this.outbox.size > 0) this.kick();
-      else this.wakeIdleWaiters();
-    });
-  }
-
-  private wakeIdleWaiters(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.wakeIdleWaiters();
+    await this.options.link.close().catch(() => undefined);
   }
 
   private async pump(): Promise<void> {
-    while (!this.stopped && this.outbox.size > 0) {
-      const batch = this.outbox.peek(this.options.batchSize ?? 500);
-      try {
-        if (!this.connected) {
-          await this.options.producer.connect();
-          this.connected = true;
-          this.options.log?.log(`Kafka producer connected; ${this.outbox.size} message(s) pending`);
-        }
-        await this.options.producer.send({
-          topic: this.options.topic,
-          acks: -1,
-          compression: CompressionTypes.GZIP,
-          messages: batch.map((entry) => ({
-            key: entry.key,
-            value: entry.value === null ? null : JSON.stringify(entry.value),
-            timestamp: String(entry.sentAtMs),
-          })),
-        });
-      } catch (error) {
-        this.onFailure(error as Error);
-        return;
+    const { link, outbox, topic } = this.options;
+    try {
+      if (!this.opened) {
+        await link.open();
+        this.opened = true;
       }
-      this.retryDelay = this.options.retryDelayMs ?? 1_000;
-      const removed = this.outbox.ack(batch);
-      this.options.persistence?.remove(removed);
-      this.options.onSent?.(batch.length);
+      if (!this.reconciled) {
+        await this.reconcile();
+        this.reconciled = true;
+      }
+      for (;;) {
+        this.kickedWhilePumping = false;
+        if (this.stopped || this.options.signal.aborted) return;
+        const batch = await outbox.pending(this.options.batchSize ?? 500);
+        this.pendingCount = batch.length;
+        if (batch.length === 0) return;
+        const next = await link.send(batch);
+        await outbox.recordDelivered(topic, batch, next);
+        this.retryDelay = this.options.retryDelayMs ?? 1_000;
+        this.options.onSent?.(batch.length);
+      }
+    } catch (error) {
+      this.onFailure(error as Error);
     }
   }
 
+  /** Reads the topic from the recorded offsets to its end and records what is already there. */
+  private async reconcile(): Promise<void> {
+    const { link, outbox, topic } = this.options;
+    if ((await outbox.pending(1)).length === 0) return; // nothing in doubt
+    const [recorded, marks] = await Promise.all([outbox.kafkaOffsets(topic), link.watermarks()]);
+    const ranges = new Map<number, { from: number; to: number }>();
+    const next = new Map<number, number>();
+    for (const [partition, { low, high }] of marks) {
+      ranges.set(partition, { from: Math.max(low, recorded.get(partition) ?? low), to: high });
+      next.set(partition, high);
+    }
+    const seqs = await link.readSeqs(ranges);
+    await outbox.recordReconciled(topic, seqs, next);
+    const found = [...seqs.values()].length;
+    if (found > 0) this.options.log?.log(`Kafka takeover: ${found} key(s) had messages delivered by the previous term but not recorded; they are not sent again`);
+  }
+
   private onFailure(error: Error): void {
-    if (this.connected) this.options.log?.warn(`Kafka send failed, keeping ${this.outbox.size} message(s) and retrying: ${error.message}`);
-    this.connected = false;
     this.options.onError?.(error);
-    void this.options.producer.disconnect().catch(() => undefined);
-    if (this.stopped) return;
+    if (error instanceof FencedOutError || this.options.signal.aborted || this.stopped) {
+      this.stopped = true;
+      if (error instanceof FencedOutError) this.options.log?.warn(`Kafka emitter stops: ${error.message}`);
+      return;
+    }
+    this.options.log?.warn(`Kafka send failed; re-reading the topic tail and retrying in ${this.retryDelay} ms: ${error.message}`);
+    // what a failed transaction left behind is unknown until the tail is read again
+    this.reconciled = false;
     const delay = this.retryDelay;
     this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryDelayMs ?? 30_000);
     this.retryTimer = setTimeout(() => {
@@ -145,11 +180,14 @@ export class KafkaPublisher {
     }, delay);
     this.retryTimer.unref?.();
   }
+
+  private wakeIdleWaiters(): void {
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
 }
 
-/** A kafkajs producer for the DEX metrics topic: no idempotence (see README), one request in flight, its logs at warn. */
-export function createKafkaProducer(brokers: string[], log: { warn(message: string): void }, clientId = 'market-gateway-dex-metrics'): Producer {
-  const kafka = new Kafka({
+function kafkaClient(brokers: string[], clientId: string, log: { warn(message: string): void }): Kafka {
+  return new Kafka({
     clientId,
     brokers,
     connectionTimeout: 3_000,
@@ -160,5 +198,144 @@ export function createKafkaProducer(brokers: string[], log: { warn(message: stri
       if (entry.level <= logLevel.WARN) log.warn(`kafkajs ${entry.namespace}: ${entry.log.message}`);
     },
   });
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1, allowAutoTopicCreation: true, idempotent: false });
+}
+
+/**
+ * The kafkajs side for one term: a transactional producer with the role's stable `transactionalId`, and a short-lived
+ * read-committed consumer for the tail read. kafkajs's `idempotent` flag stays off: it would ask the controller for a
+ * second, non-transactional producer id (which the mock cluster cannot answer); the transactional producer id is
+ * idempotent on its own.
+ */
+export class KafkajsDexLink implements DexKafkaLink {
+  private readonly kafka: Kafka;
+  private producer?: Producer;
+
+  constructor(
+    private readonly brokers: string[],
+    private readonly topic: string,
+    private readonly transactionalId: string,
+    private readonly log: { warn(message: string): void },
+    private readonly readTimeoutMs = 20_000,
+  ) {
+    this.kafka = kafkaClient(brokers, 'market-gateway-dex-metrics', log);
+  }
+
+  async open(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    const producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      transactionalId: this.transactionalId,
+      maxInFlightRequests: 1,
+      idempotent: false,
+      allowAutoTopicCreation: true,
+    });
+    await producer.connect();
+    this.producer = producer;
+    // InitProducerId for the transactional id (kafkajs does it on the first transaction): fences the old producer
+    const init = await producer.transaction();
+    await init.abort();
+  }
+
+  async send(records: readonly OutboxRecord[]): Promise<Map<number, number>> {
+    const producer = this.producer;
+    if (!producer) throw new Error('the Kafka producer is not open');
+    const transaction = await producer.transaction();
+    try {
+      const written = await transaction.send({
+        topic: this.topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: records.map((record) => ({
+          key: record.key,
+          value: record.value === null ? null : JSON.stringify(record.value),
+          timestamp: String(record.sentAtMs),
+          headers: { [SEQ_HEADER]: String(record.seq) },
+        })),
+      });
+      await transaction.commit();
+      // where this batch starts in each partition: a later tail read starts there at the latest, so it can re-read
+      // this batch (harmless) but never skip a record whose delivery was not recorded
+      const next = new Map<number, number>();
+      for (const meta of written) next.set(meta.partition, Math.min(next.get(meta.partition) ?? Infinity, Number(meta.baseOffset)));
+      return next;
+    } catch (error) {
+      if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async watermarks(): Promise<Map<number, { low: number; high: number }>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.topic).catch((error: Error) => {
+        // the topic does not exist yet: nothing was ever delivered
+        if (/does not host this topic-partition|UNKNOWN_TOPIC/i.test(error.message)) return [];
+        throw error;
+      });
+      return new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async readSeqs(ranges: PartitionRanges): Promise<Map<string, number>> {
+    const wanted = [...ranges].filter(([, range]) => range.from < range.to);
+    const seqs = new Map<string, number>();
+    if (wanted.length === 0) return seqs;
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: `${this.transactionalId}-takeover-${randomUUID()}`,
+      readUncommitted: false,
+      maxWaitTimeInMs: 250,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      allowAutoTopicCreation: false,
+    });
+    const remaining = new Set(wanted.map(([partition]) => partition));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+      const done = new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`reading the Kafka tail timed out after ${this.readTimeoutMs} ms; ${remaining.size} partition(s) unread`)), this.readTimeoutMs);
+        void consumer
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const range = ranges.get(batch.partition);
+              if (!range) return;
+              for (const message of batch.messages) {
+                const offset = Number(message.offset);
+                const header = message.headers?.[SEQ_HEADER];
+                if (offset < range.from || offset >= range.to || header === undefined || message.key === null) continue;
+                const key = message.key.toString();
+                const seq = Number(header.toString());
+                if (Number.isSafeInteger(seq) && seq > (seqs.get(key) ?? 0)) seqs.set(key, seq);
+              }
+              // lastOffset counts control records too (a transaction's commit marker)
+              if (Number(batch.lastOffset()) + 1 >= range.to) {
+                remaining.delete(batch.partition);
+                if (remaining.size === 0) resolve();
+              }
+            },
+          })
+          .catch(reject);
+        for (const [partition, range] of ranges) consumer.seek({ topic: this.topic, partition, offset: String(range.from < range.to ? range.from : range.to) });
+      });
+      await done;
+      return seqs;
+    } finally {
+      if (timer) clearTimeout(timer);
+      await consumer.disconnect().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+  }
+
+  toString(): string {
+    return `${this.brokers.join(',')}/${this.topic}`;
+  }
 }

@@ -6,6 +6,8 @@ export interface ConsumedRecord {
   value: string | null;
   partition: number;
   offset: number;
+  /** record headers (`seq`: the message's per-key sequence) */
+  headers: Record<string, string>;
 }
 
 export interface MockCluster {
@@ -27,7 +29,7 @@ export function kcatAvailable(): boolean {
 export function startMockCluster(topic: string, timeoutMs = 10_000): Promise<MockCluster> {
   const child: ChildProcess = spawn(
     'kcat',
-    ['-C', '-b', 'localhost:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-X', 'debug=mock', '-u', '-Z', '-f', '%k\\t%s\\t%S\\t%p\\t%o\\n'],
+    ['-C', '-b', 'localhost:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-X', 'debug=mock', '-u', '-Z', '-f', '%k\\t%s\\t%S\\t%p\\t%o\\t%h\\n'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const records: ConsumedRecord[] = [];
@@ -38,8 +40,9 @@ export function startMockCluster(topic: string, timeoutMs = 10_000): Promise<Moc
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
     for (const line of lines) {
-      const [key, value, length, partition, offset] = line.split('\t');
-      records.push({ key, value: length === '-1' ? null : value, partition: Number(partition), offset: Number(offset) });
+      const [key, value, length, partition, offset, headerList = ''] = line.split('\t');
+      const headers = Object.fromEntries(headerList.split(',').filter((h) => h.includes('=')).map((h) => [h.slice(0, h.indexOf('=')), h.slice(h.indexOf('=') + 1)]));
+      records.push({ key, value: length === '-1' ? null : value, partition: Number(partition), offset: Number(offset), headers });
     }
     waiters.splice(0).forEach((wake) => wake());
   });
