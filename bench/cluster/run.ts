@@ -339,7 +339,9 @@ function writeResults(results: object): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `cluster-${new Date().toISOString().slice(0, 10)}.json`);
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: PINNED, loadAverage: { atStart: LOAD_AT_START, atEnd: loadavg() } };
-  const config = { clients: CLIENTS, durationS: DURATION_S, workers: WORKERS, replicas: REPLICAS, simTickMs: SIM_TICK_MS, order: ORDER, path: SPREADS_LIVE, latency: 'client receive − received_at (detection, ms resolution)' };
+  // the app measured: whether each replica runs its own spreads engine or one leads depends on the build
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' }).stdout.trim();
+  const config = { commit, clients: CLIENTS, durationS: DURATION_S, workers: WORKERS, replicas: REPLICAS, simTickMs: SIM_TICK_MS, order: ORDER, path: SPREADS_LIVE, latency: 'client receive − received_at (detection, ms resolution)' };
   writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, config, ...results }, null, 2)}\n`);
   return file;
 }
