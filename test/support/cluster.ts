@@ -31,6 +31,11 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** simulator and simulated-venue seed */
   seed?: number;
+  /**
+   * how many of haproxy.cfg's three servers run a gateway (default 3); the others point at a port nobody listens on,
+   * so haproxy's checks mark them DOWN and every client goes to the running ones (bench:cluster's one-replica baseline)
+   */
+  replicas?: 1 | 2 | 3;
 }
 
 /** One gateway process of the cluster. */
@@ -107,9 +112,15 @@ export class GatewayCluster {
     };
 
     const replicas: Replica[] = [];
-    for (const n of [1, 2, 3]) {
+    for (let n = 1; n <= (options.replicas ?? 3); n++) {
       const port = await freePort();
       replicas.push({ id: `gw-${n}`, serverName: `gateway-${n}`, port, httpUrl: `http://127.0.0.1:${port}`, process: undefined as unknown as ServiceProcess });
+    }
+    const serverNames = [1, 2, 3].map((n) => `gateway-${n}`);
+    const addresses: Record<string, string> = {};
+    for (const [index, name] of serverNames.entries()) {
+      const replica = replicas.find((r) => r.serverName === name);
+      addresses[`GATEWAY_${index + 1}_ADDR`] = `127.0.0.1:${replica?.port ?? (await freePort())}`;
     }
     const lbPort = await freePort();
     const statsPort = await freePort();
@@ -118,7 +129,7 @@ export class GatewayCluster {
       LB_BIND: `127.0.0.1:${lbPort}`,
       LB_STATS_BIND: `127.0.0.1:${statsPort}`,
       HAPROXY_STATS_SOCKET: join(tempDir, 'haproxy-admin.sock'),
-      ...Object.fromEntries(replicas.map((replica, index) => [`GATEWAY_${index + 1}_ADDR`, `127.0.0.1:${replica.port}`])),
+      ...addresses,
     });
     const cluster = new GatewayCluster(
       simulator,
@@ -133,7 +144,7 @@ export class GatewayCluster {
     try {
       // one after the other: concurrent first starts would race on the fresh database's migrations
       for (const replica of replicas) await cluster.startReplica(replica);
-      await cluster.waitForServers({ 'gateway-1': 'UP', 'gateway-2': 'UP', 'gateway-3': 'UP' }, 30_000);
+      await cluster.waitForServers(Object.fromEntries(serverNames.map((name) => [name, replicas.some((r) => r.serverName === name) ? 'UP' : 'DOWN'])), 30_000);
     } catch (error) {
       await cluster.stop();
       throw error;
