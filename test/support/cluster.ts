@@ -53,6 +53,8 @@ export interface Replica {
 export interface ReplicaReport {
   id: string;
   roles: string[];
+  /** upstream feeds this replica refreshes for the cluster */
+  feed_leases?: number;
 }
 
 /**
@@ -93,6 +95,8 @@ export class GatewayCluster {
       SANDBOX_SEED: String(seed),
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
+      // this cluster's own namespace in the shared Redis: other suites' gateways never take its leases or read its logs
+      REDIS_KEY_PREFIX: `cluster-${process.pid}-${Date.now().toString(36)}:`,
       API_KEYS_FILE: keysFile,
       // every upstream on the shared simulator; nothing leaves the machine
       COINGECKO_BASE_URL: simulator.baseUrls.coingecko,
@@ -245,7 +249,7 @@ export class GatewayCluster {
   async replicaReport(replica: Replica): Promise<ReplicaReport | undefined> {
     const { body } = await this.ready(replica);
     const report = body?.replica ?? body?.info?.replica ?? body?.details?.replica;
-    return report && typeof report.id === 'string' && Array.isArray(report.roles) ? { id: report.id, roles: report.roles } : undefined;
+    return report && typeof report.id === 'string' && Array.isArray(report.roles) ? { id: report.id, roles: report.roles, feed_leases: report.feed_leases } : undefined;
   }
 
   /** Whether this build reports replicas in `/health/ready` (issue 11): the leadership tests need it. */
