@@ -137,6 +137,30 @@ describe('realtime limits across every WebSocket surface (e2e)', () => {
     await again.opened;
   });
 
+  it('behind a proxy in TRUSTED_PROXIES counts the client its X-Forwarded-For names, and a client cannot spoof it', async () => {
+    options.maxConnectionsPerIp = 1;
+    const from = (client: string) => ({ headers: { 'x-forwarded-for': client } });
+    // untrusted (the default): every socket is the TCP peer 127.0.0.1, whatever the header says
+    const plain = track(new StreamClient(new WebSocket(gateway.wsUrl(DEX_LIVE), from('203.0.113.1'))));
+    await plain.opened;
+    expect((await refusedUpgrade(gateway.wsUrl(DEX_LIVE), { 'x-forwarded-for': '203.0.113.2' })).status).toBe(429);
+    await plain.close();
+    await waitFor(() => registry.size === 0, 2_000, 'socket unregistered');
+
+    // loopback is the load balancer: one socket per forwarded client
+    options.trustedProxies = ['loopback'];
+    try {
+      const a = track(new StreamClient(new WebSocket(gateway.wsUrl(DEX_LIVE), from('203.0.113.1'))));
+      const b = track(new StreamClient(new WebSocket(gateway.wsUrl(DEX_LIVE), from('203.0.113.2'))));
+      await Promise.all([a.opened, b.opened]);
+      expect((await refusedUpgrade(gateway.wsUrl(DEX_LIVE), { 'x-forwarded-for': '203.0.113.1' })).status).toBe(429);
+      // a client prepending another address is still counted as the one the proxy saw
+      expect((await refusedUpgrade(gateway.wsUrl(DEX_LIVE), { 'x-forwarded-for': '198.51.100.7, 203.0.113.2' })).status).toBe(429);
+    } finally {
+      options.trustedProxies = [];
+    }
+  });
+
   it('reaps a socket that stops answering pings on the capital-flow live surface too', async () => {
     const key = await addKey('builder', 1_000);
     const silent = track(new StreamClient(new WebSocket(gateway.wsUrl(CAPITAL_FLOW_LIVE, { vsTokenId: 1 }), { headers: signedUpgrade(key, 1), autoPong: false })));

@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
-import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
+import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, compileTrustedProxies, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
 import { SECURITY, validationErrorResponse } from '@app/contract';
 import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, StreamCatalog, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
@@ -26,6 +26,9 @@ export async function createGatewayApp(config: AppConfig, options: GatewayAppOpt
   // the body parsers are ours (below): size and depth bounds, and the raw bytes kept for signed requests
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logDestination: options.logDestination }), { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  // behind a load balancer: req.ip (REST rate limits per IP, logs) is the client named by X-Forwarded-For, as for
+  // the WebSocket per-IP cap (ConnectionRegistry)
+  if (config.http.trustedProxies.length > 0) app.set('trust proxy', compileTrustedProxies(config.http.trustedProxies));
   if (options.realtime) Object.assign(app.get<RealtimeOptions>(REALTIME_OPTIONS), options.realtime);
   const origins = new OriginPolicy(config.http.allowedOrigins);
   const metrics = app.get(MetricsService);

@@ -4,7 +4,7 @@ import { MarketDataMode } from './env.schema';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000, allowedOrigins: undefined, rateLimits: { perIpPerMinute: 12_000, perKeyPerMinute: 6_000 } });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8000, allowedOrigins: undefined, trustedProxies: [], rateLimits: { perIpPerMinute: 12_000, perKeyPerMinute: 6_000 } });
     expect(config.marketData.mode).toBe(MarketDataMode.Live);
     expect(config.storage.databaseUrl).toBeUndefined();
     expect(config.auth.required).toBe(false);
@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).http.allowedOrigins).toBe('*');
     expect(() => loadConfig({ ALLOWED_ORIGINS: 'app.example.com/path' })).toThrow(/ALLOWED_ORIGINS: "app.example.com\/path" is not an origin/);
     expect(loadConfig({ HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: '0', HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE: '30' }).http.rateLimits).toEqual({ perIpPerMinute: 0, perKeyPerMinute: 30 });
+    expect(loadConfig({ TRUSTED_PROXIES: 'uniquelocal, 127.0.0.1' }).http.trustedProxies).toEqual(['uniquelocal', '127.0.0.1']);
+    expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.0/99' })).toThrow(/TRUSTED_PROXIES/);
     expect(() => loadConfig({ HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: '-1' })).toThrow(/HTTP_RATE_LIMIT_PER_IP_PER_MINUTE/);
   });
 

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { EnvSchema, MarketDataMode } from './env.schema';
 import { parseDexPools, parseRpcUrls, readDexPoolsFile, type DexConfig } from './dex-config';
 import { parseAllowedOrigins, type AllowedOrigins } from '@app/http-security/origin-policy';
+import { compileTrustedProxies } from '@app/http-security/client-address';
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
 /** how often an API consumer's points quota resets (UTC calendar periods) */
@@ -22,6 +23,8 @@ export interface AppConfig {
     allowedOrigins: AllowedOrigins;
     /** REST requests per minute per client IP and per API key (0 = no limit) */
     rateLimits: { perIpPerMinute: number; perKeyPerMinute: number };
+    /** proxies (load balancers) whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`): per-IP limits then count clients, not the proxy */
+    trustedProxies: string[];
   };
   logLevel: string;
   /** `upstreamUrl`: in sandbox mode, an external simulator shared by several replicas instead of one in-process */
@@ -139,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       host: parsed.HOST ?? '0.0.0.0',
       port: parsed.PORT ?? 8000,
       allowedOrigins,
+      trustedProxies: parseTrustedProxies(parsed.TRUSTED_PROXIES),
       rateLimits: { perIpPerMinute: parsed.HTTP_RATE_LIMIT_PER_IP_PER_MINUTE ?? 12_000, perKeyPerMinute: parsed.HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE ?? 6_000 },
     },
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
@@ -254,4 +258,15 @@ function spreadsConfig(parsed: EnvSchema, nodeEnv: AppConfig['env'], problems: s
 const SECRET_KEYS = /KEY|SECRET|TOKEN|PASSWORD/;
 function redact(key: string, value: unknown): unknown {
   return SECRET_KEYS.test(key) && value ? '<redacted>' : value;
+}
+
+/** `TRUSTED_PROXIES`: comma-separated IPs, CIDRs or proxy-addr's names (loopback, linklocal, uniquelocal); checked here. */
+function parseTrustedProxies(value: string | undefined): string[] {
+  const list = (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    compileTrustedProxies(list);
+  } catch (error) {
+    throw new Error(`TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
+  return list;
 }

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEnum, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsEnum, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toFloat = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
@@ -105,6 +105,8 @@ export class EnvSchema {
 
   // HTTP hygiene (issue 9): README "Security model"
   @IsOptional() @IsString() ALLOWED_ORIGINS?: string;
+  /** load balancers whose X-Forwarded-For is believed (README "Running as a cluster") */
+  @IsOptional() @IsString() @MaxLength(2_000) TRUSTED_PROXIES?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) HTTP_RATE_LIMIT_PER_IP_PER_MINUTE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE?: number;
   // shutdown: readiness 503 this long before the servers close (the hard deadline is 10 s)

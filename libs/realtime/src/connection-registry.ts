@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
+import { clientAddress, compileTrustedProxies, type TrustProxy } from '@app/http-security';
 import { Heartbeat, type HeartbeatMember } from './heartbeat';
 import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
 import { SharedConnectionCounts } from './shared-connection-counts';
@@ -110,7 +111,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
    * process's own.
    */
   admit(request: IncomingMessage): Admission | Promise<Admission> {
-    const ip = clientIp(request);
+    const ip = clientAddress(request, this.trustProxy());
     const max = this.options.maxConnectionsPerIp;
     const refused: Admission = { ok: false, status: 429, message: `too many WebSocket connections from this address (at most ${max})` };
     if (this.connectionsFrom(ip) >= max) return refused;
@@ -127,12 +128,21 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     );
   }
 
+  private trustCache?: { list: readonly string[] | undefined; trust: TrustProxy | undefined };
+
+  /** The key of the per-IP cap: the client behind `TRUSTED_PROXIES`, else the TCP peer. */
+  private trustProxy(): TrustProxy | undefined {
+    const list = this.options.trustedProxies;
+    if (this.trustCache?.list !== list) this.trustCache = { list, trust: compileTrustedProxies(list ?? []) };
+    return this.trustCache?.trust;
+  }
+
   /**
    * Counts the socket in, or refuses it (error frame `overloaded`, close 1013) when the process or its client IP is at
    * its cap. Returns undefined when refused. The connection leaves the registry when its socket closes.
    */
   register(socket: WebSocket, request: IncomingMessage, options: RegisterOptions): Connection | undefined {
-    const ip = clientIp(request);
+    const ip = clientAddress(request, this.trustProxy());
     if (this.connections.size >= this.options.maxConnections || this.connectionsFrom(ip) >= this.options.maxConnectionsPerIp) {
       this.refuse(socket, options.stream, 'overloaded', 'server is at its connection limit, retry later', CloseCode.TryAgainLater, [], options.refusalSeq);
       return undefined;
@@ -252,8 +262,7 @@ function bareOutlet(socket: WebSocket): Outlet {
   return { socket, lagSince: 0, latestFrame: () => undefined };
 }
 
-/** The peer address of the TCP connection (IPv4-mapped IPv6 folded to IPv4), the key of the per-IP cap. */
+/** The TCP peer's address (IPv4-mapped IPv6 folded to IPv4): the client when no proxy is trusted. */
 export function clientIp(request: IncomingMessage): string {
-  const address = request.socket?.remoteAddress ?? 'unknown';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
+  return clientAddress(request);
 }

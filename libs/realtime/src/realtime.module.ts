@@ -21,6 +21,7 @@ export function realtimeOptionsFromConfig(config: AppConfig, overrides: Partial<
     maxPayloadBytes: config.ws.maxPayloadBytes,
     heartbeatMs: config.ws.heartbeatMs,
     maxConnectionsPerIp: config.ws.maxConnectionsPerIp,
+    trustedProxies: config.http.trustedProxies,
     maxSubscriptionsPerSocket: config.ws.maxSubscriptionsPerSocket,
     feedLeaseTtlMs: config.redis.feedLeaseTtlMs,
     ...overrides,

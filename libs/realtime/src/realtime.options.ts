@@ -6,6 +6,8 @@ export interface RealtimeOptions {
   maxConnections: number;
   /** connections one client IP may hold across every surface; more are refused on the upgrade with HTTP 429 */
   maxConnectionsPerIp: number;
+  /** load balancers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`); empty: the TCP peer is the client */
+  trustedProxies?: readonly string[];
   /** largest inbound message (update params), bytes */
   maxPayloadBytes: number;
   /** ping every this often; a socket that did not answer the previous ping is terminated */
