@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { UpstreamCache } from '@app/upstream';
 import type { DepegEvent } from '../apps/gateway/src/depeg/depeg-detector';
 import { DepegEventStore, thresholdToBp } from '../apps/gateway/src/depeg/depeg-event.store';
+import { DepegSource } from '../apps/gateway/src/depeg/depeg.source';
+import { DATABASE } from '@app/storage';
 import { startGateway, type GatewayUnderTest } from './support/harness';
 import { ClientPool, StreamClient, isData, isError, type Frame } from './support/ws-client';
 
@@ -216,6 +218,24 @@ describe('ws/event_logs (e2e, simulator upstreams, embedded PGlite)', () => {
     expect(frame.partial).toBe(true);
     expect(frame.missing).toEqual([{ source: 'defillama /stablecoinprices', reason: expect.stringContaining('500') }]);
     expect(frame.rows.map((row: Frame) => [row.stablecoin, row.event_type])).toEqual([['USDN', 'current']]);
+  });
+
+  it('the depeg leader records from the shared cache on its own, with no client of its own and no upstream call', async () => {
+    // a client somewhere has the feed refreshed (in a cluster: maybe on another replica, whose loads may not write)
+    const frame = await open().next(isData, FRAME_MS);
+    expect(frame.rows.some((row: Frame) => row.event_type === 'current')).toBe(true);
+    await clients.closeAll();
+    const database = gateway.app.get<{ query: (sql: string) => Promise<{ rows: Array<{ seen: string }> }> }>(DATABASE);
+    const lastSeen = async () => Number((await database.query("select max(last_seen_at) as seen from depeg_events where event_type = 'current'")).rows[0].seen);
+    const before = await lastSeen();
+    const calls = gateway.simulator.log.recent().length;
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // last_seen_at has a 1 s resolution
+
+    await gateway.app.get(DepegSource).recordFromSharedCache();
+
+    // the live episode was observed and written again, from the cache alone
+    expect(await lastSeen()).toBeGreaterThan(before);
+    expect(gateway.simulator.log.recent().length).toBe(calls);
   });
 
   it('keeps the recorded events across a restart and serves them while DefiLlama is down', async () => {

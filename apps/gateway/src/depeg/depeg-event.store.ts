@@ -73,6 +73,15 @@ export class DepegEventStore {
   }
 
   /** Events of the log that started at or after `since` (unix s): the rows of the window that starts there. */
+  /** The logs (peg type + threshold) that recorded an episode seen since `since` (unix s): what the leader keeps recording. */
+  async activeLogs(since: number, limit = 50): Promise<DepegLogKey[]> {
+    const { rows } = await this.db.query<{ peg_type: string; threshold_bp: number }>(
+      'select distinct peg_type, threshold_bp from depeg_events where last_seen_at >= $1 order by peg_type, threshold_bp limit $2',
+      [since, limit],
+    );
+    return rows.map((row) => ({ pegType: row.peg_type, thresholdBp: Number(row.threshold_bp) }));
+  }
+
   async recent(key: DepegLogKey, since: number): Promise<DepegEvent[]> {
     const { rows } = await this.db.query<{ event: DepegEvent | string }>(
       `select event from depeg_events where peg_type = $1 and threshold_bp = $2 and started_at >= $3`,

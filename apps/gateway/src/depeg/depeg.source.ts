@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LEADERSHIP, type Leadership } from '@app/cluster';
 import { MetricsService } from '@app/observability';
+import { UpstreamCache } from '@app/upstream';
 import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import { StablecoinsSource } from '../stablecoins/stablecoins.source';
 import { detectDepegEvents, mergeDepegEvents, type DepegEvent } from './depeg-detector';
 import { DepegEventStore, thresholdToBp } from './depeg-event.store';
-import type { EventLogsParams } from './depeg.params';
+import { EventLogsParams } from './depeg.params';
 
 export interface DepegLog {
   rows: DepegEvent[];
@@ -14,6 +15,9 @@ export interface DepegLog {
 }
 
 const DAY_SECONDS = 86_400;
+/** how often the depeg leader records from the shared cache (the stream's data is fresh for 10 minutes) */
+const RECORD_EVERY_MS = 60_000;
+const DEFAULT_PARAMS = new EventLogsParams();
 /** the `depeg_events_current` gauge follows the default threshold (1 %) */
 const METRIC_THRESHOLD_BP = 100;
 
@@ -35,8 +39,32 @@ export class DepegSource implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // the leader's work is the writes of the loads it runs while leading; nothing runs on its own
-    this.leadership.register('depeg', { lead: async () => undefined });
+    // The leader writes what the loads it runs detect. In a cluster the `event_logs` feed may be refreshed by another
+    // replica (feed lease) whose loads may not write: the leader then records on its own, every minute, from what the
+    // shared cache holds (no upstream call of its own; with no client anywhere nothing is refreshed or recorded, as before)
+    this.leadership.register('depeg', {
+      lead: async (term) => {
+        const timer = setInterval(() => void this.recordFromSharedCache(term.signal), RECORD_EVERY_MS);
+        timer.unref();
+        return async () => clearInterval(timer);
+      },
+    });
+  }
+
+  /** One recording pass of the leader: the default log and every log with a recent episode, read from the shared cache. */
+  async recordFromSharedCache(signal?: AbortSignal): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    const logs = await this.store.activeLogs(now - 2 * DAY_SECONDS).catch(() => []);
+    const keys = new Map<string, EventLogsParams>();
+    for (const key of [{ pegType: DEFAULT_PARAMS.peg_type, thresholdBp: thresholdToBp(DEFAULT_PARAMS.threshold) }, ...logs]) {
+      const params = Object.assign(new EventLogsParams(), { peg_type: key.pegType, threshold: key.thresholdBp / 10_000 });
+      keys.set(`${key.pegType}|${key.thresholdBp}`, params);
+    }
+    for (const params of keys.values()) {
+      if (signal?.aborted) return;
+      // a value the cache does not hold is simply not recorded this time
+      await UpstreamCache.readingShared(() => this.load(params)).catch(() => undefined);
+    }
   }
 
   async load(params: EventLogsParams, nowMs: number = Date.now()): Promise<StreamLoad<DepegLog>> {
