@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-abuse-'));
   const inspectorPort = await freePort();
   // the inspector (loopback only) lets this bench force a full GC before reading memory: garbage is not growth
-  const gateway = spawn(process.execPath, [`--inspect=127.0.0.1:${inspectorPort}`, '-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
+  const gateway = spawn(process.execPath, [...(process.env.ABUSE_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean), `--inspect=127.0.0.1:${inspectorPort}`, '-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

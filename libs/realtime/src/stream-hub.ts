@@ -235,9 +235,10 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       this.sendError(subscriber, 'invalid_message', 'update message must be a JSON object of params; the previous view is kept');
       return;
     }
-    const raw = mergeUpdate(subscriber.raw, update as Record<string, unknown>);
+    let raw: Record<string, unknown>;
     let subscription: Subscription;
     try {
+      raw = mergeUpdate(subscriber.raw, update as Record<string, unknown>);
       subscription = resolveSubscription(subscriber.definition, raw);
     } catch (error) {
       if (!(error instanceof SubscriptionError)) throw error;

@@ -63,6 +63,21 @@ describe('client params never become keys of a plain object', () => {
 });
 
 describe('stream params are bounded', () => {
+  it('refuses an update with more params than allowed before copying it (a 600-key flood message builds nothing)', () => {
+    const flood = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`k${i}`, 'v'])) as Record<string, unknown>;
+    let thrown: unknown;
+    try {
+      mergeUpdate({ page: '1' }, flood);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SubscriptionError);
+    expect((thrown as SubscriptionError).details).toEqual([{ param: '(params)', message: `at most ${QUERY_LIMITS.maxParams} parameters` }]);
+    // null removes a key, so removals never count towards the cap
+    const removals = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`k${i}`, null])) as Record<string, unknown>;
+    expect(Object.keys(mergeUpdate({ page: '1' }, removals))).toEqual(['page']);
+  });
+
   it('rejects an over-long value by name without validating it', () => {
     expect(details({ vs_currency: 'u'.repeat(QUERY_LIMITS.maxStreamParamLength + 1) })).toEqual([
       { param: 'vs_currency', message: `must be at most ${QUERY_LIMITS.maxStreamParamLength} characters` },

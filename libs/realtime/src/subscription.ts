@@ -42,6 +42,12 @@ export function queryFromUrl(url: string | undefined): Record<string, unknown> {
  * (PRODUCT.md: updates carry the new params, flat, with the query-string names.)
  */
 export function mergeUpdate(previous: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+  // every non-null key of the update ends up in the result: past the cap the result is refused whatever `previous`
+  // holds, so refuse before copying (a flood of 600-key updates otherwise builds a 600-key dictionary per message)
+  let added = 0;
+  for (const key in update) {
+    if (update[key] !== null && ++added > QUERY_LIMITS.maxParams) throw tooManyParams();
+  }
   const merged = emptyParams();
   for (const [key, value] of Object.entries(previous)) merged[key] = value;
   for (const [key, value] of Object.entries(update)) {
@@ -57,7 +63,7 @@ export function resolveSubscription(definition: AnyStreamDefinition, raw: Record
   let count = 0;
   for (const _key in raw) {
     // cheap refusal before any param is validated (class-validator per unknown key is the expensive part)
-    if (++count > QUERY_LIMITS.maxParams) throw new SubscriptionError([{ param: '(params)', message: `at most ${QUERY_LIMITS.maxParams} parameters` }]);
+    if (++count > QUERY_LIMITS.maxParams) throw tooManyParams();
   }
   const filterRaw = emptyParams();
   const upstreamRaw = emptyParams();
@@ -87,6 +93,10 @@ export function resolveSubscription(definition: AnyStreamDefinition, raw: Record
   }
   if (details.length > 0 || !query) throw new SubscriptionError(details);
   return { params, feedKey: `${definition.name}?${canonicalJson(params)}`, query, raw };
+}
+
+function tooManyParams(): SubscriptionError {
+  return new SubscriptionError([{ param: '(params)', message: `at most ${QUERY_LIMITS.maxParams} parameters` }]);
 }
 
 /** A client's param name as an error detail names it: never longer than any real name. */
