@@ -80,10 +80,10 @@ export class PgliteWorkerClient implements Session {
   }
 }
 
-/** Compiled builds start the `.js` sibling; from TS sources (Jest, `node -r @swc-node/register`) the worker needs the same hook. */
+/** Compiled builds start the `.js` sibling; from TS sources (Jest, `node -r @swc-node/register`) a light TS hook. */
 function workerScript(): { path: string; execArgv: string[] } {
   const extension = extname(__filename);
   const path = join(__dirname, `pglite-worker${extension}`);
   if (extension === '.js') return { path, execArgv: [] };
-  return { path, execArgv: ['--require', require.resolve('@swc-node/register')] };
+  return { path, execArgv: ['--require', join(__dirname, 'ts-worker-hook.js')] };
 }

@@ -1,16 +1,10 @@
 // Runs in a worker thread: owns the PGlite instance so its synchronous WASM work stays off the main event
 // loop, and so PGlite's internal `import()` calls run in a plain Node context (Jest's VM cannot run them).
-import { PGlite, Results, types } from '@electric-sql/pglite';
+import { PGlite, Results } from '@electric-sql/pglite';
 import { parentPort } from 'node:worker_threads';
 import { RawResult } from '../transaction';
+import { embeddedPgliteOptions } from './pglite-options';
 import { serializeError, WorkerReply, WorkerRequest } from './worker-protocol';
-
-// Behave like node-postgres so the same code works on both backends:
-// int8 (bigint, count(*)) comes back as a string, where PGlite would give a number or a BigInt;
-// a string bound to a json/jsonb parameter is sent as it is, where PGlite would JSON-encode it a second time.
-const PG_COMPATIBLE_PARSERS = { [types.INT8]: (value: string) => value };
-const sendJson = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
-const PG_COMPATIBLE_SERIALIZERS = { [types.JSON]: sendJson, [types.JSONB]: sendJson };
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker must run as a worker thread');
@@ -26,7 +20,7 @@ port.on('message', (request: WorkerRequest) => {
 async function handle(request: WorkerRequest): Promise<RawResult | undefined> {
   switch (request.op) {
     case 'open':
-      db = await PGlite.create(request.dataDir, { parsers: PG_COMPATIBLE_PARSERS, serializers: PG_COMPATIBLE_SERIALIZERS });
+      db = await PGlite.create(request.dataDir, embeddedPgliteOptions());
       return undefined;
     case 'query':
       return runQuery(open(), request.sql, request.params);
