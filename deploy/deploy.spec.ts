@@ -3,16 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PATH_METADATA } from '@nestjs/common/constants';
-import { getMetadataStorage } from 'class-validator';
 import { parse, parseAllDocuments } from 'yaml';
-import { EnvSchema } from '@app/config';
+import { documentVariables } from '@app/config';
+import { gatewayConfig } from '../apps/gateway/src/gateway-config';
 import { HealthController } from '../apps/gateway/src/operations/health.controller';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-/** Every environment variable the app reads: the validated properties of EnvSchema. */
-const SCHEMA_ENV = new Set(getMetadataStorage().getTargetValidationMetadatas(EnvSchema, '', true, false).map((m) => m.propertyName));
+/** Every environment variable the app reads: the variables of its configuration schema. */
+const SCHEMA_ENV = new Set(documentVariables(gatewayConfig.slices).map((variable) => variable.name));
 
 /** The app's defaults and its hard shutdown deadline (main.ts: exit forced this long after SIGTERM). */
 const APP_PORT = 8000;
@@ -66,7 +66,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   it('terminationGracePeriodSeconds covers the preStop sleep, the drain and the app hard deadline', () => {
     const drainMs = Number(ofKind('ConfigMap').data.SHUTDOWN_DRAIN_MS);
     expect(drainMs).toBeGreaterThan(0);
-    expect(drainMs).toBeLessThanOrEqual(8_000); // EnvSchema's maximum: the drain must end before the deadline
+    expect(drainMs).toBeLessThanOrEqual(8_000); // the schema's maximum: the drain must end before the deadline
     const preStop = container().lifecycle.preStop.exec.command as string[];
     expect(preStop[0]).toBe('sleep');
     const preStopMs = Number(preStop[1]) * 1000;

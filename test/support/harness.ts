@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { loadConfig } from '@app/config';
 import type { RealtimeOptions } from '@app/realtime';
 import { startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
 import { createGatewayApp } from '../../apps/gateway/src/bootstrap';
+import { loadGatewayConfig } from '../../apps/gateway/src/gateway-config';
 import { withSimulatedUpstreams } from '../../apps/gateway/src/sandbox';
 import { createTestStore } from '../../libs/storage/src/testing/test-stores';
 
@@ -39,7 +39,7 @@ export async function startGateway(
   const ownsStorage = Boolean(options.env?.DATA_DIR || options.env?.DATABASE_URL);
   const store = ownsStorage ? undefined : await createTestStore(process.env.DATABASE_URL ? 'postgres' : 'pglite');
   const storageEnv: Record<string, string> = !store ? {} : store.storage.databaseUrl ? { DATABASE_URL: store.storage.databaseUrl } : { DATA_DIR: store.storage.dataDir };
-  const config = withSimulatedUpstreams(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', ...storageEnv, ...options.env }), simulator.baseUrls);
+  const config = withSimulatedUpstreams(loadGatewayConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', ...storageEnv, ...options.env }), simulator.baseUrls);
   const app = await createGatewayApp(config, { realtime: { ...FAST_REALTIME, ...options.realtime }, logDestination: options.logDestination });
   await app.listen(0, '127.0.0.1');
   const httpUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');

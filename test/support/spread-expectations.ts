@@ -1,4 +1,5 @@
-import { loadConfig, type SpreadsConfig } from '@app/config';
+import { loadGatewayConfig as loadConfig } from '../../apps/gateway/src/gateway-config';
+import type { SpreadsConfig } from '../../apps/gateway/src/spreads/spreads.config';
 import type { SpreadEvent } from '../../apps/gateway/src/spreads/domain/spread-event';
 import { SpreadEngine } from '../../apps/gateway/src/spreads/engine/spread-engine';
 import { SIM_EPISODE_TICKS, SimulatedVenues, simulatedTickAt } from '../../apps/gateway/src/spreads/sources/simulated-venues';

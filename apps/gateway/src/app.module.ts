@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { ConfigModule, type AppConfig } from '@app/config';
+import { ConfigModule } from '@app/config';
 import { HttpRateLimitModule } from '@app/http-security';
 import { ObservabilityModule } from '@app/observability';
 import { RealtimeModule, StreamDescriptorsModule } from '@app/realtime';
@@ -19,6 +19,7 @@ import { StablecoinsModule } from './stablecoins/stablecoins.module';
 import { DepegModule } from './depeg/depeg.module';
 import { CapitalFlowModule } from './capital-flow/capital-flow.module';
 import { pinoHttpOptions } from './common/request-logging';
+import type { GatewayConfig } from './gateway-config';
 import { ContractModule } from './contract/contract.module';
 import { ExplorerModule } from './explorer/explorer.module';
 
@@ -29,7 +30,7 @@ export interface AppModuleOptions {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+  static forRoot(config: GatewayConfig, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [

@@ -5,7 +5,6 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import type { AppConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, compileTrustedProxies, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
 import { SECURITY, validationErrorResponse } from '@app/contract';
@@ -13,6 +12,7 @@ import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, StreamCatalog, 
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { CONTRACT_VERSION } from './contract/asyncapi.controller';
+import type { GatewayConfig } from './gateway-config';
 
 export interface GatewayAppOptions {
   /** hub timing overrides (tests shorten backoffs and linger) */
@@ -22,7 +22,7 @@ export interface GatewayAppOptions {
 }
 
 /** Builds the whole gateway (HTTP + every WebSocket stream on one server). Used by main.ts, the e2e tests and the benchmarks. */
-export async function createGatewayApp(config: AppConfig, options: GatewayAppOptions = {}): Promise<INestApplication> {
+export async function createGatewayApp(config: GatewayConfig, options: GatewayAppOptions = {}): Promise<INestApplication> {
   // the body parsers are ours (below): size and depth bounds, and the raw bytes kept for signed requests
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logDestination: options.logDestination }), { bufferLogs: true });
   app.useLogger(app.get(Logger));

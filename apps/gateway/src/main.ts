@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigValidationError, MarketDataMode, loadConfig, type AppConfig } from '@app/config';
+import { ConfigValidationError, MarketDataMode } from '@app/config';
 import { simulatorBaseUrls, startUpstreamSimulator } from '@app/simulator';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGatewayApp } from './bootstrap';
+import { loadGatewayConfig, type GatewayConfig } from './gateway-config';
 import { Readiness } from './operations/readiness';
 import { withSimulatedUpstreams } from './sandbox';
 
@@ -11,9 +12,9 @@ import { withSimulatedUpstreams } from './sandbox';
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
-  let config: AppConfig;
+  let config: GatewayConfig;
   try {
-    config = loadConfig();
+    config = loadGatewayConfig();
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);

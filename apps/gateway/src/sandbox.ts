@@ -1,10 +1,12 @@
-import { MarketDataMode, type AppConfig, type DexPoolConfig } from '@app/config';
+import { MarketDataMode } from '@app/config';
 import { SIMULATED_CHAINS } from '@app/simulator';
+import type { DexPoolConfig } from './dex-metrics/dex-metrics.config';
+import type { GatewayConfig } from './gateway-config';
 
 export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | 'deribit' | 'binance' | 'evm', string>;
 
 /** Points every upstream client at the simulator (sandbox mode and tests); keys are dropped, they never leave the machine. */
-export function withSimulatedUpstreams(config: AppConfig, baseUrls: UpstreamBaseUrls): AppConfig {
+export function withSimulatedUpstreams(config: GatewayConfig, baseUrls: UpstreamBaseUrls): GatewayConfig {
   const { upstreams } = config;
   return {
     ...config,

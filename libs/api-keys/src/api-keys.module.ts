@@ -10,7 +10,7 @@ import { SqlApiKeyStore } from './sql-api-key-store';
 const logger = new Logger('ApiKeys');
 
 /** Opens the key store (salt from `service_meta`), upserts `API_KEYS_FILE`, and provides the store, authenticator and guard. */
-export async function openApiKeyStore(db: Database, config: Pick<AppConfig, 'auth'>): Promise<SqlApiKeyStore> {
+export async function openApiKeyStore(db: Database, config: { auth: Pick<AppConfig['auth'], 'apiKeysFile'> }): Promise<SqlApiKeyStore> {
   const store = new SqlApiKeyStore(db, await loadServerSalt(db));
   if (config.auth.apiKeysFile) {
     const { upserted, disabled } = await importApiKeysFile(store, config.auth.apiKeysFile);

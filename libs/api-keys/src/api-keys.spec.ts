@@ -82,7 +82,7 @@ describe.each(availableStoreKinds())('api keys on %s', (kind) => {
         { key: KEY_B, secret: 's3cret-bbb', tier: 'contract', name: 'big', points: 1000 },
       ]),
     );
-    const store = await openApiKeyStore(db, { auth: { required: false, apiKeysFile: file } });
+    const store = await openApiKeyStore(db, { auth: { apiKeysFile: file } });
     expect((await store.list()).map((c) => [c.name, c.tier, c.points])).toEqual([
       ['dev', 'machine-dev', 100],
       ['big', 'contract', 1000],
@@ -107,12 +107,12 @@ describe.each(availableStoreKinds())('api keys on %s', (kind) => {
         { key: KEY_B, tier: 'contract', name: 'leaves' },
       ]),
     );
-    await openApiKeyStore(db, { auth: { required: false, apiKeysFile: file } });
+    await openApiKeyStore(db, { auth: { apiKeysFile: file } });
     const cli = new SqlApiKeyStore(db, await loadServerSalt(db), { cacheMs: 0 });
     await runKeysCommand(cli, ['add', '--name', 'operator', '--tier', 'contract', '--key', KEY_C], () => undefined);
 
     writeFileSync(file, JSON.stringify([{ key: KEY_A, tier: 'contract', name: 'stays' }]));
-    const store = await openApiKeyStore(db, { auth: { required: false, apiKeysFile: file } });
+    const store = await openApiKeyStore(db, { auth: { apiKeysFile: file } });
     expect(await store.findByKey(KEY_A)).toMatchObject({ name: 'stays' });
     expect(await store.findByKey(KEY_B)).toBeUndefined();
     expect(await store.findByKey(KEY_C)).toMatchObject({ name: 'operator' });

@@ -10,7 +10,7 @@
  */
 import 'reflect-metadata';
 import { loadConfig } from '@app/config';
-import { createDatabase, runMigrations } from '@app/storage';
+import { createDatabase, findMigrationsDir, runMigrations } from '@app/storage';
 import { ApiTier } from './contracts';
 import { generateApiKey, generateSecret } from './key-hash';
 import { loadServerSalt } from './server-salt';
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = await createDatabase(config);
   try {
-    await runMigrations(db);
+    await runMigrations(db, { dir: findMigrationsDir({ MIGRATIONS_DIR: config.storage.migrationsDir }) });
     const store = new SqlApiKeyStore(db, await loadServerSalt(db), { cacheMs: 0 });
     process.exitCode = await runKeysCommand(store, process.argv.slice(2), (line) => process.stdout.write(`${line}\n`));
   } finally {

@@ -6,7 +6,7 @@ import { CLUSTER_REDIS, ClusterRedisCloser, clusterRedisProvider } from './clust
 import { LEADERSHIP, type Leadership } from './leadership';
 import { LocalLeadership } from './local-leadership';
 import { RedisLeadership } from './redis-leadership';
-import { REPLICA_ID, resolveReplicaId } from './replica-id';
+import { REPLICA_ID } from './replica-id';
 
 /** Ends the terms on shutdown, after the features stopped taking work and before the stores close. */
 @Injectable()
@@ -43,7 +43,7 @@ const leadershipProvider: Provider = {
 @Global()
 @Module({
   providers: [
-    { provide: REPLICA_ID, useFactory: () => resolveReplicaId() },
+    { provide: REPLICA_ID, inject: [APP_CONFIG], useFactory: (config: AppConfig) => config.cluster.replicaId },
     clusterRedisProvider,
     ClusterRedisCloser,
     leadershipProvider,

@@ -1,5 +1,5 @@
-import { ConfigValidationError, loadConfig } from './app-config';
-import { MarketDataMode } from './env.schema';
+import { loadConfig } from './app-config';
+import { ConfigValidationError, MarketDataMode } from './config-slice';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -63,28 +63,38 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short-secret');
   });
 
-  it('reads the capital-flow settings (token list upper-cased and de-duplicated, Binance roots, points period)', () => {
-    expect(loadConfig({}).capitalFlow).toEqual({ tokens: ['BTC', 'ETH', 'BNB', 'SOL', 'XRP', 'DOGE', 'ADA', 'TRX', 'AVAX', 'LINK'], ingest: true });
-    expect(loadConfig({}).upstreams.binance).toEqual({ spotBaseUrl: 'https://api.binance.com', futuresBaseUrl: 'https://fapi.binance.com' });
-    const config = loadConfig({ CAPITAL_FLOW_TOKENS: 'btc, eth,BTC', CAPITAL_FLOW_INGEST: 'false', API_POINTS_PERIOD: 'day' });
-    expect(config.capitalFlow).toEqual({ tokens: ['BTC', 'ETH'], ingest: false });
-    expect(config.auth.pointsPeriod).toBe('day');
-    expect(loadConfig({ NODE_ENV: 'test' }).capitalFlow.ingest).toBe(false);
-    expect(() => loadConfig({ CAPITAL_FLOW_TOKENS: 'BTC;ETH' })).toThrow(/CAPITAL_FLOW_TOKENS/);
+  it('reads the API points period (default month)', () => {
+    expect(loadConfig({}).auth.pointsPeriod).toBe('month');
+    expect(loadConfig({ API_POINTS_PERIOD: 'day' }).auth.pointsPeriod).toBe('day');
     expect(() => loadConfig({ API_POINTS_PERIOD: 'year' })).toThrow(/API_POINTS_PERIOD/);
+    expect(loadConfig({}).upstreams.binance).toEqual({ spotBaseUrl: 'https://api.binance.com', futuresBaseUrl: 'https://fapi.binance.com' });
   });
 
-  it('reads the spreads settings with documented defaults and rejects a close threshold above the open one', () => {
-    expect(loadConfig({}).spreads).toMatchObject({ source: 'ccxt', openPct: 1, closePct: 0.5, cooldownMs: 120_000, maxQuoteAgeMs: 15_000, sanityCapPct: 50 });
-    expect(loadConfig({ NODE_ENV: 'test' }).spreads.source).toBe('off');
-    expect(loadConfig({ MARKET_DATA: 'sandbox' }).spreads.source).toBe('simulated');
-    expect(loadConfig({ SPREADS_VENUES: 'binance, okx', SPREADS_OPEN_PCT: '2.5' }).spreads).toMatchObject({ venues: ['binance', 'okx'], openPct: 2.5 });
-    expect(() => loadConfig({ SPREADS_OPEN_PCT: '1', SPREADS_CLOSE_PCT: '1.5' })).toThrow(/SPREADS_CLOSE_PCT must be lower/);
-    expect(() => loadConfig({ SPREADS_VENUES: 'binance,ftx' })).toThrow(/unknown venue\(s\) ftx/);
-    expect(loadConfig({}).spreads).toMatchObject({ watchVenues: ['binance', 'bybit', 'okx', 'gate', 'bitget', 'kucoin'], watchStaleMs: 10_000 });
-    expect(loadConfig({ SPREADS_WATCH_VENUES: 'none' }).spreads.watchVenues).toEqual([]);
-    expect(loadConfig({ SPREADS_WATCH_VENUES: 'bybit, okx', SPREADS_WATCH_STALE_MS: '5000' }).spreads).toMatchObject({ watchVenues: ['bybit', 'okx'], watchStaleMs: 5_000 });
-    expect(() => loadConfig({ SPREADS_WATCH_VENUES: 'ftx' })).toThrow(/SPREADS_WATCH_VENUES: unknown venue\(s\) ftx/);
+  it('gives the NODE_ENV-dependent defaults (auth, drain, log level) and takes explicit values over them', () => {
+    expect(loadConfig({}).shutdown.drainMs).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(16) })).toMatchObject({ auth: { required: true }, shutdown: { drainMs: 5_000 }, logLevel: 'info' });
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_REQUIRED: 'off', SHUTDOWN_DRAIN_MS: '100' })).toMatchObject({ auth: { required: false }, shutdown: { drainMs: 100 } });
+    expect(loadConfig({ NODE_ENV: 'test' }).logLevel).toBe('warn');
+    expect(() => loadConfig({ SHUTDOWN_DRAIN_MS: '9000' })).toThrow(/SHUTDOWN_DRAIN_MS="9000": must not be greater than 8000/);
+  });
+
+  it('names the replica from REPLICA_ID, else from the host, the pid and a random suffix; the cluster keys sit under REDIS_KEY_PREFIX', () => {
+    expect(loadConfig({ REPLICA_ID: 'gw-1', REDIS_KEY_PREFIX: 't1:' }).cluster).toEqual({ replicaId: 'gw-1', leaderLeaseMs: 5_000, keyPrefix: 't1:cluster:' });
+    const generated = loadConfig({}).cluster.replicaId;
+    expect(generated).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{6}$`));
+    expect(loadConfig({}).cluster.replicaId).not.toBe(generated);
+    expect(() => loadConfig({ REPLICA_ID: 'has space' })).toThrow(/REPLICA_ID/);
+  });
+
+  it('names a bad REDIS_KEY_PREFIX once although two slices read it', () => {
+    let error: ConfigValidationError | undefined;
+    try {
+      loadConfig({ REDIS_KEY_PREFIX: 'bad prefix' });
+    } catch (caught) {
+      error = caught as ConfigValidationError;
+    }
+    // a name with KEY in it is redacted whatever it holds (as every name with KEY, SECRET, TOKEN or PASSWORD)
+    expect(error?.problems).toEqual([`REDIS_KEY_PREFIX="<redacted>": must be up to 64 characters of A-Z a-z 0-9 : _ . -`]);
   });
 
   it('requires a key source when auth is on in production', () => {

@@ -1,105 +1,124 @@
-import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { EnvSchema, MarketDataMode } from './env.schema';
-import { parseDexPools, parseRpcUrls, readDexPoolsFile, type DexConfig } from './dex-config';
-import { parseAllowedOrigins, type AllowedOrigins } from '@app/http-security/origin-policy';
+import { parseAllowedOrigins } from '@app/http-security/origin-policy';
 import { compileTrustedProxies } from '@app/http-security/client-address';
+import { composeConfig, defineConfig, MarketDataMode, type ComposedConfig } from './config-slice';
+import { boolean, integer, list, matching, oneOf, port, text, url, withProblems } from './env-vars';
+
+// The cross-cutting slices. Each feature's own slice lives in its folder; the app composes them all (README "Configuration").
 
 export type CoinGeckoPlan = 'public' | 'demo' | 'pro';
 /** how often an API consumer's points quota resets (UTC calendar periods) */
 export type PointsPeriodName = 'hour' | 'day' | 'week' | 'month';
 
-export const DEFAULT_CAPITAL_FLOW_TOKENS = ['BTC', 'ETH', 'BNB', 'SOL', 'XRP', 'DOGE', 'ADA', 'TRX', 'AVAX', 'LINK'];
+export const envConfig = defineConfig(
+  'env',
+  () => ({ NODE_ENV: oneOf(['development', 'production', 'test']).default('development').describe('`production` turns `AUTH_REQUIRED` on by default') }),
+  (env) => env.NODE_ENV,
+);
 
-/** The typed, nested configuration every module receives. Built only by `loadConfig`. */
-export interface AppConfig {
-  env: 'development' | 'production' | 'test';
-  http: {
-    host: string;
-    port: number;
-    /** browser origins allowed on REST and WebSocket (`ALLOWED_ORIGINS`): `*`, a list, or undefined = same-origin only */
-    allowedOrigins: AllowedOrigins;
+export const logLevelConfig = defineConfig(
+  'logLevel',
+  ({ nodeEnv }) => ({ LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(nodeEnv === 'test' ? 'warn' : 'info').describe('pino level') }),
+  (env) => env.LOG_LEVEL,
+);
+
+export const httpConfig = defineConfig(
+  'http',
+  () => ({
+    PORT: port().default(8000).describe('listen port'),
+    HOST: text().default('0.0.0.0').describe('listen address'),
+    ALLOWED_ORIGINS: text()
+      .transform((value, ctx) => withProblems(ctx, value, (problems) => parseAllowedOrigins(value, problems)))
+      .optional()
+      .describe('browser origins allowed on REST and WebSocket upgrades (`*` for any); unset: same origin only'),
+    TRUSTED_PROXIES: text({ max: 2_000 })
+      .transform((value, ctx) => withProblems(ctx, value, (problems) => trustedProxies(value, problems)))
+      .default([])
+      .describe('load balancers whose X-Forwarded-For is believed: IPs, CIDRs or loopback/linklocal/uniquelocal'),
+    HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: integer({ min: 0 }).default(12_000).describe('REST requests per minute per client IP (0 = off)'),
+    HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE: integer({ min: 0 }).default(6_000).describe('REST requests per minute per API key (0 = off)'),
+  }),
+  (env) => ({
+    host: env.HOST,
+    port: env.PORT,
+    /** browser origins allowed on REST and WebSocket: `*`, a list, or undefined = same-origin only */
+    allowedOrigins: env.ALLOWED_ORIGINS,
     /** REST requests per minute per client IP and per API key (0 = no limit) */
-    rateLimits: { perIpPerMinute: number; perKeyPerMinute: number };
-    /** proxies (load balancers) whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`): per-IP limits then count clients, not the proxy */
-    trustedProxies: string[];
-  };
-  logLevel: string;
-  /** `upstreamUrl`: in sandbox mode, an external simulator shared by several replicas instead of one in-process */
-  marketData: { mode: MarketDataMode; sandboxSeed: number; upstreamUrl?: string };
-  storage: { databaseUrl?: string; dataDir: string };
-  /**
-   * `keyPrefix` goes in front of every key and channel the cluster uses (several deployments or tests on one Redis);
-   * `feedLeaseTtlMs`: how long a dead replica keeps the upstream feeds it refreshed for the cluster
-   */
-  redis: { url?: string; keyPrefix: string; feedLeaseTtlMs: number };
-  kafka: { brokers: string[]; dexMetricsTopic: string };
-  /** DEX metrics (seed 004): tracked pools, RPC endpoints, timings */
-  dex: DexConfig;
-  upstreams: {
-    /** caps every upstream call's timeout (each client has its own default, 10 s for most) */
-    timeoutCapMs?: number;
-    coingecko: { baseUrl: string; apiKey?: string; plan: CoinGeckoPlan; callsPerMinute: number };
-    defillama: { baseUrl: string };
-    coindesk: { baseUrl: string; apiKey?: string; callsPerMinute: number };
-    deribit: { baseUrl: string };
-    /** Binance spot (`/api/v3`) and USD-M futures (`/fapi/v1`) live on separate hosts */
-    binance: { spotBaseUrl: string; futuresBaseUrl: string };
-  };
-  /** `maxTokenAgeSeconds`: longest accepted token lifetime (`AUTH_MAX_TOKEN_AGE_S`, README), unset: no bound */
-  auth: { required: boolean; jwtSecret?: string; jwksUrl?: string; apiKeysFile?: string; pointsPeriod?: PointsPeriodName; maxTokenAgeSeconds?: number };
-  /** capital-flow (seed 002): tracked token symbols (BTC first: vsTokenId 1) and whether kline ingestion runs */
-  capitalFlow: { tokens: string[]; ingest: boolean };
-  /** spreads (seed 003): quote source, venues and detection rules (README "Spreads") */
-  spreads: SpreadsConfig;
-  ws: { maxConnections: number; maxPayloadBytes: number; heartbeatMs: number; maxConnectionsPerIp: number; maxSubscriptionsPerSocket: number };
-  /** the resume buffer of the event streams without a durable history (DEX messages, capital-flow snapshots) */
-  resume: { retentionSeconds: number; maxEvents: number };
-  /** on SIGTERM: readiness answers 503 for `drainMs` before the servers close */
-  shutdown: { drainMs: number };
-  /**
-   * cluster (issue 11), used when `REDIS_URL` is set: the Redis lease of each singleton role (`LEADER_LEASE_MS`) and
-   * the prefix of the leadership keys, under `REDIS_KEY_PREFIX`
-   */
-  cluster: { leaderLeaseMs: number; keyPrefix: string };
-}
+    rateLimits: { perIpPerMinute: env.HTTP_RATE_LIMIT_PER_IP_PER_MINUTE, perKeyPerMinute: env.HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE },
+    /** proxies (load balancers) whose `X-Forwarded-For` names the client: per-IP limits then count clients, not the proxy */
+    trustedProxies: env.TRUSTED_PROXIES,
+  }),
+);
 
-export interface SpreadsConfig {
-  /** ccxt: live venues; simulated: built-in simulated venues (sandbox); off: no quotes (tests) */
-  source: 'ccxt' | 'simulated' | 'off';
-  venues: string[];
-  quoteCurrencies: string[];
-  pollMs: number;
-  simTickMs: number;
-  openPct: number;
-  closePct: number;
-  sanityCapPct: number;
-  maxQuoteAgeMs: number;
-  cooldownMs: number;
-  minVolume24h: number;
-  minDexLiquidityUsd: number;
-  historyFlushMs: number;
-  /** GeckoTerminal networks whose top pools give DEX legs (live source only) */
-  dexNetworks: string[];
-  dexBaseUrl: string;
-  /** venues streamed through ccxt.pro `watch*` (REST polling when the stream is silent); the others are polled */
-  watchVenues: string[];
-  /** a watched leg with no update for this long falls back to REST polling until the stream delivers again */
-  watchStaleMs: number;
-}
-
-export const DEFAULT_SPREADS_VENUES = ['binance', 'bybit', 'okx', 'gate', 'bitget', 'mexc', 'kucoin'];
-/** where ccxt.pro streaming is workable (reference/exchanges-dex.md §1.2): not MEXC, whose spot `watchTickers` is NotSupported */
-export const DEFAULT_SPREADS_WATCH_VENUES = ['binance', 'bybit', 'okx', 'gate', 'bitget', 'kucoin'];
-
-export class ConfigValidationError extends Error {
-  override name = 'ConfigValidationError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+/** `TRUSTED_PROXIES`: comma-separated IPs, CIDRs or proxy-addr's names; compiled once here to refuse a bad entry. */
+function trustedProxies(value: string, problems: string[]): string[] {
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    compileTrustedProxies(entries);
+  } catch (error) {
+    problems.push(`TRUSTED_PROXIES: ${(error as Error).message}`);
   }
+  return entries;
 }
+
+export const marketDataConfig = defineConfig(
+  'marketData',
+  () => ({
+    MARKET_DATA: oneOf([MarketDataMode.Live, MarketDataMode.Sandbox]).default(MarketDataMode.Live).describe('`live`: real upstream APIs; `sandbox`: the built-in simulator'),
+    SANDBOX_SEED: integer().default(42).describe("seed of the simulator's movement"),
+    SANDBOX_UPSTREAM_URL: url().optional().describe('sandbox only: an upstream simulator shared by several replicas'),
+  }),
+  (env) => ({
+    mode: env.MARKET_DATA as MarketDataMode,
+    sandboxSeed: env.SANDBOX_SEED,
+    /** in sandbox mode, an external simulator shared by several replicas instead of one in-process */
+    upstreamUrl: env.SANDBOX_UPSTREAM_URL,
+  }),
+);
+
+export const storageConfig = defineConfig(
+  'storage',
+  () => ({
+    DATABASE_URL: url('postgres').optional().describe('Postgres; unset: embedded PGlite in DATA_DIR'),
+    DATA_DIR: text().default('./data').describe('where PGlite keeps its files (one process at a time)'),
+    MIGRATIONS_DIR: text().optional().describe("the SQL migrations' folder; unset: found above the code"),
+  }),
+  (env) => ({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: resolve(env.DATA_DIR),
+    /** unset: `findMigrationsDir` looks above the code (the sources' folder, or a build's copy) */
+    migrationsDir: env.MIGRATIONS_DIR === undefined ? undefined : resolve(env.MIGRATIONS_DIR),
+  }),
+);
+
+const KEY_PREFIX = matching(/^[A-Za-z0-9:_.-]{0,64}$/, 'must be up to 64 characters of A-Z a-z 0-9 : _ . -');
+
+export const redisConfig = defineConfig(
+  'redis',
+  () => ({
+    REDIS_URL: url('redis').optional().describe('shared cache and cluster bus; unset: in-process'),
+    REDIS_KEY_PREFIX: KEY_PREFIX.default('mg:').describe("prefix of every key and channel of this deployment in Redis"),
+    FEED_LEASE_TTL_MS: integer({ min: 1_000, max: 600_000 }).default(15_000).describe("with Redis: a feed lease's life without renewal"),
+  }),
+  (env) => ({
+    url: env.REDIS_URL,
+    /** goes in front of every key and channel the cluster uses (several deployments or tests on one Redis) */
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    /** how long a dead replica keeps the upstream feeds it refreshed for the cluster */
+    feedLeaseTtlMs: env.FEED_LEASE_TTL_MS,
+  }),
+);
+
+export const kafkaConfig = defineConfig(
+  'kafka',
+  () => ({
+    KAFKA_BROKERS: list().default([]).describe('Kafka brokers, comma-separated; unset: Kafka off'),
+    DEX_METRICS_TOPIC: text().default('dex-metrics').describe('the DEX metrics topic'),
+  }),
+  (env) => ({ brokers: env.KAFKA_BROKERS, dexMetricsTopic: env.DEX_METRICS_TOPIC }),
+);
 
 const COINGECKO_ROOT: Record<CoinGeckoPlan, string> = {
   public: 'https://api.coingecko.com/api/v3',
@@ -109,164 +128,152 @@ const COINGECKO_ROOT: Record<CoinGeckoPlan, string> = {
 // Keyless CoinGecko is IP-limited and Demo has documented 30/min in older docs: design for the low number.
 const COINGECKO_DEFAULT_RATE: Record<CoinGeckoPlan, number> = { public: 30, demo: 30, pro: 500 };
 
-/** Validates the environment once and maps it into `AppConfig`; throws `ConfigValidationError` naming every bad value. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // Only decorated properties are validated; the rest of the environment is ignored. An empty value
-  // means unset (compose files write `KEY: ${KEY:-}`).
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = plainToInstance(EnvSchema, present);
-  const errors = validateSync(parsed, { skipMissingProperties: false, forbidUnknownValues: false });
-  const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(redact(error.property, error.value))}: ${message}`),
-  );
-  const nodeEnv = (parsed.NODE_ENV ?? 'development') as AppConfig['env'];
-  const plan = (parsed.COINGECKO_PLAN ?? (parsed.COINGECKO_API_KEY ? 'demo' : 'public')) as CoinGeckoPlan;
-  const authRequired = parsed.AUTH_REQUIRED ?? nodeEnv === 'production';
-  if (authRequired && !parsed.AUTH_JWT_SECRET && !parsed.AUTH_JWKS_URL) {
-    problems.push('AUTH_REQUIRED is on (explicitly or because NODE_ENV=production) but neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set');
-  }
-  if (plan !== 'public' && !parsed.COINGECKO_API_KEY) {
-    problems.push(`COINGECKO_PLAN=${plan} needs COINGECKO_API_KEY`);
-  }
-  const spreads = spreadsConfig(parsed, nodeEnv, problems);
-  const dexPoolsFile = parsed.DEX_POOLS_FILE ? resolve(parsed.DEX_POOLS_FILE) : undefined;
-  if (dexPoolsFile && parsed.DEX_POOLS) problems.push('DEX_POOLS and DEX_POOLS_FILE are both set: use one of them');
-  const dexPools = dexPoolsFile ? readDexPoolsFile(dexPoolsFile, problems) : parseDexPools(parsed.DEX_POOLS, problems);
-  const dexRpcUrls = parseRpcUrls(parsed.DEX_RPC_URLS, problems);
-  const allowedOrigins = parseAllowedOrigins(parsed.ALLOWED_ORIGINS, problems);
-  if (problems.length > 0) throw new ConfigValidationError(problems);
-
-  return {
-    env: nodeEnv,
-    http: {
-      host: parsed.HOST ?? '0.0.0.0',
-      port: parsed.PORT ?? 8000,
-      allowedOrigins,
-      trustedProxies: parseTrustedProxies(parsed.TRUSTED_PROXIES),
-      rateLimits: { perIpPerMinute: parsed.HTTP_RATE_LIMIT_PER_IP_PER_MINUTE ?? 12_000, perKeyPerMinute: parsed.HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE ?? 6_000 },
-    },
-    logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
-    marketData: { mode: parsed.MARKET_DATA ?? MarketDataMode.Live, sandboxSeed: parsed.SANDBOX_SEED ?? 42, upstreamUrl: parsed.SANDBOX_UPSTREAM_URL },
-    storage: { databaseUrl: parsed.DATABASE_URL, dataDir: resolve(parsed.DATA_DIR ?? './data') },
-    redis: { url: parsed.REDIS_URL, keyPrefix: parsed.REDIS_KEY_PREFIX ?? 'mg:', feedLeaseTtlMs: parsed.FEED_LEASE_TTL_MS ?? 15_000 },
-    kafka: {
-      brokers: csv(parsed.KAFKA_BROKERS, []),
-      dexMetricsTopic: parsed.DEX_METRICS_TOPIC ?? 'dex-metrics',
-    },
-    dex: {
-      pools: dexPools,
-      poolsFile: dexPoolsFile,
-      rpcUrls: dexRpcUrls,
-      pollIntervalMs: parsed.DEX_POLL_INTERVAL_MS ?? 3_000,
-      batchDelayMs: parsed.DEX_BATCH_DELAY_MS ?? 5_000,
-      reorgDepthBlocks: parsed.DEX_REORG_DEPTH_BLOCKS ?? 12,
-      logsBlockRange: parsed.DEX_LOGS_BLOCK_RANGE ?? 2_000,
-      stateRefreshMs: parsed.DEX_STATE_REFRESH_MS ?? 300_000,
-      backfillSeconds: parsed.DEX_BACKFILL_SECONDS ?? 86_400,
-    },
-    upstreams: {
-      timeoutCapMs: parsed.UPSTREAM_TIMEOUT_MS,
+export const upstreamsConfig = defineConfig(
+  'upstreams',
+  () => ({
+    // the plan's defaults follow the key (and the plan): documented as the keyless ones
+    COINGECKO_API_KEY: text().optional().describe('CoinGecko API key (never logged)'),
+    COINGECKO_PLAN: oneOf(['public', 'demo', 'pro']).optional().meta({ description: 'CoinGecko plan; `demo` when a key is set', default: 'public' }),
+    COINGECKO_CALLS_PER_MINUTE: integer({ min: 1, max: 10_000 }).optional().meta({ description: 'the CoinGecko request budget; 500 on pro', default: COINGECKO_DEFAULT_RATE.public }),
+    COINGECKO_BASE_URL: url().optional().meta({ description: 'CoinGecko API root (pro-api on pro)', default: COINGECKO_ROOT.public }),
+    COINDESK_API_KEY: text().optional().describe('CoinDesk Data API key (never logged)'),
+    // per-key limits; free-tier numbers are unpublished: a conservative default, raise it for a paid key
+    COINDESK_CALLS_PER_MINUTE: integer({ min: 1, max: 100_000 }).default(60).describe('the CoinDesk request budget'),
+    COINDESK_BASE_URL: url().default('https://data-api.coindesk.com').describe('CoinDesk API root'),
+    DEFILLAMA_BASE_URL: url().default('https://stablecoins.llama.fi').describe('DefiLlama stablecoins API root'),
+    DERIBIT_BASE_URL: url().default('https://www.deribit.com/api/v2').describe('Deribit API root'),
+    BINANCE_SPOT_BASE_URL: url().default('https://api.binance.com').describe('Binance spot root'),
+    BINANCE_FUTURES_BASE_URL: url().default('https://fapi.binance.com').describe('Binance USD-M futures root'),
+    UPSTREAM_TIMEOUT_MS: integer({ min: 50, max: 120_000 }).optional().describe("caps every upstream call's timeout"),
+  }),
+  (env, report) => {
+    const plan: CoinGeckoPlan = env.COINGECKO_PLAN ?? (env.COINGECKO_API_KEY ? 'demo' : 'public');
+    if (plan !== 'public' && !env.COINGECKO_API_KEY) report(`COINGECKO_PLAN=${plan} needs COINGECKO_API_KEY`);
+    return {
+      /** caps every upstream call's timeout (each client has its own default, 10 s for most) */
+      timeoutCapMs: env.UPSTREAM_TIMEOUT_MS,
       coingecko: {
-        baseUrl: parsed.COINGECKO_BASE_URL ?? COINGECKO_ROOT[plan],
-        apiKey: parsed.COINGECKO_API_KEY,
+        baseUrl: env.COINGECKO_BASE_URL ?? COINGECKO_ROOT[plan],
+        apiKey: env.COINGECKO_API_KEY,
         plan,
-        callsPerMinute: parsed.COINGECKO_CALLS_PER_MINUTE ?? COINGECKO_DEFAULT_RATE[plan],
+        callsPerMinute: env.COINGECKO_CALLS_PER_MINUTE ?? COINGECKO_DEFAULT_RATE[plan],
       },
-      defillama: { baseUrl: parsed.DEFILLAMA_BASE_URL ?? 'https://stablecoins.llama.fi' },
-      coindesk: {
-        baseUrl: parsed.COINDESK_BASE_URL ?? 'https://data-api.coindesk.com',
-        apiKey: parsed.COINDESK_API_KEY,
-        // per-key limits; free-tier numbers are unpublished: a conservative default, raise it for a paid key
-        callsPerMinute: parsed.COINDESK_CALLS_PER_MINUTE ?? 60,
-      },
-      deribit: { baseUrl: parsed.DERIBIT_BASE_URL ?? 'https://www.deribit.com/api/v2' },
-      binance: {
-        spotBaseUrl: parsed.BINANCE_SPOT_BASE_URL ?? 'https://api.binance.com',
-        futuresBaseUrl: parsed.BINANCE_FUTURES_BASE_URL ?? 'https://fapi.binance.com',
-      },
-    },
-    auth: {
-      required: authRequired,
-      jwtSecret: parsed.AUTH_JWT_SECRET,
-      jwksUrl: parsed.AUTH_JWKS_URL,
-      apiKeysFile: parsed.API_KEYS_FILE,
-      pointsPeriod: (parsed.API_POINTS_PERIOD ?? 'month') as PointsPeriodName,
-      maxTokenAgeSeconds: parsed.AUTH_MAX_TOKEN_AGE_S,
-    },
-    capitalFlow: {
-      tokens: csv(parsed.CAPITAL_FLOW_TOKENS, DEFAULT_CAPITAL_FLOW_TOKENS, true),
-      // off by default under NODE_ENV=test: suites that need points sync explicitly (against the simulator)
-      ingest: parsed.CAPITAL_FLOW_INGEST ?? nodeEnv !== 'test',
-    },
-    spreads,
-    ws: {
-      maxConnections: parsed.WS_MAX_CONNECTIONS ?? 20_000,
-      maxPayloadBytes: parsed.WS_MAX_PAYLOAD_BYTES ?? 16 * 1024,
-      heartbeatMs: parsed.WS_HEARTBEAT_MS ?? 30_000,
-      maxConnectionsPerIp: parsed.WS_MAX_CONNECTIONS_PER_IP ?? 500,
-      maxSubscriptionsPerSocket: parsed.REALTIME_MAX_SUBSCRIPTIONS ?? 32,
-    },
-    resume: { retentionSeconds: parsed.REALTIME_RESUME_RETENTION_S ?? 900, maxEvents: parsed.REALTIME_RESUME_MAX_EVENTS ?? 100_000 },
-    // production sits behind a load balancer that needs a few probe periods to take the instance out
-    shutdown: { drainMs: parsed.SHUTDOWN_DRAIN_MS ?? (nodeEnv === 'production' ? 5_000 : 0) },
-    cluster: { leaderLeaseMs: parsed.LEADER_LEASE_MS ?? 5_000, keyPrefix: `${parsed.REDIS_KEY_PREFIX ?? 'mg:'}cluster:` },
-  };
+      defillama: { baseUrl: env.DEFILLAMA_BASE_URL },
+      coindesk: { baseUrl: env.COINDESK_BASE_URL, apiKey: env.COINDESK_API_KEY, callsPerMinute: env.COINDESK_CALLS_PER_MINUTE },
+      deribit: { baseUrl: env.DERIBIT_BASE_URL },
+      /** Binance spot (`/api/v3`) and USD-M futures (`/fapi/v1`) live on separate hosts */
+      binance: { spotBaseUrl: env.BINANCE_SPOT_BASE_URL, futuresBaseUrl: env.BINANCE_FUTURES_BASE_URL },
+    };
+  },
+);
+
+export const authConfig = defineConfig(
+  'auth',
+  ({ nodeEnv }) => ({
+    AUTH_JWT_SECRET: text({ min: 16 }).optional().describe('HS256 secret (at least 16 characters) for the seed-000 streams'),
+    AUTH_JWKS_URL: url().optional().describe('a JWKS URL for the seed-000 streams'),
+    AUTH_REQUIRED: boolean().default(nodeEnv === 'production').describe('when off, the streams accept anonymous clients'),
+    AUTH_MAX_TOKEN_AGE_S: integer({ min: 1 }).optional().describe('longest token lifetime accepted'),
+    API_KEYS_FILE: text().optional().describe('JSON array of API consumers upserted at start'),
+    API_POINTS_PERIOD: oneOf(['hour', 'day', 'week', 'month']).default('month').describe("reset period of API consumers' points quotas"),
+  }),
+  (env, report) => {
+    if (env.AUTH_REQUIRED && !env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+      report('AUTH_REQUIRED is on (explicitly or because NODE_ENV=production) but neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set');
+    }
+    return {
+      required: env.AUTH_REQUIRED,
+      jwtSecret: env.AUTH_JWT_SECRET,
+      jwksUrl: env.AUTH_JWKS_URL,
+      apiKeysFile: env.API_KEYS_FILE,
+      pointsPeriod: env.API_POINTS_PERIOD as PointsPeriodName,
+      /** longest accepted token lifetime; unset: no bound */
+      maxTokenAgeSeconds: env.AUTH_MAX_TOKEN_AGE_S,
+    };
+  },
+);
+
+export const wsConfig = defineConfig(
+  'ws',
+  () => ({
+    WS_MAX_CONNECTIONS: integer({ min: 1 }).default(20_000).describe('one process-wide cap over every WebSocket surface'),
+    WS_MAX_CONNECTIONS_PER_IP: integer({ min: 1 }).default(500).describe('WebSocket connections one client IP may hold'),
+    WS_MAX_PAYLOAD_BYTES: integer({ min: 1024 }).default(16 * 1024).describe('largest inbound WebSocket message'),
+    WS_HEARTBEAT_MS: integer({ min: 1000 }).default(30_000).describe('ping interval'),
+    REALTIME_MAX_SUBSCRIPTIONS: integer({ min: 1, max: 1_000 }).default(32).describe('subscriptions one `WS /v1/stream` socket may hold'),
+  }),
+  (env) => ({
+    maxConnections: env.WS_MAX_CONNECTIONS,
+    maxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
+    heartbeatMs: env.WS_HEARTBEAT_MS,
+    maxConnectionsPerIp: env.WS_MAX_CONNECTIONS_PER_IP,
+    maxSubscriptionsPerSocket: env.REALTIME_MAX_SUBSCRIPTIONS,
+  }),
+);
+
+/** the resume buffer of the event streams without a durable history (DEX messages, capital-flow snapshots) */
+export const resumeConfig = defineConfig(
+  'resume',
+  () => ({
+    REALTIME_RESUME_RETENTION_S: integer({ min: 1, max: 86_400 }).default(900).describe('how long event streams can resume, seconds'),
+    REALTIME_RESUME_MAX_EVENTS: integer({ min: 1, max: 10_000_000 }).default(100_000).describe('at most this many events kept per stream'),
+  }),
+  (env) => ({ retentionSeconds: env.REALTIME_RESUME_RETENTION_S, maxEvents: env.REALTIME_RESUME_MAX_EVENTS }),
+);
+
+export const shutdownConfig = defineConfig(
+  'shutdown',
+  // production sits behind a load balancer that needs a few probe periods to take the instance out
+  ({ nodeEnv }) => ({ SHUTDOWN_DRAIN_MS: integer({ min: 0, max: 8_000 }).default(nodeEnv === 'production' ? 5_000 : 0).describe('on SIGTERM, how long readiness answers 503 before the servers close') }),
+  (env) => ({ drainMs: env.SHUTDOWN_DRAIN_MS }),
+);
+
+/** `REPLICA_ID` unset: host name, pid and a random suffix, unique per process and readable in logs. */
+function generatedReplicaId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A comma-separated env value as a de-duplicated list (blank entries dropped), or `fallback` when unset. */
-function csv(value: string | undefined, fallback: string[], upper = false): string[] {
-  if (!value) return fallback;
-  const parts = value.split(',').map((part) => (upper ? part.trim().toUpperCase() : part.trim()));
-  return [...new Set(parts.filter(Boolean))];
-}
+export const clusterConfig = defineConfig(
+  'cluster',
+  () => ({
+    REPLICA_ID: matching(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -')
+      .default(generatedReplicaId)
+      .meta({ description: "this replica's name in /health/ready, logs and leases", default: 'host name, pid and a random suffix' }),
+    LEADER_LEASE_MS: integer({ min: 1_000, max: 60_000 }).default(5_000).describe('with Redis: the lease of each singleton role'),
+    // declared by the redis slice too: one variable, read by both
+    REDIS_KEY_PREFIX: KEY_PREFIX.default('mg:'),
+  }),
+  (env) => ({
+    replicaId: env.REPLICA_ID,
+    /** the Redis lease of each singleton role, used when `REDIS_URL` is set */
+    leaderLeaseMs: env.LEADER_LEASE_MS,
+    /** the prefix of the leadership keys, under `REDIS_KEY_PREFIX` */
+    keyPrefix: `${env.REDIS_KEY_PREFIX}cluster:`,
+  }),
+);
 
-function spreadsConfig(parsed: EnvSchema, nodeEnv: AppConfig['env'], problems: string[]): SpreadsConfig {
-  const mode = parsed.MARKET_DATA ?? MarketDataMode.Live;
-  // tests never poll real venues unless they ask for a source explicitly
-  const source = (parsed.SPREADS_SOURCE ?? (mode === MarketDataMode.Sandbox ? 'simulated' : nodeEnv === 'test' ? 'off' : 'ccxt')) as SpreadsConfig['source'];
-  const venues = csv(parsed.SPREADS_VENUES, DEFAULT_SPREADS_VENUES);
-  const unknown = venues.filter((venue) => !DEFAULT_SPREADS_VENUES.includes(venue));
-  if (unknown.length > 0) problems.push(`SPREADS_VENUES: unknown venue(s) ${unknown.join(', ')} (known: ${DEFAULT_SPREADS_VENUES.join(', ')})`);
-  const config: SpreadsConfig = {
-    source,
-    venues,
-    quoteCurrencies: csv(parsed.SPREADS_QUOTE_CURRENCIES, ['USDT'], true),
-    pollMs: parsed.SPREADS_POLL_MS ?? 3_000,
-    simTickMs: parsed.SPREADS_SIM_TICK_MS ?? 1_000,
-    openPct: parsed.SPREADS_OPEN_PCT ?? 1,
-    closePct: parsed.SPREADS_CLOSE_PCT ?? 0.5,
-    sanityCapPct: parsed.SPREADS_SANITY_CAP_PCT ?? 50,
-    maxQuoteAgeMs: parsed.SPREADS_MAX_QUOTE_AGE_MS ?? 15_000,
-    cooldownMs: parsed.SPREADS_COOLDOWN_MS ?? 120_000,
-    minVolume24h: parsed.SPREADS_MIN_VOLUME_24H ?? 0,
-    minDexLiquidityUsd: parsed.SPREADS_MIN_DEX_LIQUIDITY_USD ?? 10_000,
-    // live frames wait for their history id (seq): a short batch window keeps quote → frame latency low
-    historyFlushMs: parsed.SPREADS_HISTORY_FLUSH_MS ?? 20,
-    dexNetworks: parsed.SPREADS_DEX_NETWORKS === 'none' ? [] : csv(parsed.SPREADS_DEX_NETWORKS, ['eth', 'bsc', 'solana']),
-    dexBaseUrl: parsed.SPREADS_DEX_BASE_URL ?? 'https://api.geckoterminal.com/api/v2',
-    watchVenues: parsed.SPREADS_WATCH_VENUES === 'none' ? [] : csv(parsed.SPREADS_WATCH_VENUES, DEFAULT_SPREADS_WATCH_VENUES),
-    watchStaleMs: parsed.SPREADS_WATCH_STALE_MS ?? 10_000,
-  };
-  const unknownWatch = config.watchVenues.filter((venue) => !DEFAULT_SPREADS_VENUES.includes(venue));
-  if (unknownWatch.length > 0) problems.push(`SPREADS_WATCH_VENUES: unknown venue(s) ${unknownWatch.join(', ')} (known: ${DEFAULT_SPREADS_VENUES.join(', ')})`);
-  if (!(config.openPct > 0)) problems.push('SPREADS_OPEN_PCT must be > 0');
-  if (!(config.closePct < config.openPct)) problems.push('SPREADS_CLOSE_PCT must be lower than SPREADS_OPEN_PCT (hysteresis)');
-  if (!(config.sanityCapPct > config.openPct)) problems.push('SPREADS_SANITY_CAP_PCT must be above SPREADS_OPEN_PCT');
-  return config;
-}
+/** The cross-cutting configuration every lib may read (`APP_CONFIG`); the gateway adds its features' slices. */
+export const appConfig = composeConfig(
+  envConfig,
+  logLevelConfig,
+  httpConfig,
+  marketDataConfig,
+  storageConfig,
+  redisConfig,
+  kafkaConfig,
+  upstreamsConfig,
+  authConfig,
+  wsConfig,
+  resumeConfig,
+  shutdownConfig,
+  clusterConfig,
+);
 
-const SECRET_KEYS = /KEY|SECRET|TOKEN|PASSWORD/;
-function redact(key: string, value: unknown): unknown {
-  return SECRET_KEYS.test(key) && value ? '<redacted>' : value;
-}
+export const APP_CONFIG_SLICES = appConfig.slices;
 
-/** `TRUSTED_PROXIES`: comma-separated IPs, CIDRs or proxy-addr's names (loopback, linklocal, uniquelocal); checked here. */
-function parseTrustedProxies(value: string | undefined): string[] {
-  const list = (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
-  try {
-    compileTrustedProxies(list);
-  } catch (error) {
-    throw new Error(`TRUSTED_PROXIES: ${(error as Error).message}`);
-  }
-  return list;
+export type AppConfig = ComposedConfig<typeof APP_CONFIG_SLICES>;
+
+/** The cross-cutting slices alone (libs' tests and CLIs); the gateway validates its whole schema instead. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  return appConfig.load(env);
 }

@@ -1,4 +1,4 @@
 export * from './app-config';
 export * from './config.module';
-export * from './env.schema';
-export * from './dex-config';
+export * from './config-slice';
+export * as env from './env-vars';

@@ -2,10 +2,10 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Database, DATABASE } from './contracts';
 import { createDatabase, describeStorage } from './create-database';
-import { runMigrations } from './migrations';
+import { findMigrationsDir, runMigrations } from './migrations';
 
 export interface StorageOptions {
-  /** defaults to `findMigrationsDir()` */
+  /** defaults to `MIGRATIONS_DIR` (config), else `findMigrationsDir()` */
   migrationsDir?: string;
 }
 
@@ -37,7 +37,7 @@ async function openMigratedDatabase(config: AppConfig, options: StorageOptions):
   logger.log(`storage: ${describeStorage(config)}`);
   const db = await createDatabase(config);
   try {
-    const applied = await runMigrations(db, { dir: options.migrationsDir });
+    const applied = await runMigrations(db, { dir: options.migrationsDir ?? findMigrationsDir({ MIGRATIONS_DIR: config.storage.migrationsDir }) });
     logger.log(applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'migrations: up to date');
     return db;
   } catch (error) {

@@ -1,8 +1,10 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeysModule } from '@app/api-keys';
+import { ConfigModule } from '@app/config';
 import { BINANCE_FUTURES_API, BINANCE_SPOT_API, BinanceKlinesApi } from '@app/upstream';
 import { BinanceKlineSource } from './binance-kline.source';
+import { capitalFlowConfig } from './capital-flow.config';
 import { CapitalFlowContract } from './capital-flow.contract';
 import { CapitalFlowController } from './capital-flow.controller';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
@@ -15,7 +17,7 @@ import { SnapshotLiveGateway, SnapshotLiveStream } from './snapshot-live';
 
 /** Seed 002: capital-flow snapshots (REST + live), fed by Binance spot and USD-M klines. */
 @Module({
-  imports: [ApiKeysModule],
+  imports: [ApiKeysModule, ConfigModule.forFeature(capitalFlowConfig)],
   controllers: [CapitalFlowController],
   providers: [
     {

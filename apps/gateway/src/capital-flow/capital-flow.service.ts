@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { LEADERSHIP, type Leadership } from '@app/cluster';
-import { APP_CONFIG, AppConfig } from '@app/config';
+import { capitalFlowConfig, type CapitalFlowConfig } from './capital-flow.config';
 import { DATABASE, Database } from '@app/storage';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { FlowIngestor, SyncReport } from './flow-ingestor';
@@ -39,7 +39,7 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
   private readonly syncListeners = new Set<(report: SyncReport) => void>();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(capitalFlowConfig.token) private readonly config: CapitalFlowConfig,
     @Inject(DATABASE) private readonly db: Database,
     @Inject(FLOW_SOURCES) private readonly sources: FlowSource[],
     private readonly metrics: CapitalFlowMetrics,
@@ -49,7 +49,7 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.tokens = await registerTokens(this.db, this.config.capitalFlow.tokens);
+    this.tokens = await registerTokens(this.db, this.config.tokens);
     this.byId = new Map(this.tokens.map((token) => [token.vsTokenId, token]));
     this.index.load(await this.store.loadAll());
     const ingestor = new FlowIngestor(this.tokens, this.sources, this.store, this.index, { logger: this.logger, led: true });
@@ -60,7 +60,7 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
       this.metrics.syncDuration.observe(report.durationMs / 1000);
       this.syncListeners.forEach((listener) => listener(report));
     });
-    if (this.config.capitalFlow.ingest) ingestor.start();
+    if (this.config.ingest) ingestor.start();
     else this.logger.log('capital-flow ingestion is off (CAPITAL_FLOW_INGEST=false): serving stored points only');
     // with ingestion off the role is still held, so that `sync()` (tests, operators) ingests on one replica only
     this.leadership.register('capital-flow', { lead: async (term) => ingestor.lead(term) });

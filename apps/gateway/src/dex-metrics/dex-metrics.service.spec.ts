@@ -1,5 +1,5 @@
 import { LocalLeadership } from '@app/cluster';
-import { loadConfig } from '@app/config';
+import { loadGatewayConfig } from '../gateway-config';
 import { MetricsService } from '@app/observability';
 import type { Database } from '@app/storage';
 import { availableStoreKinds, openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
@@ -15,11 +15,11 @@ const B = 'eth:0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640';
 
 /** The service on a real store, with no RPC endpoint (no chain work): listing, tombstones and persistence only. */
 async function run(db: Database, pools: string[], work: (messages: DexMessage[], service: DexMetricsService) => Promise<void>) {
-  const config = loadConfig({ NODE_ENV: 'test', DEX_POOLS: pools.join(','), DEX_BATCH_DELAY_MS: '0' });
+  const config = loadGatewayConfig({ NODE_ENV: 'test', DEX_POOLS: pools.join(','), DEX_BATCH_DELAY_MS: '0' });
   const feed = new DexLiveFeed();
   const messages: DexMessage[] = [];
   feed.subscribe((m) => messages.push(m));
-  const service = new DexMetricsService(config, db, new MetricsService(), feed, new LocalLeadership('spec'));
+  const service = new DexMetricsService(config, config.dex, db, new MetricsService(), feed, new LocalLeadership('spec'));
   await service.onApplicationBootstrap();
   try {
     await work(messages, service);
@@ -93,11 +93,11 @@ describe.each(availableStoreKinds())('DexMetricsService across restarts (%s)', (
     const file = join(dir, 'pools.txt');
     writeFileSync(file, `# tracked pools\n${A}\n${B}\n`);
     // a broker nobody listens on: every message waits in the (persisted) Kafka outbox
-    const config = loadConfig({ NODE_ENV: 'test', DEX_POOLS_FILE: file, DEX_BATCH_DELAY_MS: '0', KAFKA_BROKERS: '127.0.0.1:9', DEX_METRICS_TOPIC: 'dex-reload-spec' });
+    const config = loadGatewayConfig({ NODE_ENV: 'test', DEX_POOLS_FILE: file, DEX_BATCH_DELAY_MS: '0', KAFKA_BROKERS: '127.0.0.1:9', DEX_METRICS_TOPIC: 'dex-reload-spec' });
     const feed = new DexLiveFeed();
     const messages: DexMessage[] = [];
     feed.subscribe((m) => messages.push(m));
-    const service = new DexMetricsService(config, db, new MetricsService(), feed, new LocalLeadership('spec'));
+    const service = new DexMetricsService(config, config.dex, db, new MetricsService(), feed, new LocalLeadership('spec'));
     await service.onApplicationBootstrap();
     const outboxOf = async (key: string) => (await db.query<{ key: string; value: unknown }>('select key, value from dex_metrics_outbox_log where key = $1 order by seq desc limit 1', [key])).rows;
     try {

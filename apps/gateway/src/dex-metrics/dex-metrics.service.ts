@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { FencedOutError, LEADERSHIP, type Leadership, type LeadershipTerm } from '@app/cluster';
-import { APP_CONFIG, type AppConfig, type DexPoolConfig } from '@app/config';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { dexMetricsConfig, type DexConfig, type DexPoolConfig } from './dex-metrics.config';
 import { MetricsService } from '@app/observability';
 import { DATABASE, type Database } from '@app/storage';
 import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
@@ -71,19 +72,21 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(dexMetricsConfig.token) private readonly dexConfig: DexConfig,
     @Inject(DATABASE) private readonly db: Database,
     private readonly metrics: MetricsService,
     private readonly feed: DexLiveFeed,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {
-    for (const pool of config.dex.pools) {
+    for (const pool of dexConfig.pools) {
       const tracked = new TrackedPool(pool);
       this.pools.set(tracked.key, tracked);
     }
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { dex, kafka } = this.config;
+    const { kafka } = this.config;
+    const dex = this.dexConfig;
     if (kafka.brokers.length > 0) {
       this.logger.log(`Kafka is on: DEX metrics go to topic ${kafka.dexMetricsTopic} on ${kafka.brokers.join(',')} and to WS /v1/dex-metrics/live`);
     } else {
@@ -115,7 +118,8 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   private async lead(term: LeadershipTerm): Promise<() => Promise<void>> {
     const stop = () => this.serially(() => (this.term === term ? this.stopLeading(false) : Promise.resolve()));
     if (this.shuttingDown || term.signal.aborted) return stop;
-    const { dex, kafka } = this.config;
+    const { kafka } = this.config;
+    const dex = this.dexConfig;
     this.term = term;
     this.stopping = false;
     this.book = new DexMetricsBook();
@@ -310,7 +314,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   private startPools(pools: readonly TrackedPool[]): void {
     for (const chain of new Set(pools.map((p) => p.config.chain))) {
       const group = pools.filter((p) => p.config.chain === chain);
-      const url = this.config.dex.rpcUrls[chain];
+      const url = this.dexConfig.rpcUrls[chain];
       if (!url) {
         this.logger.error(`no RPC URL for chain ${chain} (DEX_RPC_URLS): its ${group.length} pool(s) get heartbeats only`);
         continue;
@@ -328,10 +332,10 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
         group.map((p) => p.config.pool),
         { onSwaps: (swaps) => this.onSwaps(chain, swaps), onRemoved: (swaps) => this.onRemoved(chain, swaps) },
         {
-          pollIntervalMs: this.config.dex.pollIntervalMs,
-          reorgDepthBlocks: this.config.dex.reorgDepthBlocks,
-          blockRange: this.config.dex.logsBlockRange,
-          backfillSeconds: this.config.dex.backfillSeconds,
+          pollIntervalMs: this.dexConfig.pollIntervalMs,
+          reorgDepthBlocks: this.dexConfig.reorgDepthBlocks,
+          blockRange: this.dexConfig.logsBlockRange,
+          backfillSeconds: this.dexConfig.backfillSeconds,
           log: this.logger,
         },
       );
@@ -367,7 +371,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     await this.refreshChain(chain);
     source.start();
     if (!runtime.refreshTimer) {
-      runtime.refreshTimer = setInterval(() => void this.refreshChain(chain), this.config.dex.stateRefreshMs);
+      runtime.refreshTimer = setInterval(() => void this.refreshChain(chain), this.dexConfig.stateRefreshMs);
       this.timers.push(runtime.refreshTimer.unref());
     }
   }

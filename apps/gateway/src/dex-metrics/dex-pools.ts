@@ -1,4 +1,4 @@
-import { dexTicker, type DexPoolConfig } from '@app/config';
+import { dexTicker, type DexPoolConfig } from './dex-metrics.config';
 import type { QuasiStaticMetrics } from './domain/metrics-message';
 import type { PoolInfo, PoolState } from './chain/pool-state-reader';
 import { classifyTrade, type TradeOfPool } from './chain/swap-events';

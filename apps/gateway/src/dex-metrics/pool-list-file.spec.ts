@@ -1,4 +1,4 @@
-import type { DexPoolConfig } from '@app/config';
+import type { DexPoolConfig } from './dex-metrics.config';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import { DEX_POOLS_FILE_MAX_BYTES, parseDexPoolsText, type DexPoolConfig } from '@app/config';
+import { DEX_POOLS_FILE_MAX_BYTES, parseDexPoolsText, type DexPoolConfig } from './dex-metrics.config';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';

@@ -1,9 +1,10 @@
-import { APP_CONFIG, type AppConfig } from '@app/config';
+import { APP_CONFIG, ConfigModule, type AppConfig } from '@app/config';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
 import { SpreadsLiveGateway, SpreadsLiveStream } from './live/spreads-live.stream';
 import { createQuoteSources } from './sources/create-sources';
 import { SPREADS_QUOTE_SOURCES } from './sources/quote-source';
+import { spreadsConfig, type SpreadsConfig } from './spreads.config';
 import { SpreadsContract } from './spreads.contract';
 import { SpreadsController } from './spreads.controller';
 import { SpreadsMetrics } from './spreads.metrics';
@@ -11,13 +12,14 @@ import { SpreadsPipeline } from './spreads.pipeline';
 
 /** Seed 003: spread detection (sources → engine) and its API (recent, history, live). */
 @Module({
+  imports: [ConfigModule.forFeature(spreadsConfig)],
   controllers: [SpreadsController],
   providers: [
     SpreadsMetrics,
     {
       provide: SPREADS_QUOTE_SOURCES,
-      inject: [APP_CONFIG, SpreadsMetrics],
-      useFactory: (config: AppConfig, metrics: SpreadsMetrics) => createQuoteSources(config, metrics, new Logger('Spreads')),
+      inject: [APP_CONFIG, spreadsConfig.token, SpreadsMetrics],
+      useFactory: (config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics) => createQuoteSources(config, spreads, metrics, new Logger('Spreads')),
     },
     SpreadsPipeline,
     SpreadsQueryService,

@@ -1,5 +1,5 @@
 import { ControlledLeadership, TestTokens } from '@app/cluster/testing/controlled-leadership';
-import { loadConfig } from '@app/config';
+import { loadGatewayConfig } from '../gateway-config';
 import type { MetricsService } from '@app/observability';
 import { openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
 import Redis from 'ioredis';
@@ -44,12 +44,12 @@ describe.each(variants)('SpreadsPipeline as a cluster singleton (%s)', (_name, r
   const tokens = new TestTokens();
 
   async function replica(id: string): Promise<Replica> {
-    const config = loadConfig({ NODE_ENV: 'test', SPREADS_SOURCE: 'off', SPREADS_HISTORY_FLUSH_MS: '10', DATABASE_URL: '', REDIS_URL: '' });
+    const config = loadGatewayConfig({ NODE_ENV: 'test', SPREADS_SOURCE: 'off', SPREADS_HISTORY_FLUSH_MS: '10', DATABASE_URL: '', REDIS_URL: '' });
     const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
     if (redis) connections.push(redis);
     const leadership = new ControlledLeadership(id, tokens);
     const metrics = new SpreadsMetrics({ registry: new Registry() } as unknown as MetricsService);
-    const pipeline = new SpreadsPipeline(config, database.db, [], metrics, leadership, redis);
+    const pipeline = new SpreadsPipeline(config, config.spreads, database.db, [], metrics, leadership, redis);
     const created: Replica = { pipeline, leadership, received: [] };
     pipeline.subscribeStored((event) => created.received.push(event));
     await pipeline.onApplicationBootstrap();

@@ -1,5 +1,6 @@
 import { CLUSTER_REDIS, LEADERSHIP, clusterChannel, type Leadership, type LeadershipTerm } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { spreadsConfig, type SpreadsConfig } from './spreads.config';
 import { DATABASE, type Database } from '@app/storage';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type Redis from 'ioredis';
@@ -60,7 +61,8 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
   };
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(spreadsConfig.token) private readonly spreadsConfig: SpreadsConfig,
     @Inject(DATABASE) db: Database,
     @Inject(SPREADS_QUOTE_SOURCES) private readonly sources: QuoteSource[],
     private readonly metrics: SpreadsMetrics,
@@ -86,7 +88,7 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
       });
     }
     this.writer = new HistoryWriter(this.history, {
-      flushMs: config.spreads.historyFlushMs,
+      flushMs: spreadsConfig.historyFlushMs,
       batchSize: 500,
       maxPending: 200_000,
       onError: (error) => this.logger.warn(`history write failed (will retry): ${errorMessage(error)}`),
@@ -185,7 +187,7 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private newEngine(): SpreadEngine {
-    return new SpreadEngine(this.config.spreads, (event) => this.onEvent(event));
+    return new SpreadEngine(this.spreadsConfig, (event) => this.onEvent(event));
   }
 
   /** With Redis: a row read from the history, whoever wrote it. */

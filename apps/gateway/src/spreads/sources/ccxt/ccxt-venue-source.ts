@@ -1,4 +1,4 @@
-import type { SpreadsConfig } from '@app/config';
+import type { SpreadsConfig } from '../../spreads.config';
 import type * as ccxt from 'ccxt';
 import { normalizeSymbol, referencePrice, type Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';

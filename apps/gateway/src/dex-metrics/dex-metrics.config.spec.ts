@@ -1,8 +1,9 @@
-import { ConfigValidationError, loadConfig } from './app-config';
+import { ConfigValidationError } from '@app/config';
+import { loadGatewayConfig as loadConfig } from '../gateway-config';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dexTicker } from './dex-config';
+import { dexTicker } from './dex-metrics.config';
 
 describe('DEX metrics configuration', () => {
   it('parses pools, RPC URLs and timings, with defaults', () => {

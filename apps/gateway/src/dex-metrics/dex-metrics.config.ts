@@ -1,4 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig, env, type ConfigOf } from '@app/config';
 
 /** One tracked DEX pool: `chain:pool[:CURRENCY[:token0|token1]]` in DEX_POOLS. */
 export interface DexPoolConfig {
@@ -9,25 +11,6 @@ export interface DexPoolConfig {
   currency: string;
   /** which pool token is the quote token; unset = whichever is a known USD stablecoin (else token1) */
   quoteToken?: 'token0' | 'token1';
-}
-
-export interface DexConfig {
-  pools: DexPoolConfig[];
-  /** DEX_POOLS_FILE (absolute): the pool list, re-read on change and on SIGHUP; unset = DEX_POOLS, fixed */
-  poolsFile?: string;
-  /** JSON-RPC endpoint per chain */
-  rpcUrls: Record<string, string>;
-  pollIntervalMs: number;
-  /** ≤ 30 000: how long a due message waits to coalesce with later updates */
-  batchDelayMs: number;
-  /** blocks re-read on every poll to notice reorgs (logs that vanished are retracted) */
-  reorgDepthBlocks: number;
-  /** blocks per eth_getLogs request */
-  logsBlockRange: number;
-  /** how often liquidity and supply are re-read */
-  stateRefreshMs: number;
-  /** swaps read back from the chain on start to rebuild the windows (24 h: all of them) */
-  backfillSeconds: number;
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -103,3 +86,57 @@ export function parseRpcUrls(text: string | undefined, problems: string[]): Reco
 export function dexTicker(pool: Pick<DexPoolConfig, 'chain' | 'pool' | 'currency'>): string {
   return `${pool.chain}:${pool.pool}-${pool.currency}`;
 }
+
+/** DEX metrics (seed 004): tracked pools, RPC endpoints, timings (README "DEX metrics"). */
+export const dexMetricsConfig = defineConfig(
+  'dex',
+  () => ({
+    DEX_POOLS: env
+      .text()
+      .transform((text, ctx) => env.withProblems(ctx, text, (problems) => parseDexPools(text, problems)))
+      .optional()
+      .describe('tracked pools, `chain:0xPool[:CURRENCY[:token0|token1]]`, comma-separated'),
+    DEX_POOLS_FILE: env
+      .text()
+      .transform((path, ctx) => {
+        const file = resolve(path);
+        return { file, pools: env.withProblems(ctx, path, (problems) => readDexPoolsFile(file, problems)) };
+      })
+      .optional()
+      .describe('a file holding the pool list instead of DEX_POOLS, re-read when it changes'),
+    DEX_RPC_URLS: env
+      .text()
+      .transform((text, ctx) => env.withProblems(ctx, text, (problems) => parseRpcUrls(text, problems)))
+      .default({})
+      .describe('`chain=https://…` per chain'),
+    DEX_POLL_INTERVAL_MS: env.integer({ min: 100 }).default(3_000).describe('eth_getLogs polling period'),
+    DEX_BATCH_DELAY_MS: env.integer({ min: 0, max: 30_000 }).default(5_000).describe('how long a due message waits to coalesce with later updates'),
+    DEX_REORG_DEPTH_BLOCKS: env.integer({ min: 0, max: 1_000 }).default(12).describe('recent blocks read again on every poll'),
+    DEX_LOGS_BLOCK_RANGE: env.integer({ min: 1, max: 100_000 }).default(2_000).describe('blocks per eth_getLogs'),
+    DEX_STATE_REFRESH_MS: env.integer({ min: 1_000 }).default(300_000).describe('liquidity/supply refresh period'),
+    DEX_BACKFILL_SECONDS: env.integer({ min: 0, max: 172_800 }).default(86_400).describe('swaps read back from the chain on start'),
+  }),
+  (vars, report) => {
+    if (vars.DEX_POOLS_FILE && vars.DEX_POOLS) report('DEX_POOLS and DEX_POOLS_FILE are both set: use one of them');
+    return {
+      pools: vars.DEX_POOLS_FILE?.pools ?? vars.DEX_POOLS ?? [],
+      /** DEX_POOLS_FILE (absolute): the pool list, re-read on change and on SIGHUP; unset = DEX_POOLS, fixed */
+      poolsFile: vars.DEX_POOLS_FILE?.file,
+      /** JSON-RPC endpoint per chain */
+      rpcUrls: vars.DEX_RPC_URLS,
+      pollIntervalMs: vars.DEX_POLL_INTERVAL_MS,
+      /** ≤ 30 000: how long a due message waits to coalesce with later updates */
+      batchDelayMs: vars.DEX_BATCH_DELAY_MS,
+      /** blocks re-read on every poll to notice reorgs (logs that vanished are retracted) */
+      reorgDepthBlocks: vars.DEX_REORG_DEPTH_BLOCKS,
+      /** blocks per eth_getLogs request */
+      logsBlockRange: vars.DEX_LOGS_BLOCK_RANGE,
+      /** how often liquidity and supply are re-read */
+      stateRefreshMs: vars.DEX_STATE_REFRESH_MS,
+      /** swaps read back from the chain on start to rebuild the windows (24 h: all of them) */
+      backfillSeconds: vars.DEX_BACKFILL_SECONDS,
+    };
+  },
+);
+
+export type DexConfig = ConfigOf<typeof dexMetricsConfig>;
