@@ -73,17 +73,15 @@ function summarise(rounds: Round[], route: Route) {
 }
 
 async function main(): Promise<void> {
-  // with REDIS_URL the replay guard and the points counters live in Redis (under this run's own prefix), as in a cluster
-  const redis: Record<string, string> = process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `bench-cf-${process.pid}:` } : {};
   const gateway = await startGateway({
-    env: { CAPITAL_FLOW_INGEST: 'false', LOG_LEVEL: 'error', HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: '0', HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE: '0', ...redis },
+    env: { CAPITAL_FLOW_INGEST: 'false', LOG_LEVEL: 'error', HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: '0', HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE: '0' },
   });
   try {
     const report = await gateway.app.get(CapitalFlowService).sync();
     console.log(`ingestion (backfill, 10 tokens × 2 markets × 7 windows): ${report.points} points in ${report.durationMs} ms = ${((report.points / report.durationMs) * 1000).toFixed(0)} points/s (klines parsed, checked, stored, indexed)`);
     const key = { key: `bench-${Date.now()}`, secret: 'bench-secret' };
     await gateway.app.get<ApiKeyStore>(API_KEY_STORE).upsert({ ...key, tier: 'contract', name: 'bench', points: 1_000_000_000 });
-    console.log(`load: autocannon 9 in a child process, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds ABAB; replay guard and points in ${redis.REDIS_URL ? 'Redis' : 'the database'}; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
+    console.log(`load: autocannon 9 in a child process, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds ABAB; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
     const rounds: Round[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       for (const route of ['trivial', 'snapshot'] as const) {
