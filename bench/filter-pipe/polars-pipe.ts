@@ -24,8 +24,8 @@ const FORMATTING = String.raw`[$€£¥,%]|\s+[A-Za-z]+\s*$`;
 const SORT_KEY = '__sort_key';
 
 /**
- * The fastest way we found to turn JS rows into a DataFrame: one typed Series per column (about 3x quicker than
- * `pl.DataFrame(rows)`, 2.5x `pl.readRecords`), so polars is measured at its best on the hub's path.
+ * The fastest way we found to turn JS rows into a DataFrame: one typed Series per column (4-5x quicker than
+ * `pl.DataFrame(rows)`, about 3x `pl.readRecords`, measured here), so polars is measured at its best on the hub's path.
  */
 export function polarsFrame(rows: MarketRow[]): pl.DataFrame {
   const columns = (Object.keys(rows[0] ?? {}) as Array<keyof MarketRow>).map((name) => {
