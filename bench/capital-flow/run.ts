@@ -1,53 +1,105 @@
 /**
- * getCoinTradeSnapshot (signed, metered, in-memory snapshot) vs a trivial endpoint of the same app (GET /health/live),
- * same run, same client; plus the kline ingestion rate of a full backfill from the simulator. Loopback only, bounded.
- * Usage: npm run bench:capital-flow [-- requests concurrency]
+ * getCoinTradeSnapshot (signed, metered, in-memory snapshot) vs a trivial route of the same app (GET /health/live),
+ * same run, same external load generator (autocannon in its own process, `load-generator.js`), interleaved ABAB;
+ * plus the kline ingestion rate of a full backfill from the simulator. Loopback only, bounded.
+ * Usage: npm run bench:capital-flow [-- seconds connections rounds]   (CAPITAL_FLOW_BENCH_CPU_PROF=1 profiles the server)
  */
+import { execFile } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { API_KEY_STORE, type ApiKeyStore } from '@app/api-keys';
-import { signRequest } from '@app/api-keys/signing';
 import { CapitalFlowService } from '../../apps/gateway/src/capital-flow/capital-flow.service';
 import { startGateway } from '../../test/support/harness';
 
-const REQUESTS = Number(process.argv[2] ?? 3000);
-const CONCURRENCY = Number(process.argv[3] ?? 16);
-const SNAPSHOT = '/api/open/v1/trade/getCoinTradeSnapshot';
+const SECONDS = Number(process.argv[2] ?? 5);
+const CONNECTIONS = Number(process.argv[3] ?? 16);
+const ROUNDS = Number(process.argv[4] ?? 2);
+const TARGET = 0.7;
 
-async function measure(label: string, send: (i: number) => Promise<number>): Promise<number> {
-  let next = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < REQUESTS) if ((await send(next++)) !== 200) failures++;
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rate = REQUESTS / seconds;
-  console.log(`${label.padEnd(34)} ${rate.toFixed(0).padStart(7)} req/s  (${REQUESTS} requests, ${CONCURRENCY} concurrent, ${failures} failed)`);
-  return rate;
+type Route = 'trivial' | 'snapshot';
+
+interface Round {
+  route: Route;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** the gateway's CPU (user + system) per request served: unlike req/s, not set by what other processes leave it */
+  cpuMicrosPerRequest: number;
+  errors: number;
+  wrongAnswers: number;
+}
+
+/** One autocannon run in a child process; the gateway's process only serves meanwhile. */
+async function load(url: string, route: Route, key: { key: string; secret: string }): Promise<Round> {
+  const cpuBefore = process.cpuUsage();
+  const input = JSON.stringify({ url, route, ...key, seconds: SECONDS, connections: CONNECTIONS });
+  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'load-generator.js'), input], { maxBuffer: 16 * 1024 * 1024 });
+  const { result, wrongAnswers, firstWrong } = JSON.parse(stdout) as {
+    result: { requests: { average: number; total: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number; duration: number };
+    wrongAnswers: number;
+    firstWrong?: string;
+  };
+  const cpu = process.cpuUsage(cpuBefore);
+  if (firstWrong) console.error(`  ${route}: ${wrongAnswers} wrong answers, first: ${firstWrong}`);
+  return {
+    route,
+    requestsPerSecond: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    cpuMicrosPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests.total),
+    errors: result.errors + result.timeouts,
+    wrongAnswers,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function summarise(rounds: Round[], route: Route) {
+  const mine = rounds.filter((round) => round.route === route);
+  return {
+    requestsPerSecond: median(mine.map((round) => round.requestsPerSecond)),
+    p50: median(mine.map((round) => round.p50)),
+    p99: median(mine.map((round) => round.p99)),
+    cpuMicrosPerRequest: median(mine.map((round) => round.cpuMicrosPerRequest)),
+    failed: mine.reduce((sum, round) => sum + round.errors + round.wrongAnswers, 0),
+  };
 }
 
 async function main(): Promise<void> {
-  const gateway = await startGateway({ env: { CAPITAL_FLOW_INGEST: 'false', LOG_LEVEL: 'error' } });
+  const gateway = await startGateway({
+    env: { CAPITAL_FLOW_INGEST: 'false', LOG_LEVEL: 'error', HTTP_RATE_LIMIT_PER_IP_PER_MINUTE: '0', HTTP_RATE_LIMIT_PER_KEY_PER_MINUTE: '0' },
+  });
   try {
     const report = await gateway.app.get(CapitalFlowService).sync();
     console.log(`ingestion (backfill, 10 tokens × 2 markets × 7 windows): ${report.points} points in ${report.durationMs} ms = ${((report.points / report.durationMs) * 1000).toFixed(0)} points/s (klines parsed, checked, stored, indexed)`);
     const key = { key: `bench-${Date.now()}`, secret: 'bench-secret' };
     await gateway.app.get<ApiKeyStore>(API_KEY_STORE).upsert({ ...key, tier: 'contract', name: 'bench', points: 1_000_000_000 });
-    const now = Date.now();
-    const trivial = await measure('GET /health/live (trivial)', async () => (await fetch(`${gateway.httpUrl}/health/live`).then(async (r) => (await r.arrayBuffer(), r.status))));
-    const snapshot = await measure('POST getCoinTradeSnapshot (signed)', async (i) => {
-      const body = JSON.stringify({ vsTokenId: (i % 10) + 1, date: now - (i % 1000) * 60_000 });
-      const timestamp = String(Date.now());
-      const response = await fetch(`${gateway.httpUrl}${SNAPSHOT}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key.key, 'x-timestamp': timestamp, 'x-sign': signRequest(key.secret, { timestamp, method: 'POST', path: SNAPSHOT, body }) },
-        body,
-      });
-      const json = (await response.json()) as { code: number };
-      return json.code;
-    });
-    console.log(`ratio snapshot / trivial: ${(snapshot / trivial).toFixed(2)}x (target ≥ 0.5x)`);
+    console.log(`load: autocannon 9 in a child process, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds ABAB; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
+    const rounds: Round[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const route of ['trivial', 'snapshot'] as const) {
+        const round = await load(gateway.httpUrl, route, key);
+        rounds.push(round);
+        console.log(`  ${route.padEnd(8)} ${round.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${round.p50} ms  p99 ${round.p99} ms  ${round.cpuMicrosPerRequest.toFixed(0)} µs CPU/req  (${round.requests} requests, ${round.errors} errors, ${round.wrongAnswers} wrong answers)`);
+      }
+    }
+    const trivial = summarise(rounds, 'trivial');
+    const snapshot = summarise(rounds, 'snapshot');
+    const ratio = snapshot.requestsPerSecond / trivial.requestsPerSecond;
+    const cpuRatio = trivial.cpuMicrosPerRequest / snapshot.cpuMicrosPerRequest;
+    console.log(`\n| route | req/s (median) | p50 ms | p99 ms | gateway CPU µs/req | failed |\n|---|---|---|---|---|---|`);
+    for (const [label, figures] of [['GET /health/live (trivial)', trivial], ['POST getCoinTradeSnapshot (signed, metered)', snapshot]] as const) {
+      console.log(`| ${label} | ${figures.requestsPerSecond.toFixed(0)} | ${figures.p50} | ${figures.p99} | ${figures.cpuMicrosPerRequest.toFixed(0)} | ${figures.failed} |`);
+    }
+    console.log(`\nratio snapshot / trivial: ${ratio.toFixed(2)}x req/s (target ≥ ${TARGET}x)${ratio >= TARGET ? '' : '  BELOW TARGET'}, ${cpuRatio.toFixed(2)}x by gateway CPU per request; load average now ${loadavg()[0].toFixed(1)}`);
+    if (snapshot.failed + trivial.failed > 0) process.exitCode = 1;
   } finally {
     await gateway.close();
   }

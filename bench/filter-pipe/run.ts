@@ -2,7 +2,8 @@
  * Filter-pipe benchmark: our query pipe vs pandas on the same 100k rows and the same operations
  * (comparison filter + "any of" filter, substring search, numeric sort on a formatted string
  * column, page 3 of 50; and a broad filter where the sort dominates). Both sides must return the
- * same count and page, or the run fails.
+ * same count and page, or the run fails. nodejs-polars runs the hub's path side by side with ours: fresh rows each
+ * refresh, its DataFrame built from them, the page serialised to JSON.
  *
  *   npm run bench:filter
  */
@@ -15,6 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { applyQuery, compileQuery, type CompiledQuery, type RawQuery } from '@app/query';
 import { generateMarketRows, type MarketRow } from './dataset';
+import { polarsFrame, polarsPage, polarsPageOf } from './polars-pipe';
 import { summarise, type TimingSummary } from './stats';
 
 const ROW_COUNT = 100_000;
@@ -23,6 +25,8 @@ const REPS = 30;
 const COLD_REPS = 8;
 const PANDAS_FRAME_REPS = 5;
 const PYTHON = '/usr/bin/python3';
+/** hub-path samples per side (polars needs ~1 s per sample on a busy 2-core box: keep it short) */
+const HUB_REPS = Number(process.env.FILTER_HUB_REPS ?? 7);
 
 /** One operation, in the form pandas_pipe.py reads. */
 interface Spec {
@@ -92,7 +96,40 @@ function timeCold(rowsJson: string, query: CompiledQuery, reps: number): number[
   });
 }
 
-function runPandas(rowsPath: string, specPath: string): PandasReport {
+/**
+ * What the hub does per refresh: fresh upstream rows (new objects, parsed outside the timing), the page computed and
+ * serialised to the JSON it sends. Ours and polars alternate sample by sample, so both see the same machine load.
+ */
+function timeHubPath(rowsJson: string, query: CompiledQuery, spec: Spec, reps: number): { ours: number[]; polars: number[] } {
+  const ours: number[] = [];
+  const polars: number[] = [];
+  const oursOnce = (rows: MarketRow[]) => JSON.stringify(applyQuery(rows, query).rows);
+  const polarsOnce = (rows: MarketRow[]) => JSON.stringify(polarsPage(rows, spec).rows);
+  oursOnce(JSON.parse(rowsJson) as MarketRow[]);
+  polarsOnce(JSON.parse(rowsJson) as MarketRow[]);
+  for (let i = 0; i < reps; i++) {
+    for (const [samples, once] of [[ours, oursOnce], [polars, polarsOnce]] as const) {
+      const fresh = JSON.parse(rowsJson) as MarketRow[];
+      collectGarbage();
+      samples.push(timeOnce(() => once(fresh)));
+    }
+  }
+  return { ours, polars };
+}
+
+/** Fails the run loudly when polars' page (as the JSON the hub would send) differs from ours. */
+function assertSameAsPolars(scenario: string, ours: { count: number; rows: unknown[] }, polars: { count: number; rows: unknown[] }): void {
+  if (ours.count === polars.count && JSON.stringify(ours.rows) === JSON.stringify(polars.rows)) return;
+  console.error(`!!!!!!!! MISMATCH between our pipe and polars in "${scenario}" !!!!!!!!`);
+  console.error(`count: ours ${ours.count}, polars ${polars.count}`);
+  console.error(`ours:   ${JSON.stringify(ours.rows.slice(0, 3))}`);
+  console.error(`polars: ${JSON.stringify(polars.rows.slice(0, 3))}`);
+  process.exit(1);
+}
+
+/** pandas' report, or undefined (said once) when this machine's python3 has no pandas: the polars side still runs. */
+function runPandas(rowsPath: string, specPath: string): PandasReport | undefined {
+  if (!pandasAvailable()) return undefined;
   try {
     const script = join(__dirname, 'pandas_pipe.py');
     const output = execFileSync(PYTHON, [script, rowsPath, specPath, String(REPS), String(WARMUP), String(PANDAS_FRAME_REPS)], {
@@ -128,7 +165,21 @@ function printTable(rows: Array<[string, TimingSummary]>): void {
 
 const ratio = (theirs: TimingSummary, ours: TimingSummary) => `${(theirs.median / ours.median).toFixed(1)}x`;
 
-/** Runs one scenario on both sides; returns false when pandas beat our cold pipe. */
+let pandasChecked: boolean | undefined;
+function pandasAvailable(): boolean {
+  if (pandasChecked === undefined) {
+    try {
+      execFileSync(PYTHON, ['-c', 'import numpy, pandas'], { stdio: 'ignore' });
+      pandasChecked = true;
+    } catch {
+      console.error(`(pandas side skipped: ${PYTHON} has no pandas; apt-get update && apt-get install -y python3-pandas to run it)`);
+      pandasChecked = false;
+    }
+  }
+  return pandasChecked;
+}
+
+/** Runs one scenario on every side; returns false when pandas beat our cold pipe or polars beat us on the hub path. */
 function runScenario(name: string, spec: Spec, rows: MarketRow[], rowsJson: string, rowsPath: string, directory: string): boolean {
   const specPath = join(directory, 'spec.json');
   writeFileSync(specPath, JSON.stringify(spec));
@@ -142,23 +193,44 @@ function runScenario(name: string, spec: Spec, rows: MarketRow[], rowsJson: stri
 
   const pandas = runPandas(rowsPath, specPath);
   const symbols = result.rows.map((row) => row.symbol);
-  assertSamePage(name, { count: result.count, symbols }, pandas, spec.page_size);
+  if (pandas) assertSamePage(name, { count: result.count, symbols }, pandas, spec.page_size);
 
-  const pandasOp = summarise(pandas.op_ms);
-  const pandasWithFrame = summarise(pandas.with_frame_ms);
+  assertSameAsPolars(name, result, polarsPage(JSON.parse(rowsJson) as MarketRow[], spec));
+  const hub = timeHubPath(rowsJson, query, spec, HUB_REPS);
+  const oursHub = summarise(hub.ours);
+  const polarsHub = summarise(hub.polars);
+  const frame = polarsFrame(JSON.parse(rowsJson) as MarketRow[]);
+  const polarsOp = summarise(timeRepeated(() => JSON.stringify(polarsPageOf(frame, spec).rows), HUB_REPS, 1));
+
+  const pandasOp = pandas && summarise(pandas.op_ms);
+  const pandasWithFrame = pandas && summarise(pandas.with_frame_ms);
   console.log(`\n== ${name}: ${result.count} matches`);
   console.log(`  query: ${JSON.stringify(rawQuery)}`);
-  console.log(`  same page on both sides: ${symbols.slice(0, 4).join(', ')}, ... (pandas ${pandas.pandas_version})`);
+  console.log(`  same page on every side: ${symbols.slice(0, 4).join(', ')}, ... (pandas ${pandas?.pandas_version ?? 'skipped'}, nodejs-polars ${polarsVersion()})`);
   printTable([
     ['ours, warm (same rows array reused)', warm],
     ['ours, cold (rows parsed afresh per sample)', cold],
-    ['pandas, operation on a prebuilt DataFrame', pandasOp],
-    ['pandas, pd.DataFrame(records) + operation', pandasWithFrame],
+    ...(pandasOp && pandasWithFrame
+      ? ([
+          ['pandas, operation on a prebuilt DataFrame', pandasOp],
+          ['pandas, pd.DataFrame(records) + operation', pandasWithFrame],
+        ] as Array<[string, TimingSummary]>)
+      : []),
+    ['polars, operation + page JSON, prebuilt DataFrame', polarsOp],
+    ['hub path, ours: fresh rows -> page JSON', oursHub],
+    ['hub path, polars: fresh rows -> DataFrame -> page JSON', polarsHub],
   ]);
+  console.log(`  ratio polars/ours (median), hub path: ${ratio(polarsHub, oursHub)} (target >= 1x); polars on a prebuilt DataFrame vs ours warm: ${ratio(polarsOp, warm)}`);
   console.log(`  ours, very first call in this process: ${firstCall.toFixed(2)} ms`);
-  console.log(`  ratio pandas/ours (median), operation only: warm ${ratio(pandasOp, warm)}, cold ${ratio(pandasOp, cold)}`);
-  console.log(`  ratio pandas/ours (median), incl. DataFrame build: warm ${ratio(pandasWithFrame, warm)}, cold ${ratio(pandasWithFrame, cold)}`);
-  return pandasOp.median > cold.median;
+  if (pandasOp && pandasWithFrame) {
+    console.log(`  ratio pandas/ours (median), operation only: warm ${ratio(pandasOp, warm)}, cold ${ratio(pandasOp, cold)}`);
+    console.log(`  ratio pandas/ours (median), incl. DataFrame build: warm ${ratio(pandasWithFrame, warm)}, cold ${ratio(pandasWithFrame, cold)}`);
+  }
+  return (!pandasOp || pandasOp.median > cold.median) && polarsHub.median >= oursHub.median;
+}
+
+function polarsVersion(): string {
+  return (require('nodejs-polars/package.json') as { version: string }).version;
 }
 
 function main(): void {
@@ -173,7 +245,7 @@ function main(): void {
 
     const lost = SCENARIOS.filter(({ name, spec }) => !runScenario(name, spec, rows, rowsJson, rowsPath, directory));
     if (lost.length > 0) {
-      console.error(`!!!!!!!! pandas beat our cold pipe in: ${lost.map(({ name }) => name).join('; ')} !!!!!!!!`);
+      console.error(`!!!!!!!! pandas beat our cold pipe, or polars our hub path, in: ${lost.map(({ name }) => name).join('; ')} !!!!!!!!`);
       process.exitCode = 1;
     }
   } finally {
