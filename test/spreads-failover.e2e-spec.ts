@@ -18,12 +18,12 @@ import {
 } from './support/spread-expectations';
 
 /**
- * kill -9 of the process running spread detection, in sandbox (seeded simulated venues on the wall clock): the
- * history across the failover must hold exactly the events the simulated market produces, computed here by
- * running SpreadEngine over SimulatedVenues.quotesAt for the same ticks.
+ * kill -9 of the process running spread detection, in sandbox (the simulator's seeded venues on the wall clock, read
+ * through ccxt): the history across the failover must hold exactly the events the simulated market produces, computed
+ * here by running SpreadEngine over the simulator's market model (`simulatedMarketAt`) for the same ticks.
  *
  * Timing: SPREADS_SIM_TICK_MS=1000 and the 12-tick episode give one divergence every 12 s, holding spreads open for
- * 6-7 ticks. The leader is killed right after the opens of an episode are written (tick 1-2 of it); the next
+ * 6 ticks. The leader is killed right after the opens of an episode are written (tick 1-2 of it); the next
  * episode's spreads are open from 10.5 to 16.5 s after the kill. The failover gap (the lease expiry, at most 10 s)
  * is shorter than that, so no whole episode fits in the gap: every spread is seen by one leader or the other, and
  * an event due inside the gap is written when the new leader first looks (checked: by the first tick it leads).

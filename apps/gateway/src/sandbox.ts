@@ -1,13 +1,13 @@
 import { MarketDataMode, type AppConfig, type DexPoolConfig } from '@app/config';
 import { SIMULATED_CHAINS } from '@app/simulator';
 
-export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | 'deribit' | 'binance' | 'evm', string>;
+export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | 'deribit' | 'binance' | 'evm' | 'exchanges', string>;
 
 /** Points every upstream client at the simulator (sandbox mode and tests); keys are dropped, they never leave the machine. */
 export function withSimulatedUpstreams(config: AppConfig, baseUrls: UpstreamBaseUrls): AppConfig {
   const { upstreams } = config;
   return {
-    ...config,
+    ...withSimulatedVenues(config, baseUrls.exchanges),
     upstreams: {
       ...upstreams,
       coingecko: { ...upstreams.coingecko, baseUrl: baseUrls.coingecko, apiKey: undefined, plan: 'public' },
@@ -30,3 +30,8 @@ export function withSimulatedUpstreams(config: AppConfig, baseUrls: UpstreamBase
 export const SANDBOX_DEX_POOLS: DexPoolConfig[] = SIMULATED_CHAINS.flatMap((chain) =>
   chain.pools.map((pool) => ({ chain: chain.name, pool: pool.address, currency: 'USD', quoteToken: pool.quoteIndex === 0 ? ('token0' as const) : ('token1' as const) })),
 );
+
+/** Where `SPREADS_SOURCE=simulated` finds the spreads venues (and GeckoTerminal): the simulator's `/exchanges` root. */
+export function withSimulatedVenues(config: AppConfig, exchangesBaseUrl: string): AppConfig {
+  return { ...config, spreads: { ...config.spreads, simulatedVenuesUrl: exchangesBaseUrl } };
+}

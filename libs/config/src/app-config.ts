@@ -67,8 +67,10 @@ export interface AppConfig {
 }
 
 export interface SpreadsConfig {
-  /** ccxt: live venues; simulated: built-in simulated venues (sandbox); off: no quotes (tests) */
+  /** ccxt: live venues; simulated: the same ccxt clients pointed at the simulator's venues (sandbox); off: no quotes (tests) */
   source: 'ccxt' | 'simulated' | 'off';
+  /** with `simulated`: the simulator's venues root (`<simulator>/exchanges`), set at start (never from the environment) */
+  simulatedVenuesUrl?: string;
   venues: string[];
   quoteCurrencies: string[];
   pollMs: number;

@@ -8,7 +8,7 @@ import { RequestLog } from './request-log';
 import { SimulatorRequestHandler } from './request-handler';
 import { SimulatorRouteModule } from './route-module';
 import { SimulatorRouter } from './router';
-import { DEFAULT_ROUTE_MODULES } from './routes';
+import { DEFAULT_ROUTE_MODULES, exchangeRoutes } from './routes';
 import { UPSTREAM_API_ROOTS, UPSTREAM_NAMES, UpstreamName, isUpstreamName } from './upstreams';
 import type { FaultOptions, SimulatedFault } from './faults';
 
@@ -29,6 +29,8 @@ export interface UpstreamSimulatorOptions {
    * other processes: `GET /__simulator/requests?upstream=coingecko&path=/global` → `{ count }`, see `handleControl`
    */
   control?: boolean;
+  /** the spreads venues' tick (SPREADS_SIM_TICK_MS): their simulated prices change once per tick (default 1 s) */
+  venueTickMs?: number;
 }
 
 /** Where the control API lives (no upstream is mounted there). */
@@ -62,7 +64,8 @@ export const DEFAULT_SIMULATOR_STEP_MS = 15_000;
 export async function startUpstreamSimulator(options: UpstreamSimulatorOptions): Promise<UpstreamSimulator> {
   const { seed, port = 0, host = '127.0.0.1', stepMs = DEFAULT_SIMULATOR_STEP_MS } = options;
   const router = new SimulatorRouter();
-  for (const module of options.routeModules ?? DEFAULT_ROUTE_MODULES) router.register(module);
+  const modules = options.routeModules ?? DEFAULT_ROUTE_MODULES.map((module) => (module.upstream === 'exchanges' ? exchangeRoutes({ tickMs: options.venueTickMs }) : module));
+  for (const module of modules) router.register(module);
   const faults = new FaultInjector();
   const clock = new SimulatorClock();
   const log = new RequestLog();
