@@ -150,4 +150,4 @@ export function simulatedEpisodeAt(seed: number, tick: number): SimEpisode | und
 }
 
 /** The venues whose WebSocket ticker channels the simulator serves (ccxt.pro `watch*` through `urls.api.ws`). */
-export const SIMULATED_WATCH_VENUES: readonly string[] = [];
+export const SIMULATED_WATCH_VENUES: readonly string[] = ['bybit', 'okx'];

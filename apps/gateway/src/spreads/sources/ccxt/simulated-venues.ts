@@ -1,5 +1,6 @@
 import { simulatedCcxtMarkets } from '@app/simulator';
 import type * as ccxt from 'ccxt';
+import { Agent } from 'node:http';
 
 /**
  * Sandbox wiring of a ccxt (or ccxt.pro) instance: the same class, parser and adapter as live, talking to the upstream
@@ -20,5 +21,7 @@ export function pointAtSimulatedVenues(exchange: ccxt.Exchange, ccxtClass: strin
   };
   exchange.urls = { ...exchange.urls, api: rewrite(exchange.urls.api) as ccxt.Exchange['urls']['api'] };
   exchange.enableRateLimit = false;
+  // what `loadHttpProxyAgent()` sets (synchronously here): ccxt.pro refuses plain ws:// URLs without an http agent
+  (exchange as unknown as { httpAgent?: Agent }).httpAgent ??= new Agent({ keepAlive: true });
   exchange.setMarkets(simulatedCcxtMarkets(ccxtClass) as unknown as ccxt.Market[]);
 }
