@@ -10,6 +10,9 @@ import { DEFAULT_VENUE_TICK_MS, simulatedMarketAt, simulatedTickAt, type SimMark
 
 type Frame = Record<string, unknown>;
 
+/** How often a tick's frames are pushed (each subscribed topic once per push). */
+const PUSHES_PER_TICK = 2;
+
 /** One venue's public WebSocket endpoint: how a client subscribes and what each subscribed topic pushes per tick. */
 interface StreamEndpoint {
   /** the topics of a subscribe message, the ack to send, or undefined when the message is not a subscribe */
@@ -98,15 +101,19 @@ export class ExchangeStreams {
     this.schedule();
   }
 
-  /** Pushes every subscribed topic at each tick boundary while any connection is open. */
+  /**
+   * Pushes every subscribed topic `PUSHES_PER_TICK` times a tick (from its boundary on) while any connection is open,
+   * as venues push a ticker every 100 ms-1 s: a frame a busy client lost (see `sendPaced`) is made up within the tick.
+   */
   private schedule(): void {
     if (this.timer || this.connections.size === 0) return;
     const nowMs = this.options.clock.now();
+    const period = this.tickMs / PUSHES_PER_TICK;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pushTick();
       this.schedule();
-    }, (simulatedTickAt(nowMs, this.tickMs) + 1) * this.tickMs - nowMs + 1);
+    }, (Math.floor(nowMs / period) + 1) * period - nowMs + 1);
     this.timer.unref();
   }
 
@@ -120,12 +127,12 @@ export class ExchangeStreams {
   }
 
   /**
-   * Sends a tick's frames spread over the first half of the tick, as venues push symbols one after another: a ccxt.pro
+   * Sends a push's frames spread over half the push period, as venues push symbols one after another: a ccxt.pro
    * `watch*` call resolves with the first frame of a burst that arrives in one read, the rest until the next call is
    * made are merged into its cache but not returned (ccxt's `newUpdates`), so a burst would reach the adapter as one symbol.
    */
   private sendPaced(ws: WebSocket, frames: Frame[]): void {
-    const gapMs = Math.min(20, this.tickMs / 2 / Math.max(1, frames.length));
+    const gapMs = Math.min(10, this.tickMs / PUSHES_PER_TICK / 2 / Math.max(1, frames.length));
     frames.forEach((frame, index) => {
       const send = () => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
