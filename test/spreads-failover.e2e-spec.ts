@@ -18,18 +18,23 @@ import {
 } from './support/spread-expectations';
 
 /**
- * kill -9 of the process running spread detection, in sandbox (seeded simulated venues on the wall clock): the
- * history across the failover must hold exactly the events the simulated market produces, computed here by
- * running SpreadEngine over SimulatedVenues.quotesAt for the same ticks.
+ * kill -9 of the process running spread detection, in sandbox (the simulator's seeded venues on the wall clock, read
+ * through ccxt): the history across the failover must hold exactly the events the simulated market produces, computed
+ * here by running SpreadEngine over the simulator's market model (`simulatedMarketAt`) for the same ticks.
  *
  * Timing: SPREADS_SIM_TICK_MS=1000 and the 12-tick episode give one divergence every 12 s, holding spreads open for
- * 6-7 ticks. The leader is killed right after the opens of an episode are written (tick 1-2 of it); the next
+ * 6 ticks. The leader is killed right after the opens of an episode are written (tick 1-2 of it); the next
  * episode's spreads are open from 10.5 to 16.5 s after the kill. The failover gap (the lease expiry, at most 10 s)
  * is shorter than that, so no whole episode fits in the gap: every spread is seen by one leader or the other, and
  * an event due inside the gap is written when the new leader first looks (checked: by the first tick it leads).
  * SPREADS_COOLDOWN_MS=0: with a cooldown, a close the failover delays would shift the next open.
+ *
+ * SPREADS_WATCH_VENUES=none: every venue polled over REST once a tick, as in the cluster test. A streamed leg is not
+ * tick-exact on a loaded machine: a ccxt.pro `watch*` call returns one frame, and frames of several symbols read in one
+ * go reach the adapter as the first only (the others come with their next push), so an event can come ticks late.
+ * Streaming through the simulator is tested in apps/gateway/src/spreads/sources/ccxt/simulated-venues.spec.ts.
  */
-const MARKET_ENV = { SANDBOX_SEED: '11', SPREADS_SIM_TICK_MS: '1000', SPREADS_COOLDOWN_MS: '0', SPREADS_HISTORY_FLUSH_MS: '20' };
+const MARKET_ENV = { SANDBOX_SEED: '11', SPREADS_SIM_TICK_MS: '1000', SPREADS_COOLDOWN_MS: '0', SPREADS_HISTORY_FLUSH_MS: '20', SPREADS_WATCH_VENUES: 'none' };
 const RUN_PREFIX = `mg-spreads-failover-${process.pid}-${Date.now().toString(36)}:`;
 const LEADING = /leading spreads \(fencing token \d+\)/;
 

@@ -34,7 +34,9 @@ export async function startGateway(
     simulator?: UpstreamSimulator;
   } = {},
 ): Promise<GatewayUnderTest> {
-  const simulator = options.simulator ?? (await startUpstreamSimulator({ seed: options.seed ?? 7 }));
+  // the simulated spreads venues move once per SPREADS_SIM_TICK_MS, as the gateway polls them
+  const venueTickMs = options.env?.SPREADS_SIM_TICK_MS ? Number(options.env.SPREADS_SIM_TICK_MS) : undefined;
+  const simulator = options.simulator ?? (await startUpstreamSimulator({ seed: options.seed ?? 7, venueTickMs }));
   // A caller that names its storage owns it (e.g. to restart on the same data); otherwise a throw-away store.
   const ownsStorage = Boolean(options.env?.DATA_DIR || options.env?.DATABASE_URL);
   const store = ownsStorage ? undefined : await createTestStore(process.env.DATABASE_URL ? 'postgres' : 'pglite');

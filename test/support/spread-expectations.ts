@@ -2,12 +2,15 @@ import { loadGatewayConfig as loadConfig } from '../../apps/gateway/src/gateway-
 import type { SpreadsConfig } from '../../apps/gateway/src/spreads/spreads.config';
 import type { SpreadEvent } from '../../apps/gateway/src/spreads/domain/spread-event';
 import { SpreadEngine } from '../../apps/gateway/src/spreads/engine/spread-engine';
-import { SIM_EPISODE_TICKS, SimulatedVenues, simulatedTickAt } from '../../apps/gateway/src/spreads/sources/simulated-venues';
+import { SIM_EPISODE_TICKS, simulatedMarketAt, simulatedTickAt } from '@app/simulator';
+import type { Quote } from '../../apps/gateway/src/spreads/domain/quote';
 
 /**
- * The spread events a sandbox cluster must write, computed in the test: the simulated venues are a pure function of
+ * The spread events a sandbox cluster must write, computed in the test: the simulator's venues are a pure function of
  * the seed and the wall-clock tick (tick = floor(now / SPREADS_SIM_TICK_MS)), so running the same SpreadEngine over
- * `SimulatedVenues.quotesAt` for the same ticks gives the events of that time range, whichever replica led then.
+ * `simulatedMarketAt` for the same ticks gives the events of that time range, whichever replica led then. The gateways
+ * read that market through ccxt (and GeckoTerminal's parser) from the simulator, each venue polled or streamed on its
+ * own: the model's divergences are steps far from the thresholds, so the order the legs arrive in does not matter.
  *
  * Use SPREADS_COOLDOWN_MS=0 on the gateways: a cooldown is restored from the time of the last close, which a
  * failover may delay; without it every episode opens and closes each of its spreads once, whatever came before.
@@ -47,17 +50,46 @@ export function episodeStart(market: SimulatedMarket, episode: number): number {
 /** The events of ticks `fromTick`..`toTick` (start in a quiet tick, e.g. `episodeStart(e) - 1`, so nothing is open). */
 export function expectedSpreadEvents(market: SimulatedMarket, fromTick: number, toTick: number): TickedEvent[] {
   const { simTickMs } = market.spreads;
-  const venues = new SimulatedVenues({ venues: market.spreads.venues, seed: market.seed, tickMs: simTickMs });
   const events: TickedEvent[] = [];
   let tick = fromTick;
   let clock = 0;
   const engine = new SpreadEngine(market.spreads, (event) => events.push({ tick, event }), () => clock);
   for (; tick <= toTick; tick++) {
     clock = tick * simTickMs + 1;
-    engine.onQuotes(venues.quotesAt(tick, clock));
+    engine.onQuotes(simulatedQuotesAt(market, tick, clock));
     engine.sweep();
   }
   return events;
+}
+
+/** The quotes the gateways read at `tick`: the configured venues' markets and the simulator's pools. */
+export function simulatedQuotesAt(market: SimulatedMarket, tick: number, now: number): Quote[] {
+  const { tickers, pools } = simulatedMarketAt(market.seed, tick);
+  const quotes: Quote[] = tickers
+    .filter((ticker) => market.spreads.venues.includes(ticker.venue))
+    .map((ticker) => ({
+      venue: ticker.venue.toUpperCase(),
+      kind: ticker.kind,
+      symbol: `${ticker.base}_${ticker.quote}`,
+      price: (ticker.bid + ticker.ask) / 2,
+      bid: ticker.bid,
+      ask: ticker.ask,
+      mark: ticker.mark,
+      volume24h: ticker.quoteVolume24h,
+      ts: now,
+    }));
+  for (const { pool, priceUsd } of pools) {
+    quotes.push({
+      venue: pool.dex.toUpperCase(),
+      kind: 'dex',
+      symbol: `${pool.base}_USDT`,
+      price: priceUsd,
+      liquidityUsd: pool.liquidityUsd,
+      dex: { chain: pool.network, pool_address: pool.address, dex: pool.dex },
+      ts: now,
+    });
+  }
+  return quotes;
 }
 
 /** History rows (in id order) as ticked events. */

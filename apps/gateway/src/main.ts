@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGatewayApp } from './bootstrap';
 import { loadGatewayConfig, type GatewayConfig } from './gateway-config';
 import { Readiness } from './operations/readiness';
-import { withSimulatedUpstreams } from './sandbox';
+import { withSimulatedUpstreams, withSimulatedVenues } from './sandbox';
 
 /** From the signal to the exit at the latest, whatever still runs (Docker sends SIGKILL 10 s after SIGTERM). */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -23,11 +23,15 @@ async function main(): Promise<void> {
 
   // Sandbox: the real clients talk over loopback to the built-in simulator of the upstream APIs, or to one simulator
   // shared by the replicas of a cluster (SANDBOX_UPSTREAM_URL, `npm run start:simulator`).
+  // SPREADS_SOURCE=simulated in live mode: only the spreads venues are simulated (their market is a function of the
+  // seed and the tick, so replicas with a simulator each still see one market).
   const sandbox = config.marketData.mode === MarketDataMode.Sandbox;
-  const sharedSimulator = sandbox ? config.marketData.upstreamUrl : undefined;
-  const simulator = sandbox && !sharedSimulator ? await startUpstreamSimulator({ seed: config.marketData.sandboxSeed }) : undefined;
-  if (simulator) config = withSimulatedUpstreams(config, simulator.baseUrls);
-  if (sharedSimulator) config = withSimulatedUpstreams(config, simulatorBaseUrls(sharedSimulator));
+  const simulated = sandbox || config.spreads.source === 'simulated';
+  const sharedSimulator = simulated ? config.marketData.upstreamUrl : undefined;
+  const simulator =
+    simulated && !sharedSimulator ? await startUpstreamSimulator({ seed: config.marketData.sandboxSeed, venueTickMs: config.spreads.simTickMs }) : undefined;
+  const baseUrls = simulator?.baseUrls ?? (sharedSimulator ? simulatorBaseUrls(sharedSimulator) : undefined);
+  if (baseUrls) config = sandbox ? withSimulatedUpstreams(config, baseUrls) : withSimulatedVenues(config, baseUrls.exchanges);
 
   const app = await createGatewayApp(config);
   await app.listen(config.http.port, config.http.host);

@@ -3,13 +3,13 @@ import { SIMULATED_CHAINS } from '@app/simulator';
 import type { DexPoolConfig } from './dex-metrics/dex-metrics.config';
 import type { GatewayConfig } from './gateway-config';
 
-export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | 'deribit' | 'binance' | 'evm', string>;
+export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | 'deribit' | 'binance' | 'evm' | 'exchanges', string>;
 
 /** Points every upstream client at the simulator (sandbox mode and tests); keys are dropped, they never leave the machine. */
 export function withSimulatedUpstreams(config: GatewayConfig, baseUrls: UpstreamBaseUrls): GatewayConfig {
   const { upstreams } = config;
   return {
-    ...config,
+    ...withSimulatedVenues(config, baseUrls.exchanges),
     upstreams: {
       ...upstreams,
       coingecko: { ...upstreams.coingecko, baseUrl: baseUrls.coingecko, apiKey: undefined, plan: 'public' },
@@ -32,3 +32,8 @@ export function withSimulatedUpstreams(config: GatewayConfig, baseUrls: Upstream
 export const SANDBOX_DEX_POOLS: DexPoolConfig[] = SIMULATED_CHAINS.flatMap((chain) =>
   chain.pools.map((pool) => ({ chain: chain.name, pool: pool.address, currency: 'USD', quoteToken: pool.quoteIndex === 0 ? ('token0' as const) : ('token1' as const) })),
 );
+
+/** Where `SPREADS_SOURCE=simulated` finds the spreads venues (and GeckoTerminal): the simulator's `/exchanges` root. */
+export function withSimulatedVenues(config: GatewayConfig, exchangesBaseUrl: string): GatewayConfig {
+  return { ...config, spreads: { ...config.spreads, simulatedVenuesUrl: exchangesBaseUrl } };
+}

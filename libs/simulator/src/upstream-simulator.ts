@@ -8,7 +8,8 @@ import { RequestLog } from './request-log';
 import { SimulatorRequestHandler } from './request-handler';
 import { SimulatorRouteModule } from './route-module';
 import { SimulatorRouter } from './router';
-import { DEFAULT_ROUTE_MODULES } from './routes';
+import { DEFAULT_ROUTE_MODULES, exchangeRoutes } from './routes';
+import { ExchangeStreams } from './routes/exchanges/exchange-streams';
 import { UPSTREAM_API_ROOTS, UPSTREAM_NAMES, UpstreamName, isUpstreamName } from './upstreams';
 import type { FaultOptions, SimulatedFault } from './faults';
 
@@ -29,6 +30,8 @@ export interface UpstreamSimulatorOptions {
    * other processes: `GET /__simulator/requests?upstream=coingecko&path=/global` → `{ count }`, see `handleControl`
    */
   control?: boolean;
+  /** the spreads venues' tick (SPREADS_SIM_TICK_MS): their simulated prices change once per tick (default 1 s) */
+  venueTickMs?: number;
 }
 
 /** Where the control API lives (no upstream is mounted there). */
@@ -62,11 +65,14 @@ export const DEFAULT_SIMULATOR_STEP_MS = 15_000;
 export async function startUpstreamSimulator(options: UpstreamSimulatorOptions): Promise<UpstreamSimulator> {
   const { seed, port = 0, host = '127.0.0.1', stepMs = DEFAULT_SIMULATOR_STEP_MS } = options;
   const router = new SimulatorRouter();
-  for (const module of options.routeModules ?? DEFAULT_ROUTE_MODULES) router.register(module);
+  const modules = options.routeModules ?? DEFAULT_ROUTE_MODULES.map((module) => (module.upstream === 'exchanges' ? exchangeRoutes({ tickMs: options.venueTickMs }) : module));
+  for (const module of modules) router.register(module);
   const faults = new FaultInjector();
   const clock = new SimulatorClock();
   const log = new RequestLog();
-  const handler = new SimulatorRequestHandler(router, faults, log, clock, new FixtureStore(options.fixturesDir), new DriftModel(seed, stepMs));
+  const fixtures = new FixtureStore(options.fixturesDir);
+  const handler = new SimulatorRequestHandler(router, faults, log, clock, fixtures, new DriftModel(seed, stepMs));
+  const streams = new ExchangeStreams({ seed, tickMs: options.venueTickMs, fixtures, clock, log });
 
   const server = createServer((req, res) => {
     const answered = options.control && req.url?.startsWith(`${SIMULATOR_CONTROL_PATH}/`) ? handleControl(req, res, { log, faults, clock }) : handler.handle(req, res);
@@ -75,6 +81,11 @@ export async function startUpstreamSimulator(options: UpstreamSimulatorOptions):
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`simulator error: ${error.message}`);
     });
+  });
+  // the venues' WebSocket channels (ccxt.pro through `urls.api.ws`): `ws://<origin>/exchanges/<host>/<path>`
+  server.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://simulator.local').pathname;
+    if (!(path.startsWith('/exchanges/') && streams.upgrade(path.slice('/exchanges'.length), req, socket, head))) socket.destroy();
   });
   await listen(server, port, host);
   const address = server.address() as AddressInfo;
@@ -89,7 +100,7 @@ export async function startUpstreamSimulator(options: UpstreamSimulatorOptions):
     clock,
     log,
     requests: (upstream, path) => log.count(upstream, path),
-    close: () => (closing ??= shutDown(server, handler)),
+    close: () => (closing ??= shutDown(server, handler, streams)),
   };
 }
 
@@ -167,9 +178,10 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function shutDown(server: Server, handler: SimulatorRequestHandler): Promise<void> {
+function shutDown(server: Server, handler: SimulatorRequestHandler, streams: ExchangeStreams): Promise<void> {
   return new Promise((resolve) => {
     handler.dispose();
+    streams.close();
     server.close(() => resolve());
     // keep-alive sockets and requests held by a 'timeout' fault would otherwise keep close() waiting
     server.closeAllConnections();

@@ -56,8 +56,10 @@ export const spreadsConfig = defineConfig(
     if (!(vars.SPREADS_CLOSE_PCT < vars.SPREADS_OPEN_PCT)) report('SPREADS_CLOSE_PCT must be lower than SPREADS_OPEN_PCT (hysteresis)');
     if (!(vars.SPREADS_SANITY_CAP_PCT > vars.SPREADS_OPEN_PCT)) report('SPREADS_SANITY_CAP_PCT must be above SPREADS_OPEN_PCT');
     return {
-      /** ccxt: live venues; simulated: built-in simulated venues (sandbox); off: no quotes (tests) */
+      /** ccxt: live venues; simulated: the same ccxt clients pointed at the simulator's venues (sandbox); off: no quotes (tests) */
       source: vars.SPREADS_SOURCE,
+      /** with `simulated`: the simulator's venues root (`<simulator>/exchanges`), set at start, never from the environment */
+      simulatedVenuesUrl: undefined as string | undefined,
       venues: vars.SPREADS_VENUES,
       quoteCurrencies: vars.SPREADS_QUOTE_CURRENCIES,
       pollMs: vars.SPREADS_POLL_MS,

@@ -5,9 +5,13 @@ import { coindeskRoutes } from './coindesk/coindesk.routes';
 import { deribitRoutes } from './deribit/deribit.routes';
 import { defillamaRoutes } from './defillama/defillama.routes';
 import { evmRoutes } from './evm/evm.routes';
+import { exchangeRoutes } from './exchanges/exchanges.routes';
 
-/** Route modules served by default. A new upstream = a new route module folder + one entry here. */
-export const DEFAULT_ROUTE_MODULES: readonly SimulatorRouteModule[] = [coingeckoRoutes, binanceRoutes, coindeskRoutes, deribitRoutes, defillamaRoutes, evmRoutes];
+/**
+ * Route modules served by default. A new upstream = a new route module folder + one entry here. The spreads venues'
+ * module is built per simulator (`exchangeRoutes({ tickMs })`): its market moves once per venue tick.
+ */
+export const DEFAULT_ROUTE_MODULES: readonly SimulatorRouteModule[] = [coingeckoRoutes, binanceRoutes, coindeskRoutes, deribitRoutes, defillamaRoutes, evmRoutes, exchangeRoutes()];
 
 export { coingeckoRoutes };
 export { binanceRoutes };
@@ -21,3 +25,6 @@ export * from './binance/binance-klines';
 export * from './coingecko/coingecko-payloads';
 export { evmRoutes };
 export { SIMULATED_CHAINS, SimulatedChain, type SimChain, type SimPool, type SimSwap } from './evm/simulated-chain';
+export { exchangeRoutes };
+export * from './exchanges/venue-market';
+export { VENUE_IDS, venueMarketId, simulatedCcxtMarkets } from './exchanges/venue-catalog';

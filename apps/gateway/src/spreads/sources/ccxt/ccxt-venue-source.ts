@@ -118,7 +118,14 @@ function positive(value: unknown): number | undefined {
  * Live ccxt sources for the configured venues (one instance per ccxt class, shared by a venue's legs): a venue in
  * `watchVenues` streams through ccxt.pro classes (REST polling when silent), the others are polled.
  */
-export function createCcxtVenueSources(config: SpreadsConfig, hooks: CcxtSourceHooks & { onMode?: WatchSourceOptions['onMode'] }): QuoteSource[] {
+export function createCcxtVenueSources(
+  config: SpreadsConfig,
+  hooks: CcxtSourceHooks & {
+    onMode?: WatchSourceOptions['onMode'];
+    /** called once per new ccxt instance (sandbox: points it at the simulator) */
+    prepare?: (exchange: Exchange, exchangeId: string) => void;
+  },
+): QuoteSource[] {
   return config.venues.map((venueId) => {
     const venue = VENUE_SPECS[venueId];
     if (!venue) throw new Error(`unknown spreads venue ${venueId}`);
@@ -133,6 +140,7 @@ export function createCcxtVenueSources(config: SpreadsConfig, hooks: CcxtSourceH
       let exchange = instances.get(spec.exchangeId);
       if (!exchange) {
         exchange = new classes[spec.exchangeId]({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
+        hooks.prepare?.(exchange, spec.exchangeId);
         instances.set(spec.exchangeId, exchange);
       }
       return { spec, exchange };
