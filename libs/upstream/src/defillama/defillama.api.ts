@@ -1,5 +1,5 @@
 import { UpstreamBudget } from '../contracts';
-import { DefiLlamaChartPoint, DefiLlamaPricePoint, DefiLlamaStablecoins } from './defillama.types';
+import type { DefiLlamaChartPoint, DefiLlamaPricePoint, DefiLlamaStablecoins } from './defillama.schemas';
 
 /** Injection token of the DefiLlama stablecoins provider: `@Inject(DEFILLAMA_API) defillama: DefiLlamaApi`. */
 export const DEFILLAMA_API = Symbol('DEFILLAMA_API');

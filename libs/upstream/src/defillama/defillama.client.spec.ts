@@ -6,12 +6,17 @@ import { UpstreamError } from '../contracts';
 import { UpstreamHttpClient } from '../http/upstream-http-client';
 import type { UpstreamLogger } from '../logging/upstream-logger';
 import { DefiLlamaClient, defiLlamaHttpOptions } from './defillama.client';
-import { chartProblems, pricesProblems, stablecoinsProblems } from './defillama.validation';
+import { schemaProblems } from '../validation/schema-problems';
+import { defiLlamaChartSchema, defiLlamaPricesSchema, defiLlamaStablecoinsSchema } from './defillama.schemas';
 
 const fixture = (file: string): unknown => JSON.parse(readFileSync(join(__dirname, '../../../simulator/fixtures/defillama', file), 'utf8'));
 const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
 
 describe('DefiLlama payload validation (against the recorded payloads)', () => {
+  const chartProblems = (body: unknown) => schemaProblems(defiLlamaChartSchema, body);
+  const pricesProblems = (body: unknown) => schemaProblems(defiLlamaPricesSchema, body);
+  const stablecoinsProblems = (body: unknown) => schemaProblems(defiLlamaStablecoinsSchema, body);
+
   it('accepts the recorded chart and price points, whatever the type of date', () => {
     expect(chartProblems(fixture('stablecoincharts-all-stablecoin2-first-item.json'))).toEqual([]);
     expect(chartProblems(fixture('stablecoincharts-ethereum-first-item.json'))).toEqual([]);
@@ -20,16 +25,27 @@ describe('DefiLlama payload validation (against the recorded payloads)', () => {
   });
 
   it('accepts a /stablecoins list built from the recorded asset shape', () => {
-    const recorded = fixture('stablecoin-1-trimmed-2023.json') as Record<string, unknown>;
-    const asset = { ...recorded, circulating: { peggedUSD: 1 }, chainCirculating: { Optimism: { current: recorded.currentChainBalances } } };
+    const recorded = fixture('stablecoin-1-trimmed-2023.json') as Record<string, unknown> & { currentChainBalances: { Optimism: object } };
+    const asset = { ...recorded, circulating: { peggedUSD: 1 }, chainCirculating: { Optimism: { current: recorded.currentChainBalances.Optimism } } };
     expect(stablecoinsProblems({ peggedAssets: [asset], chains: fixture('stablecoinchains-item-2024.json') })).toEqual([]);
   });
 
   it('names what is wrong', () => {
-    expect(chartProblems([{ date: 'yesterday' }])).toEqual(['charts[0].date: expected unix seconds, got "yesterday"']);
-    expect(pricesProblems([{ date: '1704672000', prices: {} }])).toEqual(['prices[0].date: expected number, got string']);
-    expect(stablecoinsProblems({ peggedAssets: [{ id: 1, name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: {} }] })).toEqual(['peggedAssets[0].id: expected string, got number']);
-    expect(stablecoinsProblems([])).toEqual(['peggedAssets: missing']);
+    expect(chartProblems([{ date: 'yesterday' }])).toEqual(['[0].date: expected unix seconds']);
+    expect(pricesProblems([{ date: '1704672000', prices: {} }])).toEqual(['[0].date: expected number, received string']);
+    expect(stablecoinsProblems({ peggedAssets: [{ id: 1, name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: {} }] })).toEqual(['peggedAssets[0].id: expected string, received number']);
+    expect(stablecoinsProblems({ peggedAssets: [{ id: '1', name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: {}, chainCirculating: { Tron: { current: { peggedUSD: '5' } } } }] })).toEqual([
+      'peggedAssets[0].chainCirculating.Tron.current.peggedUSD: expected number, received string',
+    ]);
+    expect(stablecoinsProblems([])).toEqual(['body: expected object, received array']);
+  });
+
+  it('parses chart dates (strings of unix seconds) to numbers and sorts both series oldest first', () => {
+    expect(defiLlamaChartSchema.parse([{ date: '1609459200', totalCirculatingUSD: { peggedUSD: 2 } }, { date: 1609372800 }])).toEqual([
+      { date: 1609372800, totalCirculatingUSD: {} },
+      { date: 1609459200, totalCirculatingUSD: { peggedUSD: 2 } },
+    ]);
+    expect(defiLlamaPricesSchema.parse([{ date: 2, prices: {} }, { date: 1, prices: { tether: null } }]).map((point) => point.date)).toEqual([1, 2]);
   });
 });
 

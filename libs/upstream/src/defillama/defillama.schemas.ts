@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * DefiLlama stablecoins API schemas (https://stablecoins.llama.fi), from the server code and recorded payloads
+ * (libs/simulator/fixtures/defillama). Every number may be null, most objects may be missing, extra fields pass through.
+ */
+
+/** Amounts keyed by peg type (`peggedUSD`, `peggedEUR`, `peggedVAR`, ...). */
+const pegAmountsSchema = z.record(z.string(), z.number().nullable());
+export type PegAmounts = z.infer<typeof pegAmountsSchema>;
+
+/** Per chain (other keys are dropped: nothing reads them). */
+const chainCirculatingSchema = z.object({
+  current: pegAmountsSchema.optional(),
+  circulatingPrevDay: pegAmountsSchema.optional(),
+  circulatingPrevWeek: pegAmountsSchema.optional(),
+  circulatingPrevMonth: pegAmountsSchema.optional(),
+});
+export type DefiLlamaChainCirculating = z.infer<typeof chainCirculatingSchema>;
+
+/** One element of `GET /stablecoins` → `peggedAssets`. */
+export const defiLlamaPeggedAssetSchema = z.looseObject({
+  /** numeric id as a string: "1" = USDT, "2" = USDC */
+  id: z.string(),
+  name: z.string(),
+  symbol: z.string(),
+  gecko_id: z.string().nullish(),
+  pegType: z.string(),
+  pegMechanism: z.string().nullish(),
+  priceSource: z.string().nullish(),
+  /**
+   * Since server commit 46f5c9cc (2025-12-01) these are USD values (native units × price) even under keys like
+   * `peggedEUR`; before that they were native units.
+   */
+  circulating: pegAmountsSchema,
+  circulatingPrevDay: pegAmountsSchema.optional(),
+  circulatingPrevWeek: pegAmountsSchema.optional(),
+  circulatingPrevMonth: pegAmountsSchema.optional(),
+  /** keyed by DefiLlama chain name, e.g. `Ethereum`, `BSC`, `Tron` */
+  chainCirculating: z.record(z.string(), chainCirculatingSchema).optional(),
+  chains: z.array(z.string()).optional(),
+  price: z.number().nullish(),
+  deprecated: z.boolean().optional(),
+  delisted: z.boolean().optional(),
+});
+export type DefiLlamaPeggedAsset = z.infer<typeof defiLlamaPeggedAssetSchema>;
+
+const chainTotalSchema = z.looseObject({
+  name: z.string(),
+  totalCirculatingUSD: pegAmountsSchema,
+  gecko_id: z.string().nullish(),
+  tokenSymbol: z.string().nullish(),
+});
+export type DefiLlamaChainTotal = z.infer<typeof chainTotalSchema>;
+
+/** `GET /stablecoins?includePrices=true`. */
+export const defiLlamaStablecoinsSchema = z.looseObject({
+  peggedAssets: z.array(defiLlamaPeggedAssetSchema),
+  chains: z.array(chainTotalSchema).optional(),
+});
+export type DefiLlamaStablecoins = z.infer<typeof defiLlamaStablecoinsSchema>;
+
+/** unix seconds; the charts send them as a STRING ("1609372800"), elsewhere they are numbers */
+const unixSecondsSchema = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'expected unix seconds' });
+
+/** `GET /stablecoincharts/all`, oldest first, `date` parsed to a number (only `totalCirculatingUSD` is read). */
+export const defiLlamaChartSchema = z
+  .array(z.looseObject({ date: unixSecondsSchema, totalCirculatingUSD: pegAmountsSchema.optional() }))
+  .transform((points) => points.map((point) => ({ date: point.date, totalCirculatingUSD: point.totalCirculatingUSD ?? {} })).sort((a, b) => a.date - b.date));
+/** A chart point as the client returns it. */
+export type DefiLlamaChartPoint = z.infer<typeof defiLlamaChartSchema>[number];
+
+/** `GET /stablecoinprices`, oldest first: prices keyed by CoinGecko id (NOT by symbol); `date` is unix seconds (a number here). */
+export const defiLlamaPricesSchema = z
+  .array(z.looseObject({ date: z.number(), prices: z.record(z.string(), z.number().nullable()) }))
+  .transform((points) => points.sort((a, b) => a.date - b.date));
+export type DefiLlamaPricePoint = z.infer<typeof defiLlamaPricesSchema>[number];
