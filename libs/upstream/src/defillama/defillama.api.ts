@@ -10,6 +10,6 @@ export interface DefiLlamaApi extends UpstreamBudget {
   getStablecoins(): Promise<DefiLlamaStablecoins>;
   /** `GET /stablecoincharts/all`: daily total circulating, ascending, `date` parsed to unix seconds. */
   getAllCharts(): Promise<DefiLlamaChartPoint[]>;
-  /** `GET /stablecoinprices`: daily prices keyed by CoinGecko id, ascending. */
-  getPrices(): Promise<DefiLlamaPricePoint[]>;
+  /** `GET /stablecoinprices`: daily prices keyed by CoinGecko id, ascending; points before `sinceSeconds` may be left out. */
+  getPrices(options?: { sinceSeconds?: number }): Promise<DefiLlamaPricePoint[]>;
 }

@@ -14,7 +14,7 @@ const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefin
 
 describe('DefiLlama payload validation (against the recorded payloads)', () => {
   const chartProblems = (body: unknown) => schemaProblems(defiLlamaChartSchema, body);
-  const pricesProblems = (body: unknown) => schemaProblems(defiLlamaPricesSchema, body);
+  const pricesProblems = (body: unknown) => schemaProblems(defiLlamaPricesSchema(), body);
   const stablecoinsProblems = (body: unknown) => schemaProblems(defiLlamaStablecoinsSchema, body);
 
   it('accepts the recorded chart and price points, whatever the type of date', () => {
@@ -45,7 +45,16 @@ describe('DefiLlama payload validation (against the recorded payloads)', () => {
       { date: 1609372800, totalCirculatingUSD: {} },
       { date: 1609459200, totalCirculatingUSD: { peggedUSD: 2 } },
     ]);
-    expect(defiLlamaPricesSchema.parse([{ date: 2, prices: {} }, { date: 1, prices: { tether: null } }]).map((point) => point.date)).toEqual([1, 2]);
+    expect(defiLlamaPricesSchema().parse([{ date: 2, prices: {} }, { date: 1, prices: { tether: null } }]).map((point) => point.date)).toEqual([1, 2]);
+  });
+
+  it('drops price points before `sinceSeconds` before checking them, and still checks the rest', () => {
+    const since = defiLlamaPricesSchema(10);
+    expect(since.parse([{ date: 5, prices: { old: 'not checked' } }, { date: 12, prices: { tether: 1 } }])).toEqual([{ date: 12, prices: { tether: 1 } }]);
+    expect(schemaProblems(since, [{ date: 5, prices: {} }, { date: 'x', prices: {} }, { date: 11, prices: { dai: '1' } }])).toEqual([
+      '[0].date: expected number, received string',
+      '[1].prices.dai: expected number, received string',
+    ]);
   });
 });
 

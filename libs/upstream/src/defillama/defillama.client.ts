@@ -37,7 +37,7 @@ export class DefiLlamaClient implements DefiLlamaApi {
     return this.http.getJson('/stablecoincharts/all', {}, { schema: defiLlamaChartSchema });
   }
 
-  getPrices(): Promise<DefiLlamaPricePoint[]> {
-    return this.http.getJson('/stablecoinprices', {}, { schema: defiLlamaPricesSchema });
+  getPrices(options: { sinceSeconds?: number } = {}): Promise<DefiLlamaPricePoint[]> {
+    return this.http.getJson('/stablecoinprices', {}, { schema: defiLlamaPricesSchema(options.sinceSeconds) });
   }
 }

@@ -46,7 +46,7 @@ export class DefiLlamaMarketData implements UpstreamBudget {
       'defillama:stablecoinprices',
       async () => {
         const since = Date.now() / 1000 - PRICE_HISTORY_DAYS * 86_400;
-        return (await this.defillama.getPrices()).filter((point) => point.date >= since);
+        return (await this.defillama.getPrices({ sinceSeconds: since })).filter((point) => point.date >= since);
       },
       DEFILLAMA_CACHE,
     );

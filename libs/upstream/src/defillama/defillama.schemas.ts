@@ -70,8 +70,18 @@ export const defiLlamaChartSchema = z
 /** A chart point as the client returns it. */
 export type DefiLlamaChartPoint = z.infer<typeof defiLlamaChartSchema>[number];
 
-/** `GET /stablecoinprices`, oldest first: prices keyed by CoinGecko id (NOT by symbol); `date` is unix seconds (a number here). */
-export const defiLlamaPricesSchema = z
-  .array(z.looseObject({ date: z.number(), prices: z.record(z.string(), z.number().nullable()) }))
-  .transform((points) => points.sort((a, b) => a.date - b.date));
-export type DefiLlamaPricePoint = z.infer<typeof defiLlamaPricesSchema>[number];
+const pricePointSchema = z.looseObject({ date: z.number(), prices: z.record(z.string(), z.number().nullable()) });
+export type DefiLlamaPricePoint = z.infer<typeof pricePointSchema>;
+
+/**
+ * `GET /stablecoinprices`, oldest first: prices keyed by CoinGecko id (NOT by symbol); `date` is unix seconds (a number
+ * here). The full body goes back to 2020 (megabytes, ~200 ids a day): points dated before `sinceSeconds` are dropped
+ * before their prices are checked, which is most of the parsing cost. A point without a numeric date is kept (and fails).
+ */
+export function defiLlamaPricesSchema(sinceSeconds = -Infinity) {
+  return z
+    .array(z.unknown())
+    .transform((points) => points.filter((point) => !(typeof (point as { date?: unknown } | null)?.date === 'number' && (point as { date: number }).date < sinceSeconds)))
+    .pipe(z.array(pricePointSchema))
+    .transform((points) => points.sort((a, b) => a.date - b.date));
+}
