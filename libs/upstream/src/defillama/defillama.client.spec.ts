@@ -34,10 +34,20 @@ describe('DefiLlama payload validation (against the recorded payloads)', () => {
     expect(chartProblems([{ date: 'yesterday' }])).toEqual(['[0].date: expected unix seconds']);
     expect(pricesProblems([{ date: '1704672000', prices: {} }])).toEqual(['[0].date: expected number, received string']);
     expect(stablecoinsProblems({ peggedAssets: [{ id: 1, name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: {} }] })).toEqual(['peggedAssets[0].id: expected string, received number']);
-    expect(stablecoinsProblems({ peggedAssets: [{ id: '1', name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: {}, chainCirculating: { Tron: { current: { peggedUSD: '5' } } } }] })).toEqual([
-      'peggedAssets[0].chainCirculating.Tron.current.peggedUSD: expected number, received string',
+    expect(stablecoinsProblems({ peggedAssets: [{ id: '1', name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: { peggedUSD: '5' }, chainCirculating: { Tron: {} } }] })).toEqual([
+      'peggedAssets[0].circulating.peggedUSD: expected number, received string',
+    ]);
+    expect(stablecoinsProblems({ peggedAssets: [{ id: '1', name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: {}, chainCirculating: [] }] })).toEqual([
+      'peggedAssets[0].chainCirculating: expected record, received array',
     ]);
     expect(stablecoinsProblems([])).toEqual(['body: expected object, received array']);
+  });
+
+  it('reads a malformed optional history map (or the unread chain totals) as absent rather than failing the list', () => {
+    const asset = { id: '1', name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: { peggedUSD: 5 }, circulatingPrevDay: 0, chainCirculating: { Tron: { current: { peggedUSD: 5 }, circulatingPrevWeek: 'n/a' } } };
+    const parsed = defiLlamaStablecoinsSchema.parse({ peggedAssets: [asset], chains: 'changed' });
+    expect(parsed.peggedAssets[0]).toMatchObject({ circulatingPrevDay: undefined, chainCirculating: { Tron: { current: { peggedUSD: 5 }, circulatingPrevWeek: undefined } } });
+    expect(parsed.chains).toBeUndefined();
   });
 
   it('parses chart dates (strings of unix seconds) to numbers and sorts both series oldest first', () => {
@@ -80,6 +90,13 @@ describe('DefiLlamaClient against the simulator', () => {
     const list = await defillama.getStablecoins();
     expect(list.peggedAssets[0]).toMatchObject({ id: '1', symbol: 'USDT', gecko_id: 'tether' });
     expect(sim.log.last('defillama')).toMatchObject({ path: '/stablecoins', query: { includePrices: 'true' } });
+  });
+
+  it('reads a malformed optional history map (or the unread chain totals) as absent rather than failing the list', () => {
+    const asset = { id: '1', name: 'X', symbol: 'X', pegType: 'peggedUSD', circulating: { peggedUSD: 5 }, circulatingPrevDay: 0, chainCirculating: { Tron: { current: { peggedUSD: 5 }, circulatingPrevWeek: 'n/a' } } };
+    const parsed = defiLlamaStablecoinsSchema.parse({ peggedAssets: [asset], chains: 'changed' });
+    expect(parsed.peggedAssets[0]).toMatchObject({ circulatingPrevDay: undefined, chainCirculating: { Tron: { current: { peggedUSD: 5 }, circulatingPrevWeek: undefined } } });
+    expect(parsed.chains).toBeUndefined();
   });
 
   it('parses chart dates (strings of seconds upstream) into numbers', async () => {

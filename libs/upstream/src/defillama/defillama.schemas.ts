@@ -8,13 +8,15 @@ import { z } from 'zod';
 /** Amounts keyed by peg type (`peggedUSD`, `peggedEUR`, `peggedVAR`, ...). */
 const pegAmountsSchema = z.record(z.string(), z.number().nullable());
 export type PegAmounts = z.infer<typeof pegAmountsSchema>;
+/** An optional history map: a malformed one counts as absent (its readers sum what is there, 0 when nothing is). */
+const optionalPegAmounts = pegAmountsSchema.optional().catch(undefined);
 
 /** Per chain (other keys are dropped: nothing reads them). */
 const chainCirculatingSchema = z.object({
-  current: pegAmountsSchema.optional(),
-  circulatingPrevDay: pegAmountsSchema.optional(),
-  circulatingPrevWeek: pegAmountsSchema.optional(),
-  circulatingPrevMonth: pegAmountsSchema.optional(),
+  current: optionalPegAmounts,
+  circulatingPrevDay: optionalPegAmounts,
+  circulatingPrevWeek: optionalPegAmounts,
+  circulatingPrevMonth: optionalPegAmounts,
 });
 export type DefiLlamaChainCirculating = z.infer<typeof chainCirculatingSchema>;
 
@@ -33,9 +35,9 @@ export const defiLlamaPeggedAssetSchema = z.looseObject({
    * `peggedEUR`; before that they were native units.
    */
   circulating: pegAmountsSchema,
-  circulatingPrevDay: pegAmountsSchema.optional(),
-  circulatingPrevWeek: pegAmountsSchema.optional(),
-  circulatingPrevMonth: pegAmountsSchema.optional(),
+  circulatingPrevDay: optionalPegAmounts,
+  circulatingPrevWeek: optionalPegAmounts,
+  circulatingPrevMonth: optionalPegAmounts,
   /** keyed by DefiLlama chain name, e.g. `Ethereum`, `BSC`, `Tron` */
   chainCirculating: z.record(z.string(), chainCirculatingSchema).optional(),
   chains: z.array(z.string()).optional(),
@@ -56,7 +58,8 @@ export type DefiLlamaChainTotal = z.infer<typeof chainTotalSchema>;
 /** `GET /stablecoins?includePrices=true`. */
 export const defiLlamaStablecoinsSchema = z.looseObject({
   peggedAssets: z.array(defiLlamaPeggedAssetSchema),
-  chains: z.array(chainTotalSchema).optional(),
+  /** not read by any stream: a change here must not fail the list */
+  chains: z.array(chainTotalSchema).optional().catch(undefined),
 });
 export type DefiLlamaStablecoins = z.infer<typeof defiLlamaStablecoinsSchema>;
 
