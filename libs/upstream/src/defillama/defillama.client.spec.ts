@@ -3,7 +3,7 @@ import { startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UpstreamError } from '../contracts';
-import { UpstreamHttpClient } from '../http/upstream-http-client';
+import { GetJsonOptions, UpstreamHttpClient } from '../http/upstream-http-client';
 import type { UpstreamLogger } from '../logging/upstream-logger';
 import { DefiLlamaClient, defiLlamaHttpOptions } from './defillama.client';
 import { schemaProblems } from '../validation/schema-problems';
@@ -50,12 +50,26 @@ describe('DefiLlama payload validation (against the recorded payloads)', () => {
     expect(parsed.chains).toBeUndefined();
   });
 
-  it('parses chart dates (strings of unix seconds) to numbers and sorts both series oldest first', () => {
+  it('parses chart dates (strings of unix seconds) to numbers', () => {
     expect(defiLlamaChartSchema.parse([{ date: '1609459200', totalCirculatingUSD: { peggedUSD: 2 } }, { date: 1609372800 }])).toEqual([
+      { date: 1609459200, totalCirculatingUSD: { peggedUSD: 2 } },
+      { date: 1609372800 },
+    ]);
+  });
+
+  it('returns both series oldest first, a missing chart total as {}', async () => {
+    const bodies: Record<string, unknown> = {
+      '/stablecoincharts/all': [{ date: '1609459200', totalCirculatingUSD: { peggedUSD: 2 } }, { date: '1609372800' }],
+      '/stablecoinprices': [{ date: 2, prices: {} }, { date: 1, prices: { tether: null } }],
+    };
+    // hands each body to the client's schema, as the HTTP client does
+    const http = { getJson: async (path: string, _query: unknown, { schema }: GetJsonOptions) => schema!.parse(bodies[path]) } as unknown as UpstreamHttpClient;
+    const client = new DefiLlamaClient(http);
+    expect(await client.getAllCharts()).toEqual([
       { date: 1609372800, totalCirculatingUSD: {} },
       { date: 1609459200, totalCirculatingUSD: { peggedUSD: 2 } },
     ]);
-    expect(defiLlamaPricesSchema().parse([{ date: 2, prices: {} }, { date: 1, prices: { tether: null } }]).map((point) => point.date)).toEqual([1, 2]);
+    expect((await client.getPrices()).map((point) => point.date)).toEqual([1, 2]);
   });
 
   it('drops price points before `sinceSeconds` before checking them, and still checks the rest', () => {

@@ -16,7 +16,7 @@ export function defiLlamaHttpOptions(settings: DefiLlamaSettings): UpstreamHttpC
   return { name: 'defillama', baseUrl: settings.baseUrl, timeoutMs: 20_000, retries: 2, budget: { callsPerMinute: DEFILLAMA_CALLS_PER_MINUTE } };
 }
 
-/** DefiLlama stablecoins over the shared upstream HTTP client; bodies parsed by their zod schemas (chart dates to numbers, series sorted). */
+/** DefiLlama stablecoins over the shared upstream HTTP client; bodies parsed by their zod schemas, series sorted oldest first. */
 export class DefiLlamaClient implements DefiLlamaApi {
   constructor(private readonly http: UpstreamHttpClient) {}
 
@@ -33,11 +33,14 @@ export class DefiLlamaClient implements DefiLlamaApi {
     return this.http.getJson('/stablecoins', { includePrices: true }, { schema: defiLlamaStablecoinsSchema });
   }
 
-  getAllCharts(): Promise<DefiLlamaChartPoint[]> {
-    return this.http.getJson('/stablecoincharts/all', {}, { schema: defiLlamaChartSchema });
+  async getAllCharts(): Promise<DefiLlamaChartPoint[]> {
+    const points = await this.http.getJson('/stablecoincharts/all', {}, { schema: defiLlamaChartSchema });
+    return points.map((point) => ({ date: point.date, totalCirculatingUSD: point.totalCirculatingUSD ?? {} })).sort(byDate);
   }
 
-  getPrices(options: { sinceSeconds?: number } = {}): Promise<DefiLlamaPricePoint[]> {
-    return this.http.getJson('/stablecoinprices', {}, { schema: defiLlamaPricesSchema(options.sinceSeconds) });
+  async getPrices(options: { sinceSeconds?: number } = {}): Promise<DefiLlamaPricePoint[]> {
+    return (await this.http.getJson('/stablecoinprices', {}, { schema: defiLlamaPricesSchema(options.sinceSeconds) })).sort(byDate);
   }
 }
+
+const byDate = (a: { date: number }, b: { date: number }) => a.date - b.date;
