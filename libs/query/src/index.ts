@@ -16,3 +16,4 @@ export { QUERY_LIMITS, RESERVED_FIELD_NAMES, isReservedName, quoteClipped } from
 export { rowFields, type RowFieldMap } from './row-fields';
 export { parseTimeframeSeconds, toEpochSeconds } from './time';
 export { filterPipeParamsSchema } from './params-schema';
+export { roundTo } from './rounding';

@@ -1,5 +1,5 @@
 import type { DefiLlamaPeggedAsset, DefiLlamaPricePoint } from '@app/upstream';
-import { roundTo } from '../stablecoins/peg-amounts';
+import { roundTo } from '@app/query';
 
 /** One row of `ws/event_logs`. */
 export interface DepegEvent {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { StablecoinsModule } from '../stablecoins/stablecoins.module';
 import { DepegEventStore } from './depeg-event.store';
 import { declareViewStreams } from '@app/realtime';
 import { SEED_STREAM_GROUP } from '../common/seed-paths';
@@ -9,7 +8,6 @@ import { DepegContract } from './depeg.contract';
 
 /** Seed 000 `ws/event_logs`: depeg detection over DefiLlama data, persisted in `depeg_events`. */
 @Module({
-  imports: [StablecoinsModule],
   providers: [DepegEventStore, DepegSource, DepegStreams, DepegContract, declareViewStreams(DepegStreams, SEED_STREAM_GROUP, (s) => [s.eventLogs])],
 })
 export class DepegModule {}

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LEADERSHIP, type Leadership } from '@app/cluster';
 import { MetricsService } from '@app/observability';
-import { UpstreamCache } from '@app/upstream';
+import { CoinGeckoMarketData, DefiLlamaMarketData, UpstreamCache } from '@app/upstream';
 import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
-import { StablecoinsSource } from '../stablecoins/stablecoins.source';
 import { detectDepegEvents, mergeDepegEvents, type DepegEvent } from './depeg-detector';
 import { DepegEventStore, thresholdToBp } from './depeg-event.store';
 import { EventLogsParams } from './depeg.params';
@@ -32,7 +31,8 @@ export class DepegSource implements OnModuleInit {
   private readonly logger = new Logger(DepegSource.name);
 
   constructor(
-    private readonly source: StablecoinsSource,
+    private readonly defillama: DefiLlamaMarketData,
+    private readonly coingecko: CoinGeckoMarketData,
     private readonly store: DepegEventStore,
     private readonly metrics: MetricsService,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
@@ -71,10 +71,10 @@ export class DepegSource implements OnModuleInit {
     const now = Math.floor(nowMs / 1000);
     const key = { pegType: params.peg_type, thresholdBp: thresholdToBp(params.threshold) };
     const settled = await settleParts([
-      { source: 'defillama /stablecoins', read: this.source.stablecoins() },
-      { source: 'defillama /stablecoinprices', read: this.source.prices() },
+      { source: 'defillama /stablecoins', read: this.defillama.stablecoins() },
+      { source: 'defillama /stablecoinprices', read: this.defillama.prices() },
       // logos only; shares main_table's cache entry
-      { source: 'coingecko /coins/markets (logos)', read: this.source.stablecoinMarkets('usd') },
+      { source: 'coingecko /coins/markets (logos)', read: this.coingecko.categoryMarkets('stablecoins', 'usd') },
     ] as const);
     const [stablecoins, prices, markets] = settled.values;
     const missing = [...settled.missing];

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { applyQuery, rowFields } from '@app/query';
 import type { StreamDefinition } from '@app/realtime';
+import { DEFILLAMA_CACHE, DefiLlamaMarketData } from '@app/upstream';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
-import { DEFILLAMA_CACHE, StablecoinsSource } from '../stablecoins/stablecoins.source';
 import type { DepegEvent } from './depeg-detector';
 import { DepegSource, type DepegLog } from './depeg.source';
 import { EventLogsParams } from './depeg.params';
@@ -23,7 +23,7 @@ export const EVENT_LOG_HEADERS = [
 export class DepegStreams {
   readonly eventLogs: StreamDefinition<EventLogsParams, DepegLog>;
 
-  constructor(depeg: DepegSource, stablecoins: StablecoinsSource) {
+  constructor(depeg: DepegSource, defillama: DefiLlamaMarketData) {
     this.eventLogs = {
       name: 'event_logs',
       path: EVENT_LOGS_PATH,
@@ -47,7 +47,7 @@ export class DepegStreams {
         peg_type: true,
         event_type: true,
       }),
-      refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 2, budget: stablecoins.defillama },
+      refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 2, budget: defillama },
       load: (params) => depeg.load(params),
       render: (log, query, params, { now }) => {
         const result = applyQuery(log.rows, query, now);

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { MarketSnapshotModule } from '../market-snapshot/market-snapshot.module';
 import { declareViewStreams } from '@app/realtime';
 import { SEED_STREAM_GROUP } from '../common/seed-paths';
 import { DerivativesSource } from './derivatives.source';
@@ -8,7 +7,6 @@ import { DerivativesContract } from './derivatives.contract';
 
 /** `derivative/ws/24h_volume` (CoinDesk) and `derivative/ws/btc_open_interest` (Deribit + CoinGecko metadata). */
 @Module({
-  imports: [MarketSnapshotModule],
   providers: [
     DerivativesSource,
     DerivativesStreams,

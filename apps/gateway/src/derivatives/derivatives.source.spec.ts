@@ -1,5 +1,6 @@
 import { createCache } from 'cache-manager';
 import {
+  CoinGeckoMarketData,
   createUpstreamCacheStore,
   UpstreamCache,
   UpstreamError,
@@ -11,7 +12,6 @@ import {
   type FuturesTickRequest,
   type UpstreamLogger,
 } from '@app/upstream';
-import { MarketSnapshotSource } from '../market-snapshot/market-snapshot.source';
 import { DERIVATIVE_CONTRACTS } from './derivative-volume';
 import { DerivativesSource } from './derivatives.source';
 
@@ -75,7 +75,7 @@ function setup(options: { coinDown?: boolean } = {}) {
   const cache = new UpstreamCache(createCache({ stores: [createUpstreamCacheStore()] }), { now: () => now, logger: quietLogger });
   const coindesk = new FakeCoinDesk(VOLUMES);
   const deribit = new FakeDeribit([option('BTC-27NOV26-80000-C', 100, 81_000), option('BTC-27NOV26-85000-P', 50.5, 81_000), option('BTC-25DEC26-90000-C', 20, 81_500)]);
-  const source = new DerivativesSource(coindesk, deribit, cache, new MarketSnapshotSource(coinGecko(options.coinDown), cache));
+  const source = new DerivativesSource(coindesk, deribit, cache, new CoinGeckoMarketData(coinGecko(options.coinDown), cache));
   return { source, coindesk, deribit, advance: (ms: number) => (now += ms), now: () => now };
 }
 

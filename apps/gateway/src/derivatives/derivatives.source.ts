@@ -2,15 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import {
   COINDESK_API,
+  CoinGeckoMarketData,
   DERIBIT_API,
   UpstreamCache,
+  coinBrief,
   type CachePolicy,
   type CoinDeskApi,
   type CoinDeskFuturesTick,
   type CoinDeskTickGroup,
   type DeribitApi,
 } from '@app/upstream';
-import { MarketSnapshotSource, coinBrief } from '../market-snapshot/market-snapshot.source';
 import { DERIVATIVE_CONTRACTS, summariseVolumes, tickRequest, type ContractOutcome, type DerivativeContract } from './derivative-volume';
 import { openInterestCard, volumeCard, type DerivativesCard } from './derivatives.cards';
 import { summariseOptionsOpenInterest } from './options-open-interest';
@@ -42,7 +43,7 @@ export class DerivativesSource {
     @Inject(COINDESK_API) private readonly coindesk: CoinDeskApi,
     @Inject(DERIBIT_API) private readonly deribit: DeribitApi,
     private readonly cache: UpstreamCache,
-    private readonly coins: MarketSnapshotSource,
+    private readonly coingecko: CoinGeckoMarketData,
   ) {}
 
   /**
@@ -82,7 +83,7 @@ export class DerivativesSource {
         read: this.cache.get(derivativesCacheKeys.btcOptions, () => this.deribit.getBookSummaryByCurrency('BTC', 'option'), DERIBIT_SUMMARY_CACHE),
         required: true,
       },
-      { source: 'coingecko /coins/bitcoin', read: this.coins.loadCoin('bitcoin') },
+      { source: 'coingecko /coins/bitcoin', read: this.coingecko.coin('bitcoin') },
     ] as const);
     const [chain, bitcoin] = settled.values;
     return { data: { card: openInterestCard(summariseOptionsOpenInterest(chain!), bitcoin && coinBrief(bitcoin)) }, ...loadTiming(settled), missing: settled.missing };

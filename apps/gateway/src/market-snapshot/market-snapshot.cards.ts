@@ -1,9 +1,6 @@
-/** Pure formatting of the market-snapshot cards: the seed's exact titles and value formats. */
+import type { CoinBrief } from '@app/upstream';
 
-export interface CoinBrief {
-  symbol: string;
-  logo?: string;
-}
+/** Pure formatting of the market-snapshot cards: the seed's exact titles and value formats. */
 
 export interface MarketSnapshotInput {
   totalMarketCapUsd: number;

@@ -12,7 +12,5 @@ import { MarketSnapshotContract } from './market-snapshot.contract';
     MarketSnapshotContract,
     declareViewStreams(MarketSnapshotStreams, SEED_STREAM_GROUP, (s) => [s.overall, s.btcDominance, s.ethDominance]),
   ],
-  // coin metadata (logos) is shared with other features through the same cache keys
-  exports: [MarketSnapshotSource],
 })
 export class MarketSnapshotModule {}

@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { rowFields } from '@app/query';
 import { filteredList, type StreamDefinition } from '@app/realtime';
-import { COINGECKO_API, type CoinGeckoApi, type CoinGeckoGlobal } from '@app/upstream';
+import { COINGECKO_SNAPSHOT_CACHE, CoinGeckoMarketData, type CoinGeckoGlobal } from '@app/upstream';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { dominanceRow, overallSnapshotCards, type DominanceRow, type MarketSnapshotInput, type SnapshotCard } from './market-snapshot.cards';
-import { MARKET_SNAPSHOT_CACHE, MarketSnapshotSource, dominanceOf } from './market-snapshot.source';
+import { MarketSnapshotSource, dominanceOf } from './market-snapshot.source';
 
 export const MARKET_SNAPSHOT_PATHS = {
   overall: `${STABLECOINS_WS_PREFIX}/overall-market-snapshot`,
@@ -19,8 +19,8 @@ export class MarketSnapshotStreams {
   readonly btcDominance: StreamDefinition<object, CoinGeckoGlobal>;
   readonly ethDominance: StreamDefinition<object, CoinGeckoGlobal>;
 
-  constructor(source: MarketSnapshotSource, @Inject(COINGECKO_API) coingecko: CoinGeckoApi) {
-    const refresh = (callsPerRefresh: number) => ({ freshMs: MARKET_SNAPSHOT_CACHE.freshMs, callsPerRefresh, budget: coingecko });
+  constructor(source: MarketSnapshotSource, coingecko: CoinGeckoMarketData) {
+    const refresh = (callsPerRefresh: number) => ({ freshMs: COINGECKO_SNAPSHOT_CACHE.freshMs, callsPerRefresh, budget: coingecko });
     const dominanceFields = rowFields<DominanceRow>({ Title: true, Value: true });
     this.overall = {
       name: 'overall-market-snapshot',

@@ -1,5 +1,6 @@
 import type { DefiLlamaChainCirculating, DefiLlamaPeggedAsset } from '@app/upstream';
-import { roundTo, sumPegAmounts } from './peg-amounts';
+import { roundTo } from '@app/query';
+import { sumPegAmounts } from './peg-amounts';
 
 export const DEFAULT_DISTRIBUTION_CHAINS = ['ethereum', 'bsc', 'tron', 'solana', 'polygon'] as const;
 export const DISTRIBUTION_PERIODS = ['1d', '7d', '30d'] as const;

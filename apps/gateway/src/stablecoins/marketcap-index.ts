@@ -1,5 +1,6 @@
 import type { DefiLlamaChartPoint } from '@app/upstream';
-import { roundTo, sumPegAmounts } from './peg-amounts';
+import { roundTo } from '@app/query';
+import { sumPegAmounts } from './peg-amounts';
 
 export const MARKETCAP_PERIODS = ['1d', '7d', '30d', '90d', '1y'] as const;
 export type MarketcapPeriod = (typeof MARKETCAP_PERIODS)[number];

@@ -5,8 +5,3 @@ export function sumPegAmounts(amounts: Readonly<Record<string, number | null>> |
   for (const value of Object.values(amounts)) if (typeof value === 'number' && Number.isFinite(value)) total += value;
   return total;
 }
-
-export function roundTo(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { applyQuery, rowFields } from '@app/query';
 import { fromCached, loadTiming, settleParts, type StreamDefinition, type StreamLoad } from '@app/realtime';
+import { COINGECKO_CHART_CACHE, COINGECKO_MARKETS_CACHE, CoinGeckoMarketData, DEFILLAMA_CACHE, DefiLlamaMarketData } from '@app/upstream';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { DISTRIBUTION_HEADERS, distributionRows, type DistributionRow } from './distribution';
 import { MAIN_TABLE_HEADERS, mergeStablecoinRows, type MainTableRow } from './main-table';
 import { marketcapIndex, type MarketcapIndex, type MarketcapPoint } from './marketcap-index';
 import { flattenPriceCharts, priceAxisLabel, regroupPriceSeries, type PricePoint } from './price-timeseries';
-import { COINGECKO_CHART_CACHE, COINGECKO_MARKETS_CACHE, DEFILLAMA_CACHE, StablecoinsSource } from './stablecoins.source';
 import { ComparativePriceParams, DistributionParams, MainTableParams, MarketcapIndexParams } from './stablecoins.params';
 
 export const STABLECOINS_PATHS = {
@@ -31,8 +31,10 @@ export class StablecoinsStreams {
   readonly distributionAnalysis: StreamDefinition<DistributionParams, DistributionRow[]>;
   readonly comparativePriceTimeseries: StreamDefinition<ComparativePriceParams, PricePoint[]>;
 
-  constructor(private readonly source: StablecoinsSource) {
-    const { defillama, coingecko } = source;
+  constructor(
+    private readonly defillama: DefiLlamaMarketData,
+    private readonly coingecko: CoinGeckoMarketData,
+  ) {
     this.mainTable = {
       name: 'main_table',
       path: STABLECOINS_PATHS.mainTable,
@@ -54,7 +56,7 @@ export class StablecoinsStreams {
       requiresAuth: true,
       rowFields: rowFields<MarketcapPoint>({ timestamp: true, marketcap: true }),
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
-      load: async (params) => fromCached(await source.totalCharts(), (charts) => marketcapIndex(charts, params.period)),
+      load: async (params) => fromCached(await defillama.totalCharts(), (charts) => marketcapIndex(charts, params.period)),
       render: (index, query, params, { now }) => {
         const result = applyQuery(index.data, query, now);
         return {
@@ -80,7 +82,7 @@ export class StablecoinsStreams {
       }),
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
       load: async (params) => {
-        const stablecoins = await source.stablecoins();
+        const stablecoins = await defillama.stablecoins();
         const rows = distributionRows(stablecoins.value.peggedAssets, params.chains, params.period, Math.floor(stablecoins.fetchedAt / 1000));
         return fromCached(stablecoins, () => rows);
       },
@@ -124,8 +126,8 @@ export class StablecoinsStreams {
   /** DefiLlama and CoinGecko concurrently; either alone still makes a (partial) table. */
   private async loadMainTable(params: MainTableParams): Promise<StreamLoad<MainTableRow[]>> {
     const settled = await settleParts([
-      { source: MISSING_SOURCE.stablecoins, read: this.source.stablecoins() },
-      { source: MISSING_SOURCE.markets, read: this.source.stablecoinMarkets(params.vs_currency) },
+      { source: MISSING_SOURCE.stablecoins, read: this.defillama.stablecoins() },
+      { source: MISSING_SOURCE.markets, read: this.coingecko.categoryMarkets('stablecoins', params.vs_currency) },
     ] as const);
     if (settled.allFailed) throw settled.firstError;
     const [stablecoins, markets] = settled.values;
@@ -139,7 +141,7 @@ export class StablecoinsStreams {
   /** One market_chart per id, concurrently; a failed id is named in `missing`, the others still plot. */
   private async loadComparative(params: ComparativePriceParams): Promise<StreamLoad<PricePoint[]>> {
     const settled = await settleParts(
-      params.stablecoin_ids.map((id) => ({ source: MISSING_SOURCE.chart(id), read: this.source.marketChart(id, params.vs_currency, params.days) })),
+      params.stablecoin_ids.map((id) => ({ source: MISSING_SOURCE.chart(id), read: this.coingecko.marketChart(id, params.vs_currency, params.days) })),
     );
     if (settled.allFailed) throw settled.firstError;
     const charts = params.stablecoin_ids.flatMap((id, index) => {

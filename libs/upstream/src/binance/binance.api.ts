@@ -1,4 +1,5 @@
 import { UpstreamBudget } from '../contracts';
+import type { BinanceKline } from './binance.schemas';
 
 /** Injection tokens of the two Binance kline providers (separate hosts, separate budgets). */
 export const BINANCE_SPOT_API = Symbol('BINANCE_SPOT_API');
@@ -6,25 +7,6 @@ export const BINANCE_FUTURES_API = Symbol('BINANCE_FUTURES_API');
 
 /** Interval names Binance accepts for klines (those aligned to the Unix epoch). */
 export type BinanceInterval = '1m' | '3m' | '5m' | '15m' | '30m' | '1h' | '2h' | '4h' | '6h' | '8h' | '12h' | '1d';
-
-/**
- * One kline, decimals kept as Binance's strings (exact; parse them with a decimal type, not `Number`, when summing).
- * `quoteVolume` and `takerBuyQuoteVolume` are in the quote asset (USDT for the pairs used here).
- */
-export interface BinanceKline {
-  openTime: number;
-  /** last ms of the bar: openTime + interval − 1 */
-  closeTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  quoteVolume: string;
-  trades: number;
-  takerBuyBaseVolume: string;
-  takerBuyQuoteVolume: string;
-}
 
 export interface BinanceKlineQuery {
   startTime?: number;

@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { UpstreamError } from '../contracts';
 import { UpstreamHttpClient } from '../http/upstream-http-client';
 import { UpstreamLogger } from '../logging/upstream-logger';
-import { BinanceFuturesKlinesClient, binanceHttpOptions, BinanceSpotKlinesClient, klineRowsProblems, parseKlineRow } from './binance.client';
+import { schemaProblems } from '../validation/schema-problems';
+import { BinanceFuturesKlinesClient, binanceHttpOptions, BinanceSpotKlinesClient, parseKlineRow } from './binance.client';
+import { binanceKlinesSchema } from './binance.schemas';
 
 const fixture = (file: string): unknown[][] => JSON.parse(readFileSync(join(__dirname, '../../../simulator/fixtures/binance', file), 'utf8')) as unknown[][];
 const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
 
 describe('Binance kline rows (recorded USD-M payloads)', () => {
+  const klineRowsProblems = (body: unknown) => schemaProblems(binanceKlinesSchema, body);
+
   it('accepts and names the columns of the recorded rows', () => {
     expect(klineRowsProblems(fixture('fapi-v1-klines-BTCUSDT-5m-2rows.json'))).toEqual([]);
     expect(klineRowsProblems(fixture('fapi-v1-klines-BTCUSDT-1m-1row.json'))).toEqual([]);
@@ -30,11 +34,14 @@ describe('Binance kline rows (recorded USD-M payloads)', () => {
 
   it('names what is wrong in a changed payload', () => {
     const [row] = fixture('fapi-v1-klines-BTCUSDT-5m-2rows.json');
-    expect(klineRowsProblems({ code: -1121, msg: 'Invalid symbol.' })).toEqual(['expected an array of kline rows, got object']);
-    expect(klineRowsProblems([row.slice(0, 6)])).toEqual(['[0]: expected a row of at least 11 columns']);
+    expect(klineRowsProblems({ code: -1121, msg: 'Invalid symbol.' })).toEqual(['body: expected array, received object']);
+    expect(klineRowsProblems([row.slice(0, 6)])).toContain('[0][6]: expected closeTime as an integer');
     const numeric = [...row];
     numeric[7] = 28425514.7894; // a number instead of Binance's decimal string
-    expect(klineRowsProblems([numeric])).toEqual(['[0].quoteVolume: expected a decimal string, got 28425514.7894']);
+    expect(klineRowsProblems([row, numeric])).toEqual(['[1][7]: expected quoteVolume as a decimal string']);
+    numeric[7] = '1e5';
+    expect(klineRowsProblems([numeric])).toEqual(['[0][7]: expected quoteVolume as a decimal string']);
+    expect(klineRowsProblems([[...row, 'a new column']])).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { AppConfig } from '@app/config';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
-import { BinanceInterval, BinanceKline, BinanceKlineQuery, BinanceKlinesApi } from './binance.api';
+import { BinanceInterval, BinanceKlineQuery, BinanceKlinesApi } from './binance.api';
+import { BinanceKline, binanceKlineRowSchema, binanceKlinesSchema } from './binance.schemas';
 
 type Market = BinanceKlinesApi['market'];
 
@@ -22,7 +23,7 @@ export function binanceHttpOptions(settings: AppConfig['upstreams']['binance'], 
   };
 }
 
-/** Binance klines over the shared upstream HTTP client: checks the row layout and names the columns. */
+/** Binance klines over the shared upstream HTTP client: the zod schema checks the row layout and names the columns. */
 export class BinanceKlinesClient implements BinanceKlinesApi {
   constructor(
     private readonly http: UpstreamHttpClient,
@@ -38,60 +39,13 @@ export class BinanceKlinesClient implements BinanceKlinesApi {
   }
 
   async getKlines(symbol: string, interval: BinanceInterval, query: BinanceKlineQuery = {}, options: { signal?: AbortSignal } = {}): Promise<BinanceKline[]> {
-    const rows = await this.http.getJson<unknown[][]>(KLINES_PATH[this.market], { symbol, interval, ...query }, { validate: klineRowsProblems, signal: options.signal });
-    return rows.map(parseKlineRow);
+    return this.http.getJson(KLINES_PATH[this.market], { symbol, interval, ...query }, { schema: binanceKlinesSchema, signal: options.signal });
   }
 }
 
-/** `[openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, takerBuyBase, takerBuyQuote, ignore]` */
+/** One recorded or raw row, named (throws a ZodError when it does not have the documented layout). */
 export function parseKlineRow(row: readonly unknown[]): BinanceKline {
-  return {
-    openTime: row[0] as number,
-    open: row[1] as string,
-    high: row[2] as string,
-    low: row[3] as string,
-    close: row[4] as string,
-    volume: row[5] as string,
-    closeTime: row[6] as number,
-    quoteVolume: row[7] as string,
-    trades: row[8] as number,
-    takerBuyBaseVolume: row[9] as string,
-    takerBuyQuoteVolume: row[10] as string,
-  };
-}
-
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-const COLUMNS: ReadonlyArray<[index: number, name: string, kind: 'int' | 'decimal']> = [
-  [0, 'openTime', 'int'],
-  [1, 'open', 'decimal'],
-  [2, 'high', 'decimal'],
-  [3, 'low', 'decimal'],
-  [4, 'close', 'decimal'],
-  [5, 'volume', 'decimal'],
-  [6, 'closeTime', 'int'],
-  [7, 'quoteVolume', 'decimal'],
-  [8, 'trades', 'int'],
-  [9, 'takerBuyBaseVolume', 'decimal'],
-  [10, 'takerBuyQuoteVolume', 'decimal'],
-];
-
-/** Problems with a klines body (empty when every row has the documented layout). Reports at most 5. */
-export function klineRowsProblems(body: unknown): string[] {
-  if (!Array.isArray(body)) return [`expected an array of kline rows, got ${body === null ? 'null' : typeof body}`];
-  const problems: string[] = [];
-  for (let i = 0; i < body.length && problems.length < 5; i++) {
-    const row: unknown = body[i];
-    if (!Array.isArray(row) || row.length < 11) {
-      problems.push(`[${i}]: expected a row of at least 11 columns`);
-      continue;
-    }
-    for (const [index, name, kind] of COLUMNS) {
-      const value: unknown = row[index];
-      const ok = kind === 'int' ? Number.isSafeInteger(value) : typeof value === 'string' && DECIMAL.test(value);
-      if (!ok) problems.push(`[${i}].${name}: expected ${kind === 'int' ? 'an integer' : 'a decimal string'}, got ${JSON.stringify(value)}`);
-    }
-  }
-  return problems;
+  return binanceKlineRowSchema.parse(row);
 }
 
 /** Spot klines (api.binance.com). A class per market so each can be injected by type too. */

@@ -6,7 +6,8 @@ import { UpstreamError } from '../contracts';
 import { UpstreamHttpClient } from '../http/upstream-http-client';
 import { UpstreamLogger } from '../logging/upstream-logger';
 import { CoinDeskClient, coinDeskHttpOptions, describeErr } from './coindesk.client';
-import { tickEnvelopeProblems } from './coindesk.validation';
+import { schemaProblems } from '../validation/schema-problems';
+import { coinDeskTickEnvelopeSchema } from './coindesk.schemas';
 
 const fixture = <T>(file: string): T => JSON.parse(readFileSync(join(__dirname, '../../../simulator/fixtures/coindesk', file), 'utf8')) as T;
 const recordedHour = fixture<{ Data: Array<{ QUOTE_VOLUME: number; CLOSE: number }> }>('futures-historical-hours.json').Data;
@@ -15,17 +16,23 @@ const FROZEN_AT = Date.UTC(2026, 10, 21, 9, 0, 0);
 const TICK = '/futures/v1/latest/tick';
 
 describe('CoinDesk payload validation', () => {
+  const tickEnvelopeProblems = (body: unknown) => schemaProblems(coinDeskTickEnvelopeSchema, body);
+
   it('accepts the recorded spot tick envelope (the futures tick analogue) and error envelopes', () => {
     expect(tickEnvelopeProblems(fixture('spot-latest-tick-envelope-example.json'))).toEqual([]);
     expect(tickEnvelopeProblems({ Data: {}, Err: { type: 2, message: 'x' } })).toEqual([]);
   });
 
   it('names what is wrong in a changed payload', () => {
-    expect(tickEnvelopeProblems({ Data: [], Err: {} })).toEqual(['Data: expected object, got array']);
+    expect(tickEnvelopeProblems({ Data: [], Err: {} })).toEqual(['Data: expected record, received array']);
     expect(tickEnvelopeProblems({ Data: { XBTUSD: { MOVING_24_HOUR_QUOTE_VOLUME: '12' } }, Err: {} })).toEqual([
-      'Data.XBTUSD.MOVING_24_HOUR_QUOTE_VOLUME: expected number, got string',
+      'Data.XBTUSD.MOVING_24_HOUR_QUOTE_VOLUME: expected number, received string',
     ]);
-    expect(tickEnvelopeProblems({ Data: { XBTUSD: 5 }, Err: {} })).toEqual(['Data.XBTUSD: expected object']);
+    expect(tickEnvelopeProblems({ Data: { XBTUSD: 5 }, Err: {} })).toEqual(['Data.XBTUSD: expected object, received number']);
+  });
+
+  it('never fails on the wording of an error envelope: odd values in Err are dropped', () => {
+    expect(coinDeskTickEnvelopeSchema.parse({ Data: {}, Err: { type: '2', message: 'No data', other_info: 'n/a' } }).Err).toEqual({ message: 'No data' });
   });
 
   it('describes an Err object with the offending values', () => {
@@ -148,7 +155,7 @@ describe('CoinDeskClient with error envelopes and changed payloads', () => {
     await withRoute({ Data: { BTCUSDT: { MOVING_24_HOUR_QUOTE_VOLUME: 'lots' } }, Err: {} }, async (client) => {
       const error = (await client.getFuturesLatestTick({ market: 'binance', instruments: ['BTCUSDT'] }).catch((caught: unknown) => caught)) as UpstreamError;
       expect(error).toMatchObject({ kind: 'validation' });
-      expect(error.message).toContain('Data.BTCUSDT.MOVING_24_HOUR_QUOTE_VOLUME: expected number, got string');
+      expect(error.message).toContain('Data.BTCUSDT.MOVING_24_HOUR_QUOTE_VOLUME: expected number, received string');
     });
   });
 });

@@ -1,9 +1,8 @@
 import type { AppConfig } from '@app/config';
 import { UpstreamError } from '../contracts';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
-import { CoinDeskApi } from './coindesk.api';
-import { CoinDeskEnvelope, CoinDeskErr, CoinDeskFuturesTick, FuturesTickRequest } from './coindesk.types';
-import { tickEnvelopeProblems } from './coindesk.validation';
+import { CoinDeskApi, FuturesTickRequest } from './coindesk.api';
+import { CoinDeskErr, CoinDeskFuturesTick, coinDeskTickEnvelopeSchema } from './coindesk.schemas';
 
 export type CoinDeskSettings = AppConfig['upstreams']['coindesk'];
 
@@ -43,7 +42,7 @@ export class CoinDeskClient implements CoinDeskApi {
       groups: request.groups?.join(','),
       mapping_priority: request.mappingPriority,
     };
-    const body = await this.http.getJson<CoinDeskEnvelope<Record<string, CoinDeskFuturesTick>>>('/futures/v1/latest/tick', query, { validate: tickEnvelopeProblems });
+    const body = await this.http.getJson('/futures/v1/latest/tick', query, { schema: coinDeskTickEnvelopeSchema });
     if (Object.keys(body.Data).length === 0) {
       // HTTP 200 with an error envelope: CoinDesk answered, but with nothing for this market/instrument set
       throw new UpstreamError(this.upstream, `futures latest tick for ${request.market} returned no data: ${describeErr(body.Err)}`, 200, 'http');
@@ -53,8 +52,8 @@ export class CoinDeskClient implements CoinDeskApi {
 }
 
 /** "No data for … (instruments: XBTUSD)" from an `Err` object. */
-export function describeErr(err: CoinDeskErr | Record<string, never>): string {
-  const { message, other_info: info } = err as CoinDeskErr;
+export function describeErr(err: CoinDeskErr): string {
+  const { message, other_info: info } = err;
   const values = info?.values?.length ? ` (${info.param ?? 'values'}: ${info.values.join(', ')})` : '';
   return `${message ?? 'no error message'}${values}`;
 }

@@ -6,34 +6,41 @@ import { UpstreamError } from '../contracts';
 import { UpstreamHttpClient } from '../http/upstream-http-client';
 import { UpstreamLogger } from '../logging/upstream-logger';
 import { CoinGeckoClient, coinGeckoHttpOptions, CoinGeckoSettings } from './coingecko.client';
-import { CoinGeckoCoin, CoinGeckoGlobalResponse } from './coingecko.types';
-import { coinProblems, globalProblems } from './coingecko.validation';
+import { schemaProblems } from '../validation/schema-problems';
+import { CoinGeckoCoin, CoinGeckoGlobal, coinGeckoCoinSchema, coinGeckoGlobalResponseSchema } from './coingecko.schemas';
 
 const fixture = <T>(file: string): T => JSON.parse(readFileSync(join(__dirname, '../../../simulator/fixtures/coingecko', file), 'utf8')) as T;
-const recordedGlobal = fixture<CoinGeckoGlobalResponse>('global.json').data;
+const recordedGlobal = fixture<{ data: CoinGeckoGlobal }>('global.json').data;
 const recordedBitcoin = fixture<CoinGeckoCoin>('coins-bitcoin.json');
 const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
 
 describe('CoinGecko payload validation (against the recorded real payloads)', () => {
+  const globalProblems = (body: unknown) => schemaProblems(coinGeckoGlobalResponseSchema, body);
+  const coinProblems = (body: unknown) => schemaProblems(coinGeckoCoinSchema, body);
+
   it('accepts the recorded /global and /coins/bitcoin payloads', () => {
     expect(globalProblems(fixture('global.json'))).toEqual([]);
     expect(coinProblems(fixture('coins-bitcoin.json'))).toEqual([]);
     expect(coinProblems(fixture('coins-bitcoin-with-market-data.json'))).toEqual([]);
   });
 
-  it('tolerates null numbers and missing optional fields', () => {
-    const global = { data: { total_market_cap: { usd: null }, total_volume: {}, market_cap_percentage: { btc: null }, updated_at: null } };
+  it('tolerates null numbers and values, missing optional fields and extra fields (kept)', () => {
+    const global = { data: { total_market_cap: { usd: null }, total_volume: {}, market_cap_percentage: { btc: null }, updated_at: null, new_field: 1 } };
     expect(globalProblems(global)).toEqual([]);
-    expect(coinProblems({ id: 'x', symbol: 'x', name: 'X', image: { large: 'https://x' } })).toEqual([]);
+    expect(coinGeckoGlobalResponseSchema.parse(global).data.new_field).toBe(1);
+    expect(coinProblems({ id: 'x', symbol: 'x', name: 'X', image: { large: 'https://x', small: null }, genesis_date: null })).toEqual([]);
   });
 
-  it('names what is wrong in a changed payload', () => {
+  it('names the field that is wrong in a changed payload', () => {
     expect(globalProblems({ data: { ...recordedGlobal, updated_at: '1754592272', market_cap_percentage: undefined } })).toEqual([
-      'data.market_cap_percentage: missing',
-      'data.updated_at: expected number, got string',
+      'data.market_cap_percentage: expected record, received undefined',
+      'data.updated_at: expected number, received string',
     ]);
-    expect(globalProblems({ error: 'x' })).toContain('data: missing');
-    expect(coinProblems({ ...recordedBitcoin, image: 'https://x' })).toEqual(['image: expected object, got string', 'image.large: missing']);
+    expect(globalProblems({ data: { ...recordedGlobal, total_market_cap: { ...recordedGlobal.total_market_cap, usd: '1' } } })).toEqual([
+      'data.total_market_cap.usd: expected number, received string',
+    ]);
+    expect(globalProblems({ error: 'x' })).toEqual(['data: expected object, received undefined']);
+    expect(coinProblems({ ...recordedBitcoin, image: 'https://x' })).toEqual(['image: expected object, received string']);
   });
 });
 
@@ -118,7 +125,7 @@ describe('CoinGeckoClient with a changed upstream payload', () => {
       const client = new CoinGeckoClient(new UpstreamHttpClient({ name: 'coingecko', baseUrl: sim.baseUrls.coingecko, budget: { callsPerMinute: 60 }, logger: quietLogger }));
       const error = (await client.getGlobal().catch((caught: unknown) => caught)) as UpstreamError;
       expect(error).toMatchObject({ kind: 'validation' });
-      expect(error.message).toContain('data.total_market_cap: expected numbers, got string');
+      expect(error.message).toMatch(/^coingecko: GET \/coingecko\/api\/v3\/global returned an unexpected shape: data\.total_market_cap: expected record, received string/);
     } finally {
       await sim.close();
     }

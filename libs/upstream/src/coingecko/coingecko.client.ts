@@ -1,8 +1,16 @@
 import type { AppConfig } from '@app/config';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
-import { CoinGeckoApi } from './coingecko.api';
-import { CoinGeckoCoin, CoinGeckoGlobal, CoinGeckoGlobalResponse, CoinGeckoMarket, CoinGeckoMarketChart, MarketChartParams, MarketsParams } from './coingecko.types';
-import { coinProblems, globalProblems, marketChartProblems, marketsProblems } from './coingecko.validation';
+import { CoinGeckoApi, MarketChartParams, MarketsParams } from './coingecko.api';
+import {
+  CoinGeckoCoin,
+  CoinGeckoGlobal,
+  CoinGeckoMarket,
+  CoinGeckoMarketChart,
+  coinGeckoCoinSchema,
+  coinGeckoGlobalResponseSchema,
+  coinGeckoMarketChartSchema,
+  coinGeckoMarketsSchema,
+} from './coingecko.schemas';
 
 export type CoinGeckoSettings = AppConfig['upstreams']['coingecko'];
 
@@ -24,7 +32,7 @@ export function coinGeckoHttpOptions(settings: CoinGeckoSettings): UpstreamHttpC
   };
 }
 
-/** CoinGecko v3 over the shared upstream HTTP client; translates HTTP to typed, shape-checked payloads. */
+/** CoinGecko v3 over the shared upstream HTTP client; every body is parsed by its zod schema. */
 export class CoinGeckoClient implements CoinGeckoApi {
   constructor(private readonly http: UpstreamHttpClient) {}
 
@@ -37,16 +45,16 @@ export class CoinGeckoClient implements CoinGeckoApi {
   }
 
   async getGlobal(): Promise<CoinGeckoGlobal> {
-    const response = await this.http.getJson<CoinGeckoGlobalResponse>('/global', {}, { validate: globalProblems });
+    const response = await this.http.getJson('/global', {}, { schema: coinGeckoGlobalResponseSchema });
     return response.data;
   }
 
   getCoin(id: string): Promise<CoinGeckoCoin> {
-    return this.http.getJson<CoinGeckoCoin>(`/coins/${encodeURIComponent(id)}`, COIN_QUERY, { validate: coinProblems });
+    return this.http.getJson(`/coins/${encodeURIComponent(id)}`, COIN_QUERY, { schema: coinGeckoCoinSchema });
   }
 
   getMarkets(params: MarketsParams): Promise<CoinGeckoMarket[]> {
-    return this.http.getJson<CoinGeckoMarket[]>(
+    return this.http.getJson(
       '/coins/markets',
       {
         vs_currency: params.vs_currency,
@@ -56,24 +64,11 @@ export class CoinGeckoClient implements CoinGeckoApi {
         per_page: params.per_page ?? 250,
         page: params.page ?? 1,
       },
-      { validate: marketsProblems },
+      { schema: coinGeckoMarketsSchema },
     );
   }
 
-  async getMarketChart(id: string, params: MarketChartParams): Promise<CoinGeckoMarketChart> {
-    const chart = await this.http.getJson<Partial<CoinGeckoMarketChart>>(
-      `/coins/${encodeURIComponent(id)}/market_chart`,
-      { vs_currency: params.vs_currency, days: params.days },
-      { validate: marketChartProblems },
-    );
-    // client authors report occasional null points: drop them rather than plot zeros
-    return { prices: validPairs(chart.prices), market_caps: validPairs(chart.market_caps), total_volumes: validPairs(chart.total_volumes) };
+  getMarketChart(id: string, params: MarketChartParams): Promise<CoinGeckoMarketChart> {
+    return this.http.getJson(`/coins/${encodeURIComponent(id)}/market_chart`, { vs_currency: params.vs_currency, days: params.days }, { schema: coinGeckoMarketChartSchema });
   }
-}
-
-function validPairs(series: unknown): Array<[number, number]> {
-  if (!Array.isArray(series)) return [];
-  return series.filter(
-    (point): point is [number, number] => Array.isArray(point) && Number.isFinite(point[0]) && typeof point[1] === 'number' && Number.isFinite(point[1]),
-  );
 }

@@ -2,21 +2,29 @@ import { loadConfig } from '@app/config';
 import { startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UpstreamHttpClient } from '../http/upstream-http-client';
+import { GetJsonOptions, UpstreamHttpClient } from '../http/upstream-http-client';
 import type { UpstreamLogger } from '../logging/upstream-logger';
 import { CoinGeckoClient, coinGeckoHttpOptions } from './coingecko.client';
-import { marketChartProblems, marketsProblems } from './coingecko.validation';
+import { schemaProblems } from '../validation/schema-problems';
+import { coinGeckoMarketChartSchema, coinGeckoMarketsSchema } from './coingecko.schemas';
 
 const fixture = (file: string): unknown => JSON.parse(readFileSync(join(__dirname, '../../../simulator/fixtures/coingecko', file), 'utf8'));
 const quietLogger: UpstreamLogger = { debug: () => undefined, log: () => undefined, warn: () => undefined };
 
 describe('CoinGecko /coins/markets and market_chart', () => {
+  const marketsProblems = (body: unknown) => schemaProblems(coinGeckoMarketsSchema, body);
+
   it('validates the recorded payloads and names problems', () => {
     expect(marketsProblems(fixture('coins-markets-stablecoin-items.json'))).toEqual([]);
     expect(marketsProblems(fixture('coins-markets-top-item.json'))).toEqual([]);
-    expect(marketChartProblems(fixture('market-chart-bitcoin-usd-7d-subset.json'))).toEqual([]);
-    expect(marketsProblems({ error: 'x' })).toEqual(['body: expected array of market rows']);
-    expect(marketsProblems([{ id: 'x', symbol: 'x', name: 'X', current_price: '1' }])).toContain('[0].current_price: expected number, got string');
+    expect(schemaProblems(coinGeckoMarketChartSchema, fixture('market-chart-bitcoin-usd-7d-subset.json'))).toEqual([]);
+    expect(marketsProblems({ error: 'x' })).toEqual(['body: expected array, received object']);
+    const row = { id: 'x', symbol: 'x', name: 'X', current_price: 1, market_cap: null, price_change_percentage_24h: null };
+    expect(marketsProblems([row, row, row, { ...row, current_price: '1' }])).toEqual(['[3].current_price: expected number, received string']);
+  });
+
+  it('requires the prices series of a chart', () => {
+    expect(schemaProblems(coinGeckoMarketChartSchema, { market_caps: [] })).toEqual(['prices: expected array, received undefined']);
   });
 
   describe('against the simulator', () => {
@@ -46,7 +54,9 @@ describe('CoinGecko /coins/markets and market_chart', () => {
   });
 
   it('drops null and malformed chart points (reported by client authors) and tolerates absent series', async () => {
-    const http = { getJson: async () => ({ prices: [[1, null], [2, 1.001], ['x', 1], [3]], market_caps: [[2, 5]] }) } as unknown as UpstreamHttpClient;
+    const body = { prices: [[1, null], [2, 1.001], ['x', 1], [3], null], market_caps: [[2, 5]] };
+    // the client's schema does the cleaning: hand it the body as the HTTP client would
+    const http = { getJson: async (_path: string, _query: unknown, { schema }: GetJsonOptions) => schema!.parse(body) } as unknown as UpstreamHttpClient;
     expect(await new CoinGeckoClient(http).getMarketChart('dai', { vs_currency: 'usd', days: 1 })).toEqual({
       prices: [[2, 1.001]],
       market_caps: [[2, 5]],

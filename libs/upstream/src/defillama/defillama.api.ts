@@ -1,5 +1,5 @@
 import { UpstreamBudget } from '../contracts';
-import { DefiLlamaChartPoint, DefiLlamaPricePoint, DefiLlamaStablecoins } from './defillama.types';
+import type { DefiLlamaChartPoint, DefiLlamaPricePoint, DefiLlamaStablecoins } from './defillama.schemas';
 
 /** Injection token of the DefiLlama stablecoins provider: `@Inject(DEFILLAMA_API) defillama: DefiLlamaApi`. */
 export const DEFILLAMA_API = Symbol('DEFILLAMA_API');
@@ -10,6 +10,6 @@ export interface DefiLlamaApi extends UpstreamBudget {
   getStablecoins(): Promise<DefiLlamaStablecoins>;
   /** `GET /stablecoincharts/all`: daily total circulating, ascending, `date` parsed to unix seconds. */
   getAllCharts(): Promise<DefiLlamaChartPoint[]>;
-  /** `GET /stablecoinprices`: daily prices keyed by CoinGecko id, ascending. */
-  getPrices(): Promise<DefiLlamaPricePoint[]>;
+  /** `GET /stablecoinprices`: daily prices keyed by CoinGecko id, ascending; points before `sinceSeconds` may be left out. */
+  getPrices(options?: { sinceSeconds?: number }): Promise<DefiLlamaPricePoint[]>;
 }

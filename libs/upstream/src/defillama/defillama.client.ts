@@ -1,8 +1,7 @@
 import type { AppConfig } from '@app/config';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
 import { DefiLlamaApi } from './defillama.api';
-import { DefiLlamaChartPoint, DefiLlamaChartPointPayload, DefiLlamaPricePoint, DefiLlamaStablecoins } from './defillama.types';
-import { chartProblems, pricesProblems, stablecoinsProblems } from './defillama.validation';
+import { DefiLlamaChartPoint, DefiLlamaPricePoint, DefiLlamaStablecoins, defiLlamaChartSchema, defiLlamaPricesSchema, defiLlamaStablecoinsSchema } from './defillama.schemas';
 
 export type DefiLlamaSettings = AppConfig['upstreams']['defillama'];
 
@@ -17,7 +16,7 @@ export function defiLlamaHttpOptions(settings: DefiLlamaSettings): UpstreamHttpC
   return { name: 'defillama', baseUrl: settings.baseUrl, timeoutMs: 20_000, retries: 2, budget: { callsPerMinute: DEFILLAMA_CALLS_PER_MINUTE } };
 }
 
-/** DefiLlama stablecoins over the shared upstream HTTP client; shape-checked, chart dates parsed to numbers. */
+/** DefiLlama stablecoins over the shared upstream HTTP client; bodies parsed by their zod schemas, series sorted oldest first. */
 export class DefiLlamaClient implements DefiLlamaApi {
   constructor(private readonly http: UpstreamHttpClient) {}
 
@@ -31,18 +30,17 @@ export class DefiLlamaClient implements DefiLlamaApi {
 
   getStablecoins(): Promise<DefiLlamaStablecoins> {
     // includePrices is documented; the current server always includes `price` anyway
-    return this.http.getJson<DefiLlamaStablecoins>('/stablecoins', { includePrices: true }, { validate: stablecoinsProblems });
+    return this.http.getJson('/stablecoins', { includePrices: true }, { schema: defiLlamaStablecoinsSchema });
   }
 
   async getAllCharts(): Promise<DefiLlamaChartPoint[]> {
-    const points = await this.http.getJson<DefiLlamaChartPointPayload[]>('/stablecoincharts/all', {}, { validate: chartProblems });
-    return points
-      .map((point) => ({ date: Number(point.date), totalCirculatingUSD: point.totalCirculatingUSD ?? {} }))
-      .sort((a, b) => a.date - b.date);
+    const points = await this.http.getJson('/stablecoincharts/all', {}, { schema: defiLlamaChartSchema });
+    return points.map((point) => ({ date: point.date, totalCirculatingUSD: point.totalCirculatingUSD ?? {} })).sort(byDate);
   }
 
-  async getPrices(): Promise<DefiLlamaPricePoint[]> {
-    const points = await this.http.getJson<DefiLlamaPricePoint[]>('/stablecoinprices', {}, { validate: pricesProblems });
-    return [...points].sort((a, b) => a.date - b.date);
+  async getPrices(options: { sinceSeconds?: number } = {}): Promise<DefiLlamaPricePoint[]> {
+    return (await this.http.getJson('/stablecoinprices', {}, { schema: defiLlamaPricesSchema(options.sinceSeconds) })).sort(byDate);
   }
 }
+
+const byDate = (a: { date: number }, b: { date: number }) => a.date - b.date;

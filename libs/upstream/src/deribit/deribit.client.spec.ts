@@ -6,8 +6,8 @@ import { UpstreamError } from '../contracts';
 import { UpstreamHttpClient } from '../http/upstream-http-client';
 import { UpstreamLogger } from '../logging/upstream-logger';
 import { DeribitClient, deribitHttpOptions, DERIBIT_CALLS_PER_MINUTE } from './deribit.client';
-import { DeribitBookSummary } from './deribit.types';
-import { bookSummaryProblems } from './deribit.validation';
+import { schemaProblems } from '../validation/schema-problems';
+import { DeribitBookSummary, deribitBookSummaryResponseSchema } from './deribit.schemas';
 
 const fixture = <T>(file: string): T => JSON.parse(readFileSync(join(__dirname, '../../../simulator/fixtures/deribit', file), 'utf8')) as T;
 const recordedFutures = fixture<DeribitBookSummary[]>('book-summary-BTC-future-result-subset.json');
@@ -16,6 +16,8 @@ const FROZEN_AT = Date.UTC(2026, 10, 21, 9, 0, 0);
 const SUMMARY = '/public/get_book_summary_by_currency';
 
 describe('Deribit payload validation (against the recorded real payloads)', () => {
+  const bookSummaryProblems = (body: unknown) => schemaProblems(deribitBookSummaryResponseSchema, body);
+
   it('accepts the recorded option, perpetual and future book summaries', () => {
     expect(bookSummaryProblems(fixture('book-summary-by-currency-BTC-option-2022.json'))).toEqual([]);
     expect(bookSummaryProblems(fixture('book-summary-BTC-PERPETUAL-2022.json'))).toEqual([]);
@@ -24,11 +26,11 @@ describe('Deribit payload validation (against the recorded real payloads)', () =
 
   it('accepts a JSON-RPC error body (the client reports it) and names what is wrong otherwise', () => {
     expect(bookSummaryProblems({ jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params' } })).toEqual([]);
-    expect(bookSummaryProblems({ jsonrpc: '2.0', error: { code: 'x' } })).toEqual(['error.code: expected number, got string', 'error.message: missing']);
+    expect(bookSummaryProblems({ jsonrpc: '2.0', error: { code: 'x' } })).toEqual(['error.code: expected number, received string', 'error.message: expected string, received undefined']);
     expect(bookSummaryProblems({ jsonrpc: '2.0' })).toEqual(['result: missing']);
-    expect(bookSummaryProblems({ jsonrpc: '2.0', result: {} })).toEqual(['result: expected array']);
-    expect(bookSummaryProblems([])).toEqual(['body: expected a JSON-RPC object']);
-    expect(bookSummaryProblems({ result: [{ instrument_name: 'BTC-X', creation_timestamp: 1, open_interest: '3' }] })).toEqual(['result[0].open_interest: expected number, got string']);
+    expect(bookSummaryProblems({ jsonrpc: '2.0', result: {} })).toEqual(['result: expected array, received object']);
+    expect(bookSummaryProblems([])).toEqual(['body: expected object, received array']);
+    expect(bookSummaryProblems({ result: [{ instrument_name: 'BTC-X', creation_timestamp: 1, open_interest: '3' }] })).toEqual(['result[0].open_interest: expected number, received string']);
   });
 });
 
@@ -114,7 +116,7 @@ describe('DeribitClient with a JSON-RPC error inside HTTP 200 or a changed paylo
     await withBody({ jsonrpc: '2.0', result: [{ instrument_name: 'BTC-1JAN27-90000-C', creation_timestamp: 1 }] }, async (client) => {
       const error = (await client.getBookSummaryByCurrency('BTC', 'option').catch((caught: unknown) => caught)) as UpstreamError;
       expect(error).toMatchObject({ kind: 'validation' });
-      expect(error.message).toContain('result[0].open_interest: missing');
+      expect(error.message).toContain('result[0].open_interest: expected number, received undefined');
     });
   });
 });

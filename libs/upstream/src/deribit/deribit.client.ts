@@ -1,9 +1,8 @@
 import type { AppConfig } from '@app/config';
 import { UpstreamError } from '../contracts';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
-import { DeribitApi } from './deribit.api';
-import { DeribitBookSummary, DeribitCurrency, DeribitKind, DeribitRpcResponse } from './deribit.types';
-import { bookSummaryProblems } from './deribit.validation';
+import { DeribitApi, DeribitCurrency, DeribitKind } from './deribit.api';
+import { DeribitBookSummary, deribitBookSummaryResponseSchema } from './deribit.schemas';
 
 export type DeribitSettings = AppConfig['upstreams']['deribit'];
 
@@ -37,11 +36,7 @@ export class DeribitClient implements DeribitApi {
   }
 
   async getBookSummaryByCurrency(currency: DeribitCurrency, kind?: DeribitKind): Promise<DeribitBookSummary[]> {
-    const body = await this.http.getJson<DeribitRpcResponse<DeribitBookSummary[]>>(
-      '/public/get_book_summary_by_currency',
-      { currency, kind },
-      { validate: bookSummaryProblems },
-    );
+    const body = await this.http.getJson('/public/get_book_summary_by_currency', { currency, kind }, { schema: deribitBookSummaryResponseSchema });
     if (body.error) {
       // Deribit normally sends errors with HTTP 400, but a JSON-RPC error inside a 200 is still an error
       throw new UpstreamError(this.upstream, `get_book_summary_by_currency(${currency}, ${kind ?? 'all'}) failed: ${body.error.message} (code ${body.error.code})`, 200, 'http');

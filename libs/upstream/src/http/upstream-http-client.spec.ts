@@ -1,5 +1,6 @@
 import { coingeckoRoutes, json, SimulatorRouteModule, startUpstreamSimulator, UpstreamSimulator } from '@app/simulator';
 import { createServer } from 'node:net';
+import { z } from 'zod';
 import { UpstreamCallOutcome, UpstreamError } from '../contracts';
 import { UpstreamLogger } from '../logging/upstream-logger';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from './upstream-http-client';
@@ -210,10 +211,17 @@ describe('UpstreamHttpClient', () => {
       expect(error.message).not.toMatch(/[\u0000-\u0008\ufffd]/);
     });
 
-    it('a shape mismatch found by `validate` is a validation failure', async () => {
-      const error = await caught(client().getJson('/global', {}, { validate: () => ['data.foo: missing', 'a', 'b', 'c'] }));
+    it('a body that does not fit the schema is a validation failure naming the fields', async () => {
+      const schema = z.object({ data: z.object({ foo: z.string(), bar: z.number(), baz: z.boolean(), qux: z.array(z.number()) }) });
+      const error = await caught(client().getJson('/global', {}, { schema }));
       expect(error).toMatchObject({ kind: 'validation', status: 200 });
-      expect(error.message).toContain('data.foo: missing; a; b; +1 more');
+      expect(error.message).toMatch(/^coingecko: GET \/coingecko\/api\/v3\/global returned an unexpected shape: /);
+      expect(error.message).toContain('data.foo: expected string, received undefined; data.bar: expected number, received undefined; data.baz: expected boolean, received undefined; +1 more');
+    });
+
+    it('returns the schema output (its transforms applied) when the body fits', async () => {
+      const schema = z.object({ data: z.object({ updated_at: z.number() }) }).transform((body) => body.data.updated_at * 1000);
+      expect(typeof (await client().getJson('/global', {}, { schema }))).toBe('number');
     });
   });
 
@@ -254,7 +262,7 @@ describe('UpstreamHttpClient', () => {
       const errors = [
         await caught(noisy.getJson('/echo-key')),
         await caught(noisy.getJson('/echo-key-500')),
-        await caught(noisy.getJson('/global', { x_cg_demo_api_key: 'query-secret-999' }, { validate: () => ['bad'] })),
+        await caught(noisy.getJson('/global', { x_cg_demo_api_key: 'query-secret-999' }, { schema: z.object({ missing: z.string() }) })),
       ];
       await noisy.getJson('/global'); // a debug line for a success
       expect(errors.map((error) => error.message).join('\n')).toContain('invalid api key <redacted>');

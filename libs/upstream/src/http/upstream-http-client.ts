@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import { UpstreamBudget, UpstreamCallObserver, UpstreamCallOutcome, UpstreamError } from '../contracts';
 import { NestUpstreamLogger, RedactingLogger, UpstreamLogger } from '../logging/upstream-logger';
+import { describeIssues } from '../validation/schema-problems';
 import { BackoffOptions, backoffDelayMs, parseRetryAfterMs } from './backoff';
 import { excerpt, parseJson } from './response-body';
 import { SecretRedactor } from './secret-redactor';
@@ -43,10 +45,10 @@ export interface UpstreamHttpClientOptions {
 
 export type QueryParams = Readonly<Record<string, string | number | boolean | undefined>>;
 
-export interface GetJsonOptions {
+export interface GetJsonOptions<T = unknown> {
   timeoutMs?: number;
-  /** shape check of the parsed body: returns the problems found (none = valid); any problem fails with kind 'validation' */
-  validate?: (body: unknown) => readonly string[];
+  /** zod schema of the response: the parsed body is returned as its output; a mismatch fails with kind 'validation' */
+  schema?: z.ZodType<T>;
   /** lets the caller give up (e.g. on shutdown); no retry follows */
   signal?: AbortSignal;
 }
@@ -100,7 +102,7 @@ export class UpstreamHttpClient implements UpstreamBudget {
   }
 
   /** GETs `path` (relative to the base URL) and returns the parsed JSON, or throws `UpstreamError`. */
-  async getJson<T>(path: string, query: QueryParams = {}, options: GetJsonOptions = {}): Promise<T> {
+  async getJson<T>(path: string, query: QueryParams = {}, options: GetJsonOptions<T> = {}): Promise<T> {
     const url = this.buildUrl(path, query);
     const label = `GET ${this.redactor.pathAndQuery(url)}`;
     for (let attempt = 1; ; attempt++) {
@@ -203,14 +205,14 @@ export class UpstreamHttpClient implements UpstreamBudget {
     return { ok: true, body: parsed.value };
   }
 
-  private validated<T>(body: unknown, label: string, options: GetJsonOptions): T {
-    const problems = options.validate?.(body) ?? [];
-    if (problems.length > 0) {
-      const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; +${problems.length - 3} more` : '');
-      this.logger.warn(`${this.upstream} ${label} returned an unexpected shape: ${shown}`);
-      throw this.error(`${label} returned an unexpected shape: ${shown}`, 200, 'validation');
-    }
-    return body as T;
+  private validated<T>(body: unknown, label: string, options: GetJsonOptions<T>): T {
+    if (!options.schema) return body as T;
+    const parsed = options.schema.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const problems = describeIssues(parsed.error.issues);
+    const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; +${problems.length - 3} more` : '');
+    this.logger.warn(`${this.upstream} ${label} returned an unexpected shape: ${shown}`);
+    throw this.error(`${label} returned an unexpected shape: ${shown}`, 200, 'validation');
   }
 
   private async wait(ms: number, label: string, signal?: AbortSignal): Promise<void> {

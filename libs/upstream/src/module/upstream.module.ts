@@ -6,6 +6,8 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import type Redis from 'ioredis';
 import { UPSTREAM_CACHE_NAMESPACE, createUpstreamCacheStore } from '../cache/cache-store';
 import { UpstreamCache } from '../cache/upstream-cache';
+import { CoinGeckoMarketData } from '../coingecko/coingecko.market-data';
+import { DefiLlamaMarketData } from '../defillama/defillama.market-data';
 import { UPSTREAM_BUDGETS, UPSTREAM_OBSERVERS, UpstreamBudget, UpstreamObservers } from '../contracts';
 import { RedisRequestBudget } from '../http/shared-budget';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
@@ -43,7 +45,7 @@ const clientProviders: Provider[] = UPSTREAM_CLIENTS.flatMap((client) => [
 ]);
 
 /**
- * Upstream providers, their request budgets and the upstream cache, built from `APP_CONFIG`
+ * Upstream providers, their request budgets, the upstream cache and the cached per-upstream readers, built from `APP_CONFIG`
  * (base URLs included: in sandbox mode the app points them at the simulator before building the module).
  * Global: import once in the app module. Optional metrics hooks: provide `UPSTREAM_OBSERVERS` from a global module.
  */
@@ -78,9 +80,14 @@ const clientProviders: Provider[] = UPSTREAM_CLIENTS.flatMap((client) => [
       inject: UPSTREAM_CLIENTS.map((client) => client.token),
       useFactory: (...clients: UpstreamBudget[]): UpstreamBudget[] => clients,
     },
+    // the cached reads (keys and policies) that several features share
+    CoinGeckoMarketData,
+    DefiLlamaMarketData,
   ],
   exports: [
     UpstreamCache,
+    CoinGeckoMarketData,
+    DefiLlamaMarketData,
     UPSTREAM_BUDGETS,
     ...UPSTREAM_CLIENTS.flatMap((client) => [client.token, client.type]),
   ],
