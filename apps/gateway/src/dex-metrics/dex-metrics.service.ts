@@ -4,7 +4,8 @@ import { APP_CONFIG, type AppConfig, type DexPoolConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { DATABASE, type Database } from '@app/storage';
 import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
-import { ViemEvmRpc, createViemClient } from './chain/evm-rpc';
+import { EVM_RPC_API, type EvmRpcApi } from '@app/upstream';
+import { ViemEvmRpc } from './chain/evm-rpc';
 import { PoolStateReader } from './chain/pool-state-reader';
 import { UsdPrices, isUsdStablecoin } from './chain/usd-prices';
 import { DexMetricsBook } from './domain/metrics-book';
@@ -75,6 +76,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     private readonly metrics: MetricsService,
     private readonly feed: DexLiveFeed,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
+    @Inject(EVM_RPC_API) private readonly evmRpc: EvmRpcApi,
   ) {
     for (const pool of config.dex.pools) {
       const tracked = new TrackedPool(pool);
@@ -317,7 +319,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       }
       let runtime = this.chains.get(chain);
       if (!runtime) {
-        const client = createViemClient(url);
+        const client = this.evmRpc.connect(url);
         runtime = { reader: new PoolStateReader(chain, client), rpc: new ViemEvmRpc(client), pools: [], sources: [] };
         this.chains.set(chain, runtime);
       }

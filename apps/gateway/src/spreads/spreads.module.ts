@@ -1,3 +1,4 @@
+import { GECKOTERMINAL_API, UpstreamPolicies, type GeckoTerminalApi } from '@app/upstream';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
@@ -16,8 +17,9 @@ import { SpreadsPipeline } from './spreads.pipeline';
     SpreadsMetrics,
     {
       provide: SPREADS_QUOTE_SOURCES,
-      inject: [APP_CONFIG, SpreadsMetrics],
-      useFactory: (config: AppConfig, metrics: SpreadsMetrics) => createQuoteSources(config, metrics, new Logger('Spreads')),
+      inject: [APP_CONFIG, SpreadsMetrics, GECKOTERMINAL_API, UpstreamPolicies],
+      useFactory: (config: AppConfig, metrics: SpreadsMetrics, geckoTerminal: GeckoTerminalApi, policies: UpstreamPolicies) =>
+        createQuoteSources(config, metrics, new Logger('Spreads'), { geckoTerminal, policies }),
     },
     SpreadsPipeline,
     SpreadsQueryService,
