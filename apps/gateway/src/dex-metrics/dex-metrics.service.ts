@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig, type DexPoolConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
 import { DATABASE, type Database } from '@app/storage';
 import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
-import { EVM_RPC_API, type EvmRpcApi } from '@app/upstream';
+import { EVM_RPC_API, isUpstreamOutage, type EvmRpcApi } from '@app/upstream';
 import { ViemEvmRpc } from './chain/evm-rpc';
 import { PoolStateReader } from './chain/pool-state-reader';
 import { UsdPrices, isUsdStablecoin } from './chain/usd-prices';
@@ -360,7 +360,10 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       );
     } catch (error) {
       const delay = Math.min(60_000, 1_000 * 2 ** attempt);
-      this.logger.warn(`${chain}: reading the pools failed (${(error as Error).message}); retrying in ${delay} ms`);
+      const line = `${chain}: reading the pools failed (${(error as Error).message}); retrying in ${delay} ms`;
+      // an RPC outage is logged once by the evm-rpc circuit breaker
+      if (isUpstreamOutage(error)) this.logger.debug(line);
+      else this.logger.warn(line);
       const timer = setTimeout(() => void this.preparePools(runtime, source, group, attempt + 1), delay);
       this.timers.push(timer.unref());
       return;

@@ -79,6 +79,17 @@ export function isTransientUpstreamError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * An upstream outage somewhere in `error` (or its `cause` chain, as viem and feature code wrap errors): an open
+ * circuit or a failure that feeds the breaker. The breaker logs the outage once; callers log such errors at debug.
+ */
+export function isUpstreamOutage(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof UpstreamError && (current.kind === 'circuit_open' || isTransientUpstreamError(current))) return true;
+  }
+  return false;
+}
+
 /** An UpstreamError that carries the upstream's `Retry-After` (429/503), read by the retry backoff. */
 export class RetryAfterUpstreamError extends UpstreamError {
   constructor(
@@ -196,13 +207,22 @@ export class UpstreamPolicy {
   run<T>(call: (context: UpstreamAttemptContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.execute(async (context) => {
       const startedAt = performance.now();
+      // a client that ignores the signal (ccxt) settles late: the attempt ends, and is counted, when the signal aborts
+      let onAbort = () => undefined as void;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(context.signal.reason);
+        context.signal.addEventListener('abort', onAbort, { once: true });
+      });
       try {
-        const value = await call(context);
+        const value = await Promise.race([call(context), aborted]);
         this.observe('ok', performance.now() - startedAt);
         return value;
       } catch (error) {
         this.observe(context.signal.aborted && !signal?.aborted ? 'timeout' : 'error', performance.now() - startedAt);
         throw error;
+      } finally {
+        context.signal.removeEventListener('abort', onAbort);
+        aborted.catch(() => undefined);
       }
     }, signal);
   }
