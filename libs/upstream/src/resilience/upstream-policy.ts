@@ -56,8 +56,8 @@ export interface UpstreamAttemptContext {
  * Defaults shared by every upstream. Why a consecutive breaker and not a sampling one: most upstreams are polled a
  * few times a minute, far below the request rate a `SamplingBreaker` needs to judge a window; five failures in a row
  * (retries included) is a clear outage at any rate and costs at most one call's retries before the circuit opens.
- * While open, one probe call goes through after 30 s; a failing probe reopens the circuit silently (one log line
- * per outage, not per probe).
+ * While open, one probe call goes through every 10 s (an upstream back is used again within seconds); a failing
+ * probe reopens the circuit silently (one log line per outage, not per probe).
  */
 export const UPSTREAM_POLICY_DEFAULTS = {
   timeoutMs: 10_000,
@@ -65,7 +65,7 @@ export const UPSTREAM_POLICY_DEFAULTS = {
   backoff: { baseMs: 250, maxMs: 5_000 },
   maxRetryAfterMs: 30_000,
   consecutiveFailures: 5,
-  halfOpenAfterMs: 30_000,
+  halfOpenAfterMs: 10_000,
 } as const;
 
 /** The message tail of a call given up by its caller (shutdown): neither retried nor held against the upstream. */
