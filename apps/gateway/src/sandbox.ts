@@ -35,5 +35,10 @@ export const SANDBOX_DEX_POOLS: DexPoolConfig[] = SIMULATED_CHAINS.flatMap((chai
 
 /** Where `SPREADS_SOURCE=simulated` finds the spreads venues (and GeckoTerminal): the simulator's `/exchanges` root. */
 export function withSimulatedVenues(config: GatewayConfig, exchangesBaseUrl: string): GatewayConfig {
-  return { ...config, spreads: { ...config.spreads, simulatedVenuesUrl: exchangesBaseUrl } };
+  return {
+    ...config,
+    spreads: { ...config.spreads, simulatedVenuesUrl: exchangesBaseUrl },
+    // the same GeckoTerminal client, on the simulator's pools: it has no rate limit, and the DEX legs are read every tick
+    upstreams: { ...config.upstreams, geckoterminal: { baseUrl: `${exchangesBaseUrl}/api.geckoterminal.com/api/v2`, callsPerMinute: 60_000 } },
+  };
 }

@@ -144,6 +144,8 @@ export const upstreamsConfig = defineConfig(
     DERIBIT_BASE_URL: url().default('https://www.deribit.com/api/v2').describe('Deribit API root'),
     BINANCE_SPOT_BASE_URL: url().default('https://api.binance.com').describe('Binance spot root'),
     BINANCE_FUTURES_BASE_URL: url().default('https://fapi.binance.com').describe('Binance USD-M futures root'),
+    // GeckoTerminal is the spreads' DEX upstream; its root keeps the spreads name it has always had
+    SPREADS_DEX_BASE_URL: url().default('https://api.geckoterminal.com/api/v2').describe('GeckoTerminal API root'),
     UPSTREAM_TIMEOUT_MS: integer({ min: 50, max: 120_000 }).optional().describe("caps every upstream call's timeout"),
   }),
   (env, report) => {
@@ -163,6 +165,8 @@ export const upstreamsConfig = defineConfig(
       deribit: { baseUrl: env.DERIBIT_BASE_URL },
       /** Binance spot (`/api/v3`) and USD-M futures (`/fapi/v1`) live on separate hosts */
       binance: { spotBaseUrl: env.BINANCE_SPOT_BASE_URL, futuresBaseUrl: env.BINANCE_FUTURES_BASE_URL },
+      /** GeckoTerminal allows about 30 calls a minute per client: 25 keeps under it (the sandbox's simulator has no limit) */
+      geckoterminal: { baseUrl: env.SPREADS_DEX_BASE_URL, callsPerMinute: 25 },
     };
   },
 );

@@ -48,6 +48,12 @@ export class MetricsService {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [this.registry],
   });
+  readonly upstreamCircuitState = new Gauge({
+    name: 'upstream_circuit_state',
+    help: 'Circuit breaker of each upstream: 0 closed, 1 half-open (one probe call), 2 open (calls fail fast)',
+    labelNames: ['upstream'],
+    registers: [this.registry],
+  });
   readonly cacheEvents = new Counter({
     name: 'cache_events_total',
     help: 'Upstream cache lookups by outcome (hit, stale, miss, fallback, error, refresh_error, store_error)',

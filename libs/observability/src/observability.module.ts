@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { UPSTREAM_OBSERVERS, type UpstreamObservers } from '@app/upstream';
+import { UPSTREAM_OBSERVERS, circuitStateValue, type UpstreamObservers } from '@app/upstream';
 import { MetricsService } from './metrics.service';
 
 /** Feeds upstream call and cache outcomes into Prometheus. */
@@ -7,8 +7,9 @@ function upstreamObservers(metrics: MetricsService): UpstreamObservers {
   return {
     onCall: (upstream, status, durationMs) => {
       metrics.upstreamCalls.inc({ upstream, status: String(status) });
-      if (status !== 'budget') metrics.upstreamLatency.observe({ upstream }, durationMs / 1000);
+      if (status !== 'budget' && status !== 'circuit_open') metrics.upstreamLatency.observe({ upstream }, durationMs / 1000);
     },
+    onCircuitState: (upstream, state) => metrics.upstreamCircuitState.set({ upstream }, circuitStateValue(state)),
     onCache: (event) => metrics.cacheEvents.inc({ event }),
   };
 }

@@ -441,7 +441,9 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       feed.failing = true;
       feed.failures += 1;
       feed.lastError = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`refresh of ${feed.key} failed (${feed.failures} in a row): ${feed.lastError}`);
+      // the first failure of a run is a warning; the next ones (an outage, logged by the upstream's breaker) are debug
+      if (feed.failures === 1) this.logger.warn(`refresh of ${feed.key} failed: ${feed.lastError}`);
+      else this.logger.debug(`refresh of ${feed.key} failed (${feed.failures} in a row): ${feed.lastError}`);
     }
     if (feed.stopped) return;
     const now = Date.now();

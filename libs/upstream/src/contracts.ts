@@ -31,14 +31,17 @@ export interface CachePolicy {
   fallbackMs?: number;
 }
 
-/** Raised for any failed upstream call after retries: names the upstream and what went wrong, never a secret. */
+/**
+ * Raised for any failed upstream call after retries: names the upstream and what went wrong, never a secret.
+ * `circuit_open`: the upstream's circuit breaker is open after repeated failures, the call was not made.
+ */
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
   constructor(
     readonly upstream: string,
     message: string,
     readonly status?: number,
-    readonly kind: 'http' | 'timeout' | 'network' | 'parse' | 'validation' | 'budget' = 'http',
+    readonly kind: 'http' | 'timeout' | 'network' | 'parse' | 'validation' | 'budget' | 'circuit_open' = 'http',
   ) {
     super(`${upstream}: ${message}`);
   }
@@ -51,8 +54,11 @@ export interface UpstreamBudget {
   readonly callsPerMinute: number;
 }
 
-/** What happened to one real HTTP attempt, for metrics: the HTTP status, or why there was none. */
-export type UpstreamCallOutcome = number | 'timeout' | 'error' | 'budget';
+/**
+ * What happened to one real HTTP attempt, for metrics: the HTTP status, or why there was none. `ok` is a success of a
+ * client that does its own HTTP (ccxt, viem: no status seen); `circuit_open` a call refused by the open breaker.
+ */
+export type UpstreamCallOutcome = number | 'ok' | 'timeout' | 'error' | 'budget' | 'circuit_open';
 
 /** Called once per HTTP attempt (retries included) and once per call refused by the budget. */
 export type UpstreamCallObserver = (upstream: string, outcome: UpstreamCallOutcome, durationMs: number) => void;
@@ -69,6 +75,8 @@ export type UpstreamCacheObserver = (outcome: UpstreamCacheOutcome, key: string)
 /** Metrics hooks. The app provides them under `UPSTREAM_OBSERVERS` (from a global module); both are optional. */
 export interface UpstreamObservers {
   onCall?: UpstreamCallObserver;
+  /** each upstream's circuit state, on every change (and `closed` when its client is built) */
+  onCircuitState?: (upstream: string, state: 'closed' | 'half_open' | 'open') => void;
   onCache?: UpstreamCacheObserver;
 }
 

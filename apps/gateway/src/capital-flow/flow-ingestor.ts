@@ -1,4 +1,5 @@
 import { FencedOutError, type LeadershipTerm } from '@app/cluster';
+import { isUpstreamOutage } from '@app/upstream';
 import { FlowSource } from './flow-source';
 import { FlowMarket, FlowPoint, FLOW_MARKETS } from './point-series';
 import { PointStore, SeriesKey } from './point-store';
@@ -176,7 +177,8 @@ export class FlowIngestor {
           this.options.logger?.warn(`capital-flow: ${error.message}; this pass stops`);
           fenced.abort(error);
         }
-        if (!signal.aborted) this.options.logger?.warn(`capital-flow ${job.token.symbol} ${job.market} ${job.window.label}: ${(error as Error).message}`);
+        // an upstream outage is logged once by its circuit breaker (and counted in the sync line below), not per series
+        if (!signal.aborted && !isUpstreamOutage(error)) this.options.logger?.warn(`capital-flow ${job.token.symbol} ${job.market} ${job.window.label}: ${(error as Error).message}`);
       }
     });
     if (signal.aborted) this.options.logger?.log(`capital-flow sync stopped: ${points} points written, ${jobs.length} series were due`);

@@ -1,3 +1,4 @@
+import { EvmRpcClients, UpstreamPolicy } from '@app/upstream';
 import { LocalLeadership } from '@app/cluster';
 import { loadGatewayConfig } from '../gateway-config';
 import { MetricsService } from '@app/observability';
@@ -19,7 +20,7 @@ async function run(db: Database, pools: string[], work: (messages: DexMessage[],
   const feed = new DexLiveFeed();
   const messages: DexMessage[] = [];
   feed.subscribe((m) => messages.push(m));
-  const service = new DexMetricsService(config, config.dex, db, new MetricsService(), feed, new LocalLeadership('spec'));
+  const service = new DexMetricsService(config, config.dex, db, new MetricsService(), feed, new LocalLeadership('spec'), new EvmRpcClients(new UpstreamPolicy({ upstream: 'evm-rpc' })));
   await service.onApplicationBootstrap();
   try {
     await work(messages, service);
@@ -97,7 +98,7 @@ describe.each(availableStoreKinds())('DexMetricsService across restarts (%s)', (
     const feed = new DexLiveFeed();
     const messages: DexMessage[] = [];
     feed.subscribe((m) => messages.push(m));
-    const service = new DexMetricsService(config, config.dex, db, new MetricsService(), feed, new LocalLeadership('spec'));
+    const service = new DexMetricsService(config, config.dex, db, new MetricsService(), feed, new LocalLeadership('spec'), new EvmRpcClients(new UpstreamPolicy({ upstream: 'evm-rpc' })));
     await service.onApplicationBootstrap();
     const outboxOf = async (key: string) => (await db.query<{ key: string; value: unknown }>('select key, value from dex_metrics_outbox_log where key = $1 order by seq desc limit 1', [key])).rows;
     try {

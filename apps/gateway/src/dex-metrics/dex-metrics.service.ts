@@ -5,7 +5,8 @@ import { dexMetricsConfig, type DexConfig, type DexPoolConfig } from './dex-metr
 import { MetricsService } from '@app/observability';
 import { DATABASE, type Database } from '@app/storage';
 import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
-import { ViemEvmRpc, createViemClient } from './chain/evm-rpc';
+import { EVM_RPC_API, isUpstreamOutage, type EvmRpcApi } from '@app/upstream';
+import { ViemEvmRpc } from './chain/evm-rpc';
 import { PoolStateReader } from './chain/pool-state-reader';
 import { UsdPrices, isUsdStablecoin } from './chain/usd-prices';
 import { DexMetricsBook } from './domain/metrics-book';
@@ -77,6 +78,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     private readonly metrics: MetricsService,
     private readonly feed: DexLiveFeed,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
+    @Inject(EVM_RPC_API) private readonly evmRpc: EvmRpcApi,
   ) {
     for (const pool of dexConfig.pools) {
       const tracked = new TrackedPool(pool);
@@ -321,7 +323,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       }
       let runtime = this.chains.get(chain);
       if (!runtime) {
-        const client = createViemClient(url);
+        const client = this.evmRpc.connect(url);
         runtime = { reader: new PoolStateReader(chain, client), rpc: new ViemEvmRpc(client), pools: [], sources: [] };
         this.chains.set(chain, runtime);
       }
@@ -362,7 +364,10 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       );
     } catch (error) {
       const delay = Math.min(60_000, 1_000 * 2 ** attempt);
-      this.logger.warn(`${chain}: reading the pools failed (${(error as Error).message}); retrying in ${delay} ms`);
+      const line = `${chain}: reading the pools failed (${(error as Error).message}); retrying in ${delay} ms`;
+      // an RPC outage is logged once by the evm-rpc circuit breaker
+      if (isUpstreamOutage(error)) this.logger.debug(line);
+      else this.logger.warn(line);
       const timer = setTimeout(() => void this.preparePools(runtime, source, group, attempt + 1), delay);
       this.timers.push(timer.unref());
       return;

@@ -6,7 +6,7 @@ import { SkipRateLimits } from '@app/http-security';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { CLUSTER_REDIS, ClusterStatus } from '@app/cluster';
 import { DATABASE, checkDatabase, type Database } from '@app/storage';
-import { UpstreamCache } from '@app/upstream';
+import { UpstreamCache, UpstreamPolicies } from '@app/upstream';
 import { StreamHub } from '@app/realtime';
 import { Readiness } from './readiness';
 
@@ -26,6 +26,7 @@ export class HealthController {
     private readonly readiness: Readiness,
     private readonly cluster: ClusterStatus,
     @Inject(CLUSTER_REDIS) private readonly redis: Redis | undefined,
+    private readonly upstreams: UpstreamPolicies,
   ) {}
 
   /** The process is up and its event loop turns (never depends on Redis or Postgres). */
@@ -38,7 +39,8 @@ export class HealthController {
   /**
    * Not shutting down, and the stores in use answer: the database (Postgres or embedded PGlite), the cache, and the
    * cluster's Redis when `REDIS_URL` is set. The body (200 or 503) is terminus' result plus `replica`: this replica's
-   * id, the singleton roles it leads now and how many feed leases it holds.
+   * id, the singleton roles it leads now and how many feed leases it holds. `upstreams` lists each upstream's circuit
+   * (`closed`, `half_open`, `open`) as detail: it is always up.
    */
   @Get('ready')
   @HealthCheck()
@@ -53,6 +55,8 @@ export class HealthController {
         const check = this.indicator.check('cache');
         return (await this.cache.isHealthy()) ? check.up({ store: this.cache.storeKind }) : check.down({ store: this.cache.storeKind });
       },
+      // detail only: an upstream outage is served from cache (stale frames), it never makes the replica unready
+      () => this.indicator.check('upstreams').up({ circuits: Object.fromEntries(this.upstreams.states().map(({ upstream, circuit }) => [upstream, circuit])) }),
     ];
     const redis = this.redis;
     if (redis) checks.push(() => this.checkClusterRedis(redis));

@@ -49,7 +49,6 @@ export const spreadsConfig = defineConfig(
       .transform((networks) => (networks.length === 1 && networks[0] === 'none' ? [] : networks))
       .default(['eth', 'bsc', 'solana'])
       .describe('GeckoTerminal networks for DEX legs'),
-    SPREADS_DEX_BASE_URL: env.url().default('https://api.geckoterminal.com/api/v2').describe('GeckoTerminal API root'),
   }),
   (vars, report) => {
     if (!(vars.SPREADS_OPEN_PCT > 0)) report('SPREADS_OPEN_PCT must be > 0');
@@ -74,7 +73,6 @@ export const spreadsConfig = defineConfig(
       historyFlushMs: vars.SPREADS_HISTORY_FLUSH_MS,
       /** GeckoTerminal networks whose top pools give DEX legs (live source only) */
       dexNetworks: vars.SPREADS_DEX_NETWORKS,
-      dexBaseUrl: vars.SPREADS_DEX_BASE_URL,
       /** venues streamed through ccxt.pro `watch*` (REST polling when the stream is silent); the others are polled */
       watchVenues: vars.SPREADS_WATCH_VENUES,
       /** a watched leg with no update for this long falls back to REST polling until the stream delivers again */

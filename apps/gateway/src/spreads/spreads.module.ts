@@ -1,3 +1,4 @@
+import { GECKOTERMINAL_API, UpstreamPolicies, type GeckoTerminalApi } from '@app/upstream';
 import { APP_CONFIG, ConfigModule, type AppConfig } from '@app/config';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
@@ -18,8 +19,9 @@ import { SpreadsPipeline } from './spreads.pipeline';
     SpreadsMetrics,
     {
       provide: SPREADS_QUOTE_SOURCES,
-      inject: [APP_CONFIG, spreadsConfig.token, SpreadsMetrics],
-      useFactory: (config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics) => createQuoteSources(config, spreads, metrics, new Logger('Spreads')),
+      inject: [APP_CONFIG, spreadsConfig.token, SpreadsMetrics, GECKOTERMINAL_API, UpstreamPolicies],
+      useFactory: (config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, geckoTerminal: GeckoTerminalApi, policies: UpstreamPolicies) =>
+        createQuoteSources(config, spreads, metrics, new Logger('Spreads'), { geckoTerminal, policies }),
     },
     SpreadsPipeline,
     SpreadsQueryService,

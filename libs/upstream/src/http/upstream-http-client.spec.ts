@@ -19,14 +19,18 @@ const echoingRoutes: SimulatorRouteModule = {
 
 class RecordingLogger implements UpstreamLogger {
   readonly lines: string[] = [];
+  /** the lines written at log or warn level (what an operator sees at LOG_LEVEL=info) */
+  readonly visible: string[] = [];
   debug(message: () => string): void {
     this.lines.push(message());
   }
   log(message: string): void {
     this.lines.push(message);
+    this.visible.push(message);
   }
   warn(message: string): void {
     this.lines.push(message);
+    this.visible.push(message);
   }
 }
 
@@ -90,14 +94,15 @@ describe('UpstreamHttpClient', () => {
   });
 
   describe('retries', () => {
-    it('retries 5xx with backoff and succeeds', async () => {
+    it('retries 5xx with backoff and succeeds, the retries at debug level only', async () => {
       sim.faults.set('coingecko', { kind: '500', status: 503 }, { times: 2 });
       const started = Date.now();
-      await client({ random: () => 0 }).getJson('/global');
+      await client().getJson('/global');
       expect(sim.requests('coingecko', '/global')).toBe(3);
       expect(outcomes).toEqual([503, 503, 200]);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 10 - 2); // equal jitter at random=0: 5 ms, then 10 ms
+      expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 10 - 2); // half jitter: at least 5 ms, then at least 10 ms
       expect(logger.lines.filter((line) => line.includes('retry'))).toHaveLength(2);
+      expect(logger.visible).toEqual([]);
     });
 
     it('gives up after the last attempt with the status', async () => {
@@ -222,6 +227,58 @@ describe('UpstreamHttpClient', () => {
     it('returns the schema output (its transforms applied) when the body fits', async () => {
       const schema = z.object({ data: z.object({ updated_at: z.number() }) }).transform((body) => body.data.updated_at * 1000);
       expect(typeof (await client().getJson('/global', {}, { schema }))).toBe('number');
+    });
+  });
+
+  describe('circuit breaker', () => {
+    const breaker = { consecutiveFailures: 3, halfOpenAfterMs: 200 };
+
+    it('opens after consecutive failures: one warning, then calls fail fast without a request', async () => {
+      sim.faults.set('coingecko', { kind: '500' });
+      const states: string[] = [];
+      const failing = client({ retries: 0, breaker, onCircuitState: (_upstream, state) => states.push(state) });
+      for (let call = 0; call < 3; call++) await caught(failing.getJson('/global'));
+      expect(failing.policy.circuitState).toBe('open');
+      for (let call = 0; call < 20; call++) {
+        const error = await caught(failing.getJson('/global'));
+        expect(error).toMatchObject({ upstream: 'coingecko', kind: 'circuit_open' });
+      }
+      expect(sim.requests('coingecko')).toBe(3);
+      expect(outcomes.filter((outcome) => outcome === 'circuit_open')).toHaveLength(20);
+      expect(logger.visible).toHaveLength(1);
+      expect(logger.visible[0]).toMatch(/^coingecko: circuit open after 3 failures in a row \(last: .*HTTP 500/);
+      expect(states).toEqual(['closed', 'open']);
+    });
+
+    it('counts each retry as a failure, so one call with its retries can open the circuit', async () => {
+      sim.faults.set('coingecko', { kind: '500' });
+      const failing = client({ retries: 2, breaker });
+      const error = await caught(failing.getJson('/global'));
+      expect(error.kind).toBe('http');
+      expect(failing.policy.circuitState).toBe('open');
+    });
+
+    it('lets one probe through after halfOpenAfter and closes on its success, with one line', async () => {
+      sim.faults.set('coingecko', { kind: '500' });
+      const states: string[] = [];
+      const flaky = client({ retries: 0, breaker, onCircuitState: (_upstream, state) => states.push(state) });
+      for (let call = 0; call < 3; call++) await caught(flaky.getJson('/global'));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await caught(flaky.getJson('/global')); // the probe fails: open again, silently
+      expect(flaky.policy.circuitState).toBe('open');
+      sim.faults.clear();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await flaky.getJson('/global');
+      expect(flaky.policy.circuitState).toBe('closed');
+      expect(states).toEqual(['closed', 'open', 'half_open', 'open', 'half_open', 'closed']);
+      expect(logger.visible).toHaveLength(2);
+      expect(logger.visible[1]).toMatch(/^coingecko: circuit closed, the upstream answers again/);
+    });
+
+    it('does not count a 4xx, a bad body or a refused budget against the upstream', async () => {
+      const healthy = client({ retries: 0, breaker, budget: { callsPerMinute: 60, capacity: 2, maxWaitMs: 0 } });
+      for (let call = 0; call < 4; call++) await caught(healthy.getJson('/coins/not-a-coin'));
+      expect(healthy.policy.circuitState).toBe('closed');
     });
   });
 

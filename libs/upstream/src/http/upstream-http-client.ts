@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import { UpstreamBudget, UpstreamCallObserver, UpstreamCallOutcome, UpstreamError } from '../contracts';
 import { NestUpstreamLogger, RedactingLogger, UpstreamLogger } from '../logging/upstream-logger';
 import { describeIssues } from '../validation/schema-problems';
-import { BackoffOptions, backoffDelayMs, parseRetryAfterMs } from './backoff';
+import { ABORTED_BY_CALLER, RetryAfterUpstreamError, UpstreamCircuitObserver, UpstreamPolicy, isTransientUpstreamError } from '../resilience/upstream-policy';
+import { parseRetryAfterMs } from './retry-after';
 import { excerpt, parseJson } from './response-body';
 import { SecretRedactor } from './secret-redactor';
-import { sleep } from './sleep';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SharedRequestBudget } from './shared-budget';
 import { TokenBucket } from './token-bucket';
 
@@ -31,16 +32,17 @@ export interface UpstreamHttpClientOptions {
   /** retries after the first attempt (default 2) */
   retries?: number;
   /** default { baseMs: 250, maxMs: 5_000 } */
-  backoff?: BackoffOptions;
+  backoff?: { baseMs: number; maxMs: number };
   /** longest `Retry-After` honoured before retrying (default 30 s); longer ones are shortened to this */
   maxRetryAfterMs?: number;
   budget: UpstreamBudgetOptions;
   /** the cluster-wide budget of this upstream (with Redis); each call takes from it after the local bucket */
   sharedBudget?: SharedRequestBudget;
   observer?: UpstreamCallObserver;
+  onCircuitState?: UpstreamCircuitObserver;
+  /** circuit breaker of this upstream (defaults in `UPSTREAM_POLICY_DEFAULTS`) */
+  breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
   logger?: UpstreamLogger;
-  /** jitter source (tests pin it) */
-  random?: () => number;
 }
 
 export type QueryParams = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -53,48 +55,50 @@ export interface GetJsonOptions<T = unknown> {
   signal?: AbortSignal;
 }
 
-type AttemptResult =
-  | { ok: true; body: unknown }
-  | { ok: false; kind: UpstreamError['kind']; detail: string; status?: number; retryable: boolean; retryAfterMs?: number };
-
-const DEFAULTS = { timeoutMs: 10_000, retries: 2, backoff: { baseMs: 250, maxMs: 5_000 }, maxRetryAfterMs: 30_000, maxBudgetWaitMs: 5_000 };
+const DEFAULT_MAX_BUDGET_WAIT_MS = 5_000;
 
 /**
- * The one HTTP client behind every upstream: JSON GETs over Node's fetch with a per-attempt timeout, retries with
- * backoff on 5xx/timeouts/network errors, `Retry-After` on 429, a token-bucket request budget, typed failures
- * (`UpstreamError`) and secrets redacted from every message it produces.
+ * The one HTTP client behind every upstream: JSON GETs over Node's fetch under the upstream's `UpstreamPolicy`
+ * (cockatiel: per-attempt timeout, retries with backoff on 5xx/timeouts/network errors, `Retry-After` on 429/503,
+ * circuit breaker), a token-bucket request budget, typed failures (`UpstreamError`) and secrets redacted from every
+ * message it produces.
  */
 export class UpstreamHttpClient implements UpstreamBudget {
   readonly upstream: string;
+  /** the upstream's resilience policy, shared with anything else that calls this upstream */
+  readonly policy: UpstreamPolicy;
   private readonly baseUrl: string;
   private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly backoff: BackoffOptions;
-  private readonly maxRetryAfterMs: number;
   private readonly maxBudgetWaitMs: number;
   private readonly bucket: TokenBucket;
   private readonly sharedBudget?: SharedRequestBudget;
   private readonly redactor: SecretRedactor;
   private readonly logger: UpstreamLogger;
   private readonly observer?: UpstreamCallObserver;
-  private readonly random: () => number;
 
   constructor(options: UpstreamHttpClientOptions) {
     this.upstream = options.name;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.headers = { accept: 'application/json', ...options.headers };
-    this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-    this.retries = options.retries ?? DEFAULTS.retries;
-    this.backoff = options.backoff ?? DEFAULTS.backoff;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
-    this.maxBudgetWaitMs = options.budget.maxWaitMs ?? DEFAULTS.maxBudgetWaitMs;
+    this.maxBudgetWaitMs = options.budget.maxWaitMs ?? DEFAULT_MAX_BUDGET_WAIT_MS;
     this.bucket = new TokenBucket({ callsPerMinute: options.budget.callsPerMinute, capacity: options.budget.capacity });
     this.sharedBudget = options.sharedBudget;
     this.redactor = new SecretRedactor(this.headers, options.secrets);
-    this.logger = new RedactingLogger(options.logger ?? new NestUpstreamLogger(UpstreamHttpClient.name), (text) => this.redactor.text(text));
+    const redact = (text: string) => this.redactor.text(text);
+    this.logger = new RedactingLogger(options.logger ?? new NestUpstreamLogger(UpstreamHttpClient.name), redact);
     this.observer = options.observer;
-    this.random = options.random ?? Math.random;
+    this.policy = new UpstreamPolicy({
+      upstream: options.name,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      backoff: options.backoff,
+      maxRetryAfterMs: options.maxRetryAfterMs,
+      breaker: options.breaker,
+      observer: options.observer,
+      onCircuitState: options.onCircuitState,
+      logger: this.logger,
+      redact,
+    });
   }
 
   get callsPerMinute(): number {
@@ -105,22 +109,19 @@ export class UpstreamHttpClient implements UpstreamBudget {
   async getJson<T>(path: string, query: QueryParams = {}, options: GetJsonOptions<T> = {}): Promise<T> {
     const url = this.buildUrl(path, query);
     const label = `GET ${this.redactor.pathAndQuery(url)}`;
-    for (let attempt = 1; ; attempt++) {
-      await this.takeToken(label, options.signal);
-      const result = await this.attempt(url, label, options);
-      if (result.ok) return this.validated<T>(result.body, label, options);
-
-      const retriesLeft = attempt <= this.retries && result.retryable && !options.signal?.aborted;
-      if (!retriesLeft) {
-        const attempts = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-        this.logger.warn(`${this.upstream} ${label} failed${attempts}: ${result.detail}`);
-        throw this.error(`${label} failed${attempts}: ${result.detail}`, result.status, result.kind);
-      }
-      const delayMs =
-        result.retryAfterMs !== undefined ? Math.min(result.retryAfterMs, this.maxRetryAfterMs) : backoffDelayMs(attempt, this.backoff, this.random);
-      this.logger.warn(`${this.upstream} ${label}: ${result.detail}; retry ${attempt}/${this.retries} in ${delayMs} ms`);
-      await this.wait(delayMs, label, options.signal);
+    let attempts = 0;
+    let body: unknown;
+    try {
+      body = await this.policy.execute(async ({ signal }) => {
+        attempts++;
+        // the token is taken per attempt, inside the breaker: an open circuit spends no budget
+        await this.takeToken(label, options.signal);
+        return this.attempt(url, label, signal, options);
+      }, options.signal);
+    } catch (error) {
+      throw this.failed(error, label, attempts);
     }
+    return this.validated<T>(body, label, options);
   }
 
   private buildUrl(path: string, query: QueryParams): URL {
@@ -133,34 +134,52 @@ export class UpstreamHttpClient implements UpstreamBudget {
     return url;
   }
 
+  /**
+   * The error a caller sees: names the request and the attempts. Failures that are the upstream's outage (they feed
+   * the breaker, which logs the outage once) are not logged here; the others (4xx, bad bodies) are worth a warning.
+   */
+  private failed(error: unknown, label: string, attempts: number): UpstreamError {
+    if (!(error instanceof UpstreamError)) return this.error(`${label} failed: ${error instanceof Error ? error.message : String(error)}`, undefined, 'network');
+    const detail = error.message.slice(error.upstream.length + 2);
+    if (error.kind === 'circuit_open' || error.kind === 'budget') return this.error(`${label} ${detail}`, error.status, error.kind);
+    const after = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+    const failure = this.error(`${label} failed${after}: ${detail}`, error.status, error.kind);
+    if (isTransientUpstreamError(error) || detail.endsWith(ABORTED_BY_CALLER)) this.logger.debug(() => failure.message);
+    else this.logger.warn(failure.message);
+    return failure;
+  }
+
   /** The local bucket (this replica's pace), then the cluster-wide budget when there is one, within `maxWaitMs` in all. */
   private async takeToken(label: string, signal?: AbortSignal): Promise<void> {
     const startedAt = Date.now();
     const waitMs = this.bucket.reserve(this.maxBudgetWaitMs);
-    if (waitMs === undefined) throw this.budgetRefused(label, '');
+    if (waitMs === undefined) throw this.budgetRefused('');
     if (waitMs > 0) {
       this.logger.debug(() => `${this.upstream} ${label} waits ${waitMs} ms for its request budget`);
-      await this.wait(waitMs, label, signal);
+      try {
+        await sleep(waitMs, undefined, { signal });
+      } catch {
+        throw this.error(ABORTED_BY_CALLER, undefined, 'network');
+      }
     }
     if (!this.sharedBudget) return;
     let taken: boolean;
     try {
       taken = await this.sharedBudget.take(Math.max(0, this.maxBudgetWaitMs - (Date.now() - startedAt)), signal);
     } catch {
-      throw this.error(`${label} aborted by the caller`, undefined, 'network');
+      throw this.error(ABORTED_BY_CALLER, undefined, 'network');
     }
-    if (!taken) throw this.budgetRefused(label, ' across the cluster');
+    if (!taken) throw this.budgetRefused(' across the cluster');
   }
 
-  private budgetRefused(label: string, scope: string): UpstreamError {
+  private budgetRefused(scope: string): UpstreamError {
     this.observe('budget', 0);
-    return this.error(`${label} refused: request budget of ${this.callsPerMinute}/min${scope} exhausted (no token within ${this.maxBudgetWaitMs} ms)`, undefined, 'budget');
+    return this.error(`refused: request budget of ${this.callsPerMinute}/min${scope} exhausted (no token within ${this.maxBudgetWaitMs} ms)`, undefined, 'budget');
   }
 
-  private async attempt(url: URL, label: string, options: GetJsonOptions): Promise<AttemptResult> {
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  /** One HTTP attempt: the parsed body, or a typed `UpstreamError` (with `Retry-After` when the upstream sent one). */
+  private async attempt(url: URL, label: string, policySignal: AbortSignal, options: GetJsonOptions<unknown>): Promise<unknown> {
+    const signal = options.timeoutMs ? AbortSignal.any([policySignal, AbortSignal.timeout(options.timeoutMs)]) : policySignal;
     const startedAt = performance.now();
     let status: number;
     let text: string;
@@ -174,14 +193,14 @@ export class UpstreamHttpClient implements UpstreamBudget {
       const durationMs = performance.now() - startedAt;
       if (options.signal?.aborted) {
         this.observe('error', durationMs);
-        return { ok: false, kind: 'network', detail: 'aborted by the caller', retryable: false };
+        throw this.error(ABORTED_BY_CALLER, undefined, 'network');
       }
-      if (timeout.aborted) {
+      if (signal.aborted) {
         this.observe('timeout', durationMs);
-        return { ok: false, kind: 'timeout', detail: `timed out after ${timeoutMs} ms`, retryable: true };
+        throw this.error(`timed out after ${options.timeoutMs ?? this.policy.timeoutMs} ms`, undefined, 'timeout');
       }
       this.observe('error', durationMs);
-      return { ok: false, kind: 'network', detail: describeNetworkError(error), retryable: true };
+      throw this.error(describeNetworkError(error), undefined, 'network');
     }
     const durationMs = performance.now() - startedAt;
     this.observe(status, durationMs);
@@ -189,20 +208,19 @@ export class UpstreamHttpClient implements UpstreamBudget {
 
     const parsed = parseJson(text);
     const body = this.redactor.text(excerpt(text));
-    if (status === 429) {
-      return { ok: false, kind: 'http', status, detail: `HTTP 429 (rate limited): ${body}`, retryable: true, retryAfterMs: parseRetryAfterMs(retryAfter) };
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfterMs(retryAfter) : undefined;
+    if (status === 429 || (status >= 500 && retryAfterMs !== undefined)) {
+      const detail = status === 429 ? `HTTP 429 (rate limited): ${body}` : `HTTP ${status}: ${body}`;
+      if (retryAfterMs !== undefined) throw new RetryAfterUpstreamError(this.upstream, this.redactor.text(detail), status, retryAfterMs);
+      throw this.error(detail, status, 'http');
     }
     if (status >= 500) {
       // An HTML page from a CDN in front of the API is a 'parse' failure even with a 5xx status.
-      return { ok: false, kind: parsed.ok ? 'http' : 'parse', status, detail: `HTTP ${status}${parsed.ok ? '' : ' with a non-JSON body'}: ${body}`, retryable: true };
+      throw this.error(`HTTP ${status}${parsed.ok ? '' : ' with a non-JSON body'}: ${body}`, status, parsed.ok ? 'http' : 'parse');
     }
-    if (status >= 400 || status < 200) {
-      return { ok: false, kind: 'http', status, detail: `HTTP ${status}: ${body}`, retryable: false };
-    }
-    if (!parsed.ok) {
-      return { ok: false, kind: 'parse', status, detail: `HTTP ${status} with a body that is not JSON: ${body}`, retryable: false };
-    }
-    return { ok: true, body: parsed.value };
+    if (status >= 400 || status < 200) throw this.error(`HTTP ${status}: ${body}`, status, 'http');
+    if (!parsed.ok) throw this.error(`HTTP ${status} with a body that is not JSON: ${body}`, status, 'parse');
+    return parsed.value;
   }
 
   private validated<T>(body: unknown, label: string, options: GetJsonOptions<T>): T {
@@ -213,14 +231,6 @@ export class UpstreamHttpClient implements UpstreamBudget {
     const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; +${problems.length - 3} more` : '');
     this.logger.warn(`${this.upstream} ${label} returned an unexpected shape: ${shown}`);
     throw this.error(`${label} returned an unexpected shape: ${shown}`, 200, 'validation');
-  }
-
-  private async wait(ms: number, label: string, signal?: AbortSignal): Promise<void> {
-    try {
-      await sleep(ms, signal);
-    } catch {
-      throw this.error(`${label} aborted by the caller`, undefined, 'network');
-    }
   }
 
   private error(message: string, status: number | undefined, kind: UpstreamError['kind']): UpstreamError {

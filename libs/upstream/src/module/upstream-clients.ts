@@ -5,6 +5,11 @@ import { CoinGeckoClient, coinGeckoHttpOptions } from '../coingecko/coingecko.cl
 import { DEFILLAMA_API } from '../defillama/defillama.api';
 import { DefiLlamaClient, defiLlamaHttpOptions } from '../defillama/defillama.client';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
+import type { UpstreamPolicy, UpstreamPolicyOptions } from '../resilience/upstream-policy';
+import { GECKOTERMINAL_API } from '../geckoterminal/geckoterminal.api';
+import { GeckoTerminalClient, geckoTerminalHttpOptions } from '../geckoterminal/geckoterminal.client';
+import { EVM_RPC_API } from '../evm-rpc/evm-rpc.api';
+import { EvmRpcClients } from '../evm-rpc/evm-rpc.client';
 import { BINANCE_FUTURES_API, BINANCE_SPOT_API } from '../binance/binance.api';
 import { BinanceFuturesKlinesClient, BinanceSpotKlinesClient, binanceHttpOptions } from '../binance/binance.client';
 import { COINDESK_API } from '../coindesk/coindesk.api';
@@ -18,6 +23,8 @@ export interface UpstreamClientContext {
   config: AppConfig;
   /** an `UpstreamHttpClient` with the app's metrics observer and logger already wired in */
   httpClient(options: UpstreamHttpClientOptions): UpstreamHttpClient;
+  /** the resilience policy of an upstream whose client does its own HTTP (metrics, timeout, breaker wired in) */
+  policy(upstream: string, options?: Omit<UpstreamPolicyOptions, 'upstream'>): UpstreamPolicy;
 }
 
 export interface UpstreamClientDefinition<T extends UpstreamBudget = UpstreamBudget> {
@@ -62,5 +69,15 @@ export const UPSTREAM_CLIENTS: readonly UpstreamClientDefinition[] = [
     token: DERIBIT_API,
     type: DeribitClient,
     create: ({ config, httpClient }) => new DeribitClient(httpClient(deribitHttpOptions(config.upstreams.deribit))),
+  },
+  {
+    token: GECKOTERMINAL_API,
+    type: GeckoTerminalClient,
+    create: ({ config, httpClient }) => new GeckoTerminalClient(httpClient(geckoTerminalHttpOptions(config.upstreams.geckoterminal))),
+  },
+  {
+    token: EVM_RPC_API,
+    type: EvmRpcClients,
+    create: ({ policy }) => new EvmRpcClients(policy('evm-rpc', { retries: 2, timeoutMs: 15_000 })),
   },
 ];

@@ -12,6 +12,8 @@ import { UPSTREAM_BUDGETS, UPSTREAM_OBSERVERS, UpstreamBudget, UpstreamObservers
 import { RedisRequestBudget } from '../http/shared-budget';
 import { UpstreamHttpClient, UpstreamHttpClientOptions } from '../http/upstream-http-client';
 import { NestUpstreamLogger } from '../logging/upstream-logger';
+import { UpstreamPolicies } from '../resilience/upstream-policies';
+import { UpstreamPolicy } from '../resilience/upstream-policy';
 import { UPSTREAM_CLIENTS, UpstreamClientContext } from './upstream-clients';
 
 const UPSTREAM_CLIENT_CONTEXT = Symbol('UPSTREAM_CLIENT_CONTEXT');
@@ -21,21 +23,37 @@ const OPTIONAL_CLUSTER_REDIS = { token: CLUSTER_REDIS, optional: true };
 // pino's level lives in AppConfig, not in Nest's Logger: derive "debug on" from it
 const isDebugEnabled = (config: AppConfig) => ['debug', 'trace'].includes(config.logLevel);
 
-function createClientContext(config: AppConfig, observers?: UpstreamObservers, redis?: Redis): UpstreamClientContext {
+function createPolicies(config: AppConfig, observers?: UpstreamObservers): UpstreamPolicies {
   const debugEnabled = isDebugEnabled(config);
+  return new UpstreamPolicies({
+    observer: observers?.onCall,
+    onCircuitState: observers?.onCircuitState,
+    logger: new NestUpstreamLogger(UpstreamPolicy.name, () => debugEnabled),
+    timeoutMs: config.upstreams.timeoutCapMs,
+  });
+}
+
+function createClientContext(config: AppConfig, policies: UpstreamPolicies, observers?: UpstreamObservers, redis?: Redis): UpstreamClientContext {
+  const debugEnabled = isDebugEnabled(config);
+  const cappedTimeout = (timeoutMs: number | undefined) => Math.min(timeoutMs ?? 10_000, config.upstreams.timeoutCapMs ?? Infinity);
   return {
     config,
-    httpClient: (options: UpstreamHttpClientOptions) =>
-      new UpstreamHttpClient({
+    policy: (upstream, options = {}) => policies.for(upstream, { ...options, timeoutMs: cappedTimeout(options.timeoutMs) }),
+    httpClient: (options: UpstreamHttpClientOptions) => {
+      const client = new UpstreamHttpClient({
         observer: observers?.onCall,
+        onCircuitState: observers?.onCircuitState,
         logger: new NestUpstreamLogger(UpstreamHttpClient.name, () => debugEnabled),
         // with Redis the replicas share each upstream's calls per minute: the cluster stays inside the upstream's limit
         sharedBudget: redis
           ? new RedisRequestBudget({ redis, upstream: options.name, callsPerMinute: options.budget.callsPerMinute, keyPrefix: config.redis.keyPrefix })
           : undefined,
         ...options,
-        timeoutMs: Math.min(options.timeoutMs ?? 10_000, config.upstreams.timeoutCapMs ?? Infinity),
-      }),
+        timeoutMs: cappedTimeout(options.timeoutMs),
+      });
+      policies.add(client.policy);
+      return client;
+    },
   };
 }
 
@@ -58,7 +76,8 @@ const clientProviders: Provider[] = UPSTREAM_CLIENTS.flatMap((client) => [
     }),
   ],
   providers: [
-    { provide: UPSTREAM_CLIENT_CONTEXT, inject: [APP_CONFIG, OPTIONAL_OBSERVERS, OPTIONAL_CLUSTER_REDIS], useFactory: createClientContext },
+    { provide: UpstreamPolicies, inject: [APP_CONFIG, OPTIONAL_OBSERVERS], useFactory: createPolicies },
+    { provide: UPSTREAM_CLIENT_CONTEXT, inject: [APP_CONFIG, UpstreamPolicies, OPTIONAL_OBSERVERS, OPTIONAL_CLUSTER_REDIS], useFactory: createClientContext },
     {
       provide: UpstreamCache,
       inject: [CACHE_MANAGER, APP_CONFIG, OPTIONAL_OBSERVERS],
@@ -88,6 +107,7 @@ const clientProviders: Provider[] = UPSTREAM_CLIENTS.flatMap((client) => [
     UpstreamCache,
     CoinGeckoMarketData,
     DefiLlamaMarketData,
+    UpstreamPolicies,
     UPSTREAM_BUDGETS,
     ...UPSTREAM_CLIENTS.flatMap((client) => [client.token, client.type]),
   ],

@@ -1,4 +1,6 @@
-import { createPublicClient, http, toHex, type Hex, type PublicClient } from 'viem';
+import { evmBlockSchema, evmLogsSchema, UpstreamError } from '@app/upstream';
+import { toHex, type Hex, type PublicClient } from 'viem';
+import type { z } from 'zod';
 import { SWAP_TOPICS } from './swap-events';
 
 /** A Swap log as eth_getLogs returns it, numbers parsed. */
@@ -28,12 +30,7 @@ export interface EvmRpc {
   block(blockNumber: number): Promise<BlockFacts>;
 }
 
-export function createViemClient(url: string): PublicClient {
-  // batch: concurrent calls (e.g. the blocks of one poll) go out as one JSON-RPC batch request
-  return createPublicClient({ transport: http(url, { timeout: 15_000, retryCount: 2, retryDelay: 250, batch: { batchSize: 50, wait: 5 } }) });
-}
-
-/** `EvmRpc` over viem's public client. */
+/** `EvmRpc` over viem's public client (from `EvmRpcApi.connect`: requests run under the `evm-rpc` upstream policy). */
 export class ViemEvmRpc implements EvmRpc {
   constructor(readonly client: PublicClient) {}
 
@@ -42,14 +39,15 @@ export class ViemEvmRpc implements EvmRpc {
   }
 
   async swapLogs(pools: readonly string[], fromBlock: number, toBlock: number): Promise<EvmLog[]> {
-    const logs = await this.client.request({
+    const raw = await this.client.request({
       method: 'eth_getLogs',
       params: [{ address: pools as Hex[], fromBlock: toHex(fromBlock), toBlock: toHex(toBlock), topics: [[SWAP_TOPICS.v2, SWAP_TOPICS.v3, SWAP_TOPICS.pancakeV3]] }],
     });
+    const logs = checked(evmLogsSchema, raw, 'eth_getLogs');
     return logs.map((log) => ({
       address: log.address.toLowerCase(),
       topics: log.topics as Hex[],
-      data: log.data,
+      data: log.data as Hex,
       blockNumber: Number(log.blockNumber),
       blockHash: String(log.blockHash).toLowerCase(),
       transactionHash: String(log.transactionHash).toLowerCase(),
@@ -60,7 +58,7 @@ export class ViemEvmRpc implements EvmRpc {
 
   async block(blockNumber: number): Promise<BlockFacts> {
     // raw request: viem's block formatter checksums every address of every transaction, far more than we need
-    const block = (await this.client.request({ method: 'eth_getBlockByNumber', params: [toHex(blockNumber), true] })) as RawBlock | null;
+    const block = checked(evmBlockSchema, await this.client.request({ method: 'eth_getBlockByNumber', params: [toHex(blockNumber), true] }), 'eth_getBlockByNumber');
     if (!block) throw new Error(`block ${blockNumber} not found`);
     const signers = new Map<string, string>();
     for (const tx of block.transactions) if (typeof tx === 'object') signers.set(tx.hash.toLowerCase(), tx.from.toLowerCase());
@@ -68,8 +66,10 @@ export class ViemEvmRpc implements EvmRpc {
   }
 }
 
-interface RawBlock {
-  hash: string;
-  timestamp: Hex;
-  transactions: Array<{ hash: string; from: string } | string>;
+/** A node's answer that does not fit the JSON-RPC schema: a 'validation' UpstreamError naming the method and field. */
+function checked<T>(schema: z.ZodType<T>, value: unknown, method: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new UpstreamError('evm-rpc', `${method} returned an unexpected shape: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, 200, 'validation');
 }

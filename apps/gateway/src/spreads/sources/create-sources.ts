@@ -1,31 +1,41 @@
 import type { AppConfig } from '@app/config';
-import type { SpreadsConfig } from '../spreads.config';
 import type { Logger } from '@nestjs/common';
 import { SIM_DEX_NETWORKS, SIMULATED_WATCH_VENUES } from '@app/simulator';
+import { UpstreamError, type GeckoTerminalApi, type UpstreamPolicies } from '@app/upstream';
+import type { SpreadsConfig } from '../spreads.config';
 import type { SpreadsMetrics } from '../spreads.metrics';
 import { createCcxtVenueSources, type CcxtSourceHooks } from './ccxt/ccxt-venue-source';
 import { pointAtSimulatedVenues } from './ccxt/simulated-venues';
 import type { QuoteSource } from './quote-source';
 import { GeckoTerminalPoolsSource } from './dex/geckoterminal-pools';
-import { UpstreamHttpClient } from '@app/upstream';
 
 /** GeckoTerminal refreshes pool data about once a minute and allows ~30 calls/min. */
 const DEX_POLL_MS = 20_000;
 
+/** ccxt's errors that mean the venue (or the way to it) is down: they count towards its circuit breaker. */
+const CCXT_OUTAGE_ERRORS = new Set(['NetworkError', 'RequestTimeout', 'ExchangeNotAvailable', 'OnMaintenance', 'DDoSProtection', 'RateLimitExceeded']);
+const isVenueOutage = (error: unknown) =>
+  error instanceof UpstreamError ? error.kind === 'timeout' || error.kind === 'network' : CCXT_OUTAGE_ERRORS.has((error as Error)?.constructor?.name ?? '');
+
+/** What the sources call their upstreams through (from `UpstreamModule`). */
+export interface QuoteSourceUpstreams {
+  geckoTerminal: GeckoTerminalApi;
+  policies: UpstreamPolicies;
+}
+
 /** Where and how often the DEX legs are read (GeckoTerminal's top pools). */
 interface DexSetup {
-  baseUrl: string;
   networks: readonly string[];
   pollMs: number;
-  callsPerMinute: number;
 }
 
 /**
  * The quote sources of `SPREADS_SOURCE`: the venues through ccxt (live), the same ccxt clients pointed at the
  * upstream simulator's venues (`simulated`, the sandbox default), or none. Sandbox is a mode of the live path: same
- * sources, same ccxt parsing, only the URLs, the markets (set from the simulator's catalogue) and the pace differ.
+ * sources, same ccxt parsing, same upstream policies; only the URLs, the markets (set from the simulator's catalogue)
+ * and the pace differ.
  */
-export function createQuoteSources(config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, logger: Logger): QuoteSource[] {
+export function createQuoteSources(_config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, logger: Logger, upstreams: QuoteSourceUpstreams): QuoteSource[] {
   switch (spreads.source) {
     case 'off':
       return [];
@@ -35,15 +45,22 @@ export function createQuoteSources(config: AppConfig, spreads: SpreadsConfig, me
       // the simulated market moves once per tick: every leg is read once a tick (the simulator has no rate limit), the
       // venues the simulator streams are streamed, and the DEX legs are the simulator's pools
       const simulated: SpreadsConfig = { ...spreads, pollMs: spreads.simTickMs, watchVenues: spreads.watchVenues.filter((venue) => SIMULATED_WATCH_VENUES.includes(venue)) };
-      const dex = { baseUrl: `${venuesUrl}/api.geckoterminal.com/api/v2`, networks: SIM_DEX_NETWORKS, pollMs: spreads.simTickMs, callsPerMinute: 60_000 };
-      return ccxtSources(simulated, dex, metrics, logger, (exchange, exchangeId) => pointAtSimulatedVenues(exchange, exchangeId, venuesUrl));
+      const dex = { networks: SIM_DEX_NETWORKS, pollMs: spreads.simTickMs };
+      return ccxtSources(simulated, dex, metrics, logger, upstreams, (exchange, exchangeId) => pointAtSimulatedVenues(exchange, exchangeId, venuesUrl));
     }
     case 'ccxt':
-      return ccxtSources(spreads, { baseUrl: spreads.dexBaseUrl, networks: spreads.dexNetworks, pollMs: DEX_POLL_MS, callsPerMinute: 25 }, metrics, logger);
+      return ccxtSources(spreads, { networks: spreads.dexNetworks, pollMs: DEX_POLL_MS }, metrics, logger, upstreams);
   }
 }
 
-function ccxtSources(spreads: SpreadsConfig, dex: DexSetup, metrics: SpreadsMetrics, logger: Logger, prepare?: Parameters<typeof createCcxtVenueSources>[1]['prepare']): QuoteSource[] {
+function ccxtSources(
+  spreads: SpreadsConfig,
+  dex: DexSetup,
+  metrics: SpreadsMetrics,
+  logger: Logger,
+  upstreams: QuoteSourceUpstreams,
+  prepare?: Parameters<typeof createCcxtVenueSources>[1]['prepare'],
+): QuoteSource[] {
   // every failure is counted; a failing source is logged at most once a minute (a venue outage must not flood the log)
   const lastLogged = new Map<string, number>();
   const warnOncePerMinute = (key: string, message: string) => {
@@ -54,20 +71,20 @@ function ccxtSources(spreads: SpreadsConfig, dex: DexSetup, metrics: SpreadsMetr
   };
   const onError: CcxtSourceHooks['onError'] = (source, error) => {
     metrics.sourceErrors.inc({ source });
+    // an open circuit was logged once by the venue's policy; its fast failures are only counted
+    if (error instanceof UpstreamError && error.kind === 'circuit_open') return;
     warnOncePerMinute(source, `${source}: ${source.endsWith(':ws') ? 'stream' : 'poll'} failed: ${error instanceof Error ? error.message : String(error)}`);
   };
   // a flapping stream must not flood the log either: one line per venue and minute
   const onMode = (source: string, kind: string, mode: 'ws' | 'rest') =>
     warnOncePerMinute(`${source}:mode`, mode === 'rest' ? `${source}:${kind}: stream silent, polling REST` : `${source}:${kind}: stream back, REST polling stopped`);
-  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes: (source, count) => metrics.quotes.inc({ source }, count), onError, onMode, prepare });
+  // each venue is an upstream of its own (`ccxt-binance`, ...): ccxt paces and retries by itself, the policy adds
+  // the per-poll timeout, the breaker and `upstream_calls_total`
+  const runCall = <T>(source: string, call: () => Promise<T>) =>
+    upstreams.policies.for(source.replace(':', '-'), { retries: 0, timeoutMs: 30_000, isTransient: isVenueOutage }).run(call);
+  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes: (source, count) => metrics.quotes.inc({ source }, count), onError, onMode, runCall, prepare });
   if (dex.networks.length > 0) {
-    const client = new UpstreamHttpClient({
-      name: 'geckoterminal',
-      baseUrl: dex.baseUrl,
-      headers: { accept: 'application/json;version=20230302' },
-      budget: { callsPerMinute: dex.callsPerMinute, maxWaitMs: 30_000 },
-    });
-    sources.push(new GeckoTerminalPoolsSource(client, [...dex.networks], dex.pollMs, (error) => onError('geckoterminal', error)));
+    sources.push(new GeckoTerminalPoolsSource(upstreams.geckoTerminal, [...dex.networks], dex.pollMs, (error) => onError('geckoterminal', error)));
   }
   return sources;
 }

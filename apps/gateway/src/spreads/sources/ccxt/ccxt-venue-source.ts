@@ -16,6 +16,8 @@ export interface CcxtLeg {
 export interface CcxtSourceHooks {
   onQuotes?: (source: string, count: number) => void;
   onError?: (source: string, error: unknown) => void;
+  /** runs one poll of a leg under the venue's upstream policy (timeout, breaker, metrics); absent = called directly */
+  runCall?: <T>(source: string, call: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -42,7 +44,7 @@ export class CcxtVenueSource implements QuoteSource {
       for (const leg of this.legs) {
         if (this.stopped) return;
         try {
-          const quotes = await this.pollLeg(leg);
+          const quotes = this.options.runCall ? await this.options.runCall(this.name, () => this.pollLeg(leg)) : await this.pollLeg(leg);
           this.options.onQuotes?.(this.name, quotes.length);
           sink(quotes);
         } catch (error) {

@@ -1,4 +1,4 @@
-import { UpstreamHttpClient } from '@app/upstream';
+import type { GeckoTerminalApi } from '@app/upstream';
 import type { Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';
 
@@ -52,7 +52,7 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
   private readonly abort = new AbortController();
 
   constructor(
-    private readonly client: UpstreamHttpClient,
+    private readonly client: GeckoTerminalApi,
     private readonly networks: string[],
     private readonly pollMs: number,
     private readonly onError: (error: unknown) => void,
@@ -63,7 +63,7 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
       for (const network of this.networks) {
         if (this.stopped) return;
         try {
-          const body = await this.client.getJson<unknown>(`/networks/${encodeURIComponent(network)}/pools`, { page: 1 }, { signal: this.abort.signal });
+          const body = await this.client.getTopPools(network, this.abort.signal);
           sink(parseGeckoTerminalPools(body, network, Date.now()));
         } catch (error) {
           if (!this.stopped) this.onError(error);

@@ -1,19 +1,4 @@
-import { backoffDelayMs, parseRetryAfterMs } from './backoff';
-
-describe('backoffDelayMs', () => {
-  const options = { baseMs: 100, maxMs: 1_000 };
-
-  it('doubles the ceiling per retry and jitters between half and all of it', () => {
-    expect(backoffDelayMs(1, options, () => 0)).toBe(50);
-    expect(backoffDelayMs(1, options, () => 0.999999)).toBe(100);
-    expect(backoffDelayMs(2, options, () => 0)).toBe(100);
-    expect(backoffDelayMs(3, options, () => 0)).toBe(200);
-  });
-
-  it('never exceeds maxMs', () => {
-    expect(backoffDelayMs(20, options, () => 0.999999)).toBe(1_000);
-  });
-});
+import { parseRetryAfterMs } from './retry-after';
 
 describe('parseRetryAfterMs', () => {
   const now = Date.UTC(2026, 0, 1, 0, 0, 0);
