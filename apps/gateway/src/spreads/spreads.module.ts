@@ -1,4 +1,5 @@
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { JobScheduler } from '@app/scheduling';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
 import { SpreadsLiveGateway, SpreadsLiveStream } from './live/spreads-live.stream';
@@ -16,8 +17,8 @@ import { SpreadsPipeline } from './spreads.pipeline';
     SpreadsMetrics,
     {
       provide: SPREADS_QUOTE_SOURCES,
-      inject: [APP_CONFIG, SpreadsMetrics],
-      useFactory: (config: AppConfig, metrics: SpreadsMetrics) => createQuoteSources(config, metrics, new Logger('Spreads')),
+      inject: [APP_CONFIG, SpreadsMetrics, JobScheduler],
+      useFactory: (config: AppConfig, metrics: SpreadsMetrics, jobs: JobScheduler) => createQuoteSources(config, metrics, new Logger('Spreads'), jobs),
     },
     SpreadsPipeline,
     SpreadsQueryService,

@@ -1,4 +1,5 @@
 import { hashString, mulberry32 } from '@app/simulator';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import type { Quote } from '../domain/quote';
 import type { QuoteSink, QuoteSource } from './quote-source';
 
@@ -25,6 +26,8 @@ const SIM_POOLS: ReadonlyArray<{ symbol: string; venue: string; chain: string; p
 ];
 
 export interface SimulatedVenuesOptions {
+  /** where the next tick (`spreads.simulated-tick`) is armed; a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
   venues: string[];
   seed: number;
   tickMs: number;
@@ -49,7 +52,7 @@ export function simulatedTickAt(nowMs: number, tickMs: number): number {
  */
 export class SimulatedVenues implements QuoteSource {
   readonly name = 'simulated-venues';
-  private timer?: NodeJS.Timeout;
+  private timer?: ScheduledJob;
   /** the last tick delivered: a timer that fires early (or twice within a tick) delivers nothing */
   private lastTick = -1;
   private running = false;
@@ -58,6 +61,7 @@ export class SimulatedVenues implements QuoteSource {
 
   start(sink: QuoteSink): void {
     this.running = true;
+    const jobs = this.options.jobs ?? JobScheduler.detached();
     const deliver = () => {
       if (!this.running) return;
       const now = Date.now();
@@ -67,15 +71,14 @@ export class SimulatedVenues implements QuoteSource {
         this.lastTick = tick;
         sink(this.quotesAt(tick, now));
       }
-      this.timer = setTimeout(deliver, (tick + 1) * this.options.tickMs - Date.now());
-      this.timer.unref();
+      this.timer = jobs.after('spreads.simulated-tick', (tick + 1) * this.options.tickMs - Date.now(), deliver);
     };
     deliver();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.stop();
   }
 
   /** Every leg's quote at tick `tick` (pure: the same seed and tick give the same prices). */

@@ -1,5 +1,6 @@
 import type { SpreadsConfig } from '@app/config';
 import type * as ccxt from 'ccxt';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { normalizeSymbol, referencePrice, type Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';
 import { CcxtWatchSource, type WatchSourceOptions } from './ccxt-watch-source';
@@ -16,6 +17,8 @@ export interface CcxtLeg {
 export interface CcxtSourceHooks {
   onQuotes?: (source: string, count: number) => void;
   onError?: (source: string, error: unknown) => void;
+  /** where the polls are armed (`spreads.ccxt-poll:<venue>`...); a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface CcxtSourceHooks {
  */
 export class CcxtVenueSource implements QuoteSource {
   readonly name: string;
-  private timer?: NodeJS.Timeout;
+  private timer?: ScheduledJob;
   private running?: Promise<void>;
   private stopped = false;
 
@@ -37,6 +40,7 @@ export class CcxtVenueSource implements QuoteSource {
   }
 
   start(sink: QuoteSink): void {
+    const jobs = this.options.jobs ?? JobScheduler.detached();
     const loop = async () => {
       const started = Date.now();
       for (const leg of this.legs) {
@@ -49,14 +53,14 @@ export class CcxtVenueSource implements QuoteSource {
           this.options.onError?.(`${this.name}:${leg.spec.kind}`, error);
         }
       }
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = loop()), Math.max(0, this.options.pollMs - (Date.now() - started)));
+      if (!this.stopped) this.timer = jobs.after(`spreads.ccxt-poll:${this.name}`, Math.max(0, this.options.pollMs - (Date.now() - started)), () => (this.running = loop()));
     };
     this.running = loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.stop();
     await this.running?.catch(() => undefined);
     await Promise.allSettled(this.legs.map((leg) => leg.exchange.close?.()));
   }
