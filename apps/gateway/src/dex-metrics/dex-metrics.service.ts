@@ -1,7 +1,8 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { FencedOutError, LEADERSHIP, type Leadership, type LeadershipTerm } from '@app/cluster';
 import { APP_CONFIG, type AppConfig, type DexPoolConfig } from '@app/config';
 import { MetricsService } from '@app/observability';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { DATABASE, type Database } from '@app/storage';
 import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
 import { ViemEvmRpc, createViemClient } from './chain/evm-rpc';
@@ -27,7 +28,7 @@ interface ChainRuntime {
   pools: TrackedPool[];
   /** one log source per group of pools listed together (at start, then each run-time addition: its own backfill) */
   sources: EvmLogSource[];
-  refreshTimer?: NodeJS.Timeout;
+  refreshJob?: ScheduledJob;
 }
 
 /** What a pool-list reload changed. */
@@ -61,7 +62,9 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   private store?: DexStateStore;
   private scheduler?: MessageScheduler;
   private kafka?: KafkaEmitter;
-  private timers: NodeJS.Timeout[] = [];
+  /** this term's jobs, stopped when it ends */
+  private jobsOfTerm: ScheduledJob[] = [];
+  private retries = 0;
   /** no leader work here now (follower, between terms, shutting down) */
   private stopping = true;
   private shuttingDown = false;
@@ -75,6 +78,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     private readonly metrics: MetricsService,
     private readonly feed: DexLiveFeed,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
+    @Optional() private readonly jobs: JobScheduler = JobScheduler.detached(),
   ) {
     for (const pool of config.dex.pools) {
       const tracked = new TrackedPool(pool);
@@ -92,6 +96,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     if (dex.poolsFile) {
       this.poolsFile = new PoolListFile({
         path: dex.poolsFile,
+        jobs: this.jobs,
         log: this.logger,
         onPools: async (pools) => {
           const { listed, delisted } = await this.applyPools(pools);
@@ -136,6 +141,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
           this.metrics.dexKafkaPending.set(this.kafka?.pending ?? 0);
         },
         onError: () => this.metrics.dexKafkaErrors.inc(),
+        jobs: this.jobs,
       });
       this.kafka.kick(); // what the previous term left in the outbox
     }
@@ -147,6 +153,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
         this.logger.error(`BUG: DEX metrics message for ${ticker} held back, it breaks: ${problems.join('; ')}`);
       },
       onLastTrade: (ticker, ms) => this.dirtyLastTrades.set(ticker, ms),
+      jobs: this.jobs,
     });
     try {
       await this.reconcileListing();
@@ -154,7 +161,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       await this.stopLeading(false);
       throw error;
     }
-    this.timers.push(setInterval(() => void this.saveLastTrades(), 10_000).unref());
+    this.jobsOfTerm.push(this.jobs.every('dex.save-last-trades', 10_000, () => this.saveLastTrades()));
     this.startPools([...this.pools.values()]);
     this.logger.log(`leading dex-metrics (fencing token ${term.token}): chain ingestion, message scheduler${this.kafka ? ' and Kafka emitter' : ''} started`);
     return stop;
@@ -164,8 +171,8 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   private async stopLeading(graceful: boolean): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
+    for (const job of this.jobsOfTerm) job.stop();
+    this.jobsOfTerm = [];
     const runtimes = [...this.chains.values()];
     const sources = runtimes.flatMap((runtime) => runtime.sources);
     for (const runtime of runtimes) runtime.sources = []; // pending retries of this term see they are over
@@ -328,6 +335,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
         group.map((p) => p.config.pool),
         { onSwaps: (swaps) => this.onSwaps(chain, swaps), onRemoved: (swaps) => this.onRemoved(chain, swaps) },
         {
+          jobs: this.jobs,
           pollIntervalMs: this.config.dex.pollIntervalMs,
           reorgDepthBlocks: this.config.dex.reorgDepthBlocks,
           blockRange: this.config.dex.logsBlockRange,
@@ -359,16 +367,16 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     } catch (error) {
       const delay = Math.min(60_000, 1_000 * 2 ** attempt);
       this.logger.warn(`${chain}: reading the pools failed (${(error as Error).message}); retrying in ${delay} ms`);
-      const timer = setTimeout(() => void this.preparePools(runtime, source, group, attempt + 1), delay);
-      this.timers.push(timer.unref());
+      // one name per retry: several pool groups of a chain may be waiting at once
+      this.jobsOfTerm.push(this.jobs.after(`dex.prepare-pools-retry:${chain}#${++this.retries}`, delay, () => this.preparePools(runtime, source, group, attempt + 1)));
       return;
     }
     if (this.stopping || !runtime.sources.includes(source)) return;
     await this.refreshChain(chain);
     source.start();
-    if (!runtime.refreshTimer) {
-      runtime.refreshTimer = setInterval(() => void this.refreshChain(chain), this.config.dex.stateRefreshMs);
-      this.timers.push(runtime.refreshTimer.unref());
+    if (!runtime.refreshJob) {
+      runtime.refreshJob = this.jobs.every(`dex.state-refresh:${chain}`, this.config.dex.stateRefreshMs, () => this.refreshChain(chain));
+      this.jobsOfTerm.push(runtime.refreshJob);
     }
   }
 
