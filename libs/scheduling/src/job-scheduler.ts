@@ -52,7 +52,7 @@ export class JobScheduler implements OnApplicationShutdown {
 
   /** Runs `run` every `periodMs` (first run after one period, as `setInterval`); a second job of the same name throws. */
   every(name: string, periodMs: number, run: Run, options: JobOptions = {}): ScheduledJob {
-    const timer = setInterval(() => void this.execute(name, run), periodMs);
+    const timer = setInterval(() => this.execute(name, run), periodMs);
     if (!options.ref) timer.unref();
     this.registry.addInterval(name, timer);
     return { name, stop: () => this.stopInterval(name, timer) };
@@ -63,7 +63,7 @@ export class JobScheduler implements OnApplicationShutdown {
     this.release(name);
     const timer = setTimeout(() => {
       if (this.registry.doesExist('timeout', name) && this.registry.getTimeout(name) === timer) this.registry.deleteTimeout(name);
-      void this.execute(name, run);
+      this.execute(name, run);
     }, Math.max(0, delayMs));
     if (!options.ref) timer.unref();
     this.registry.addTimeout(name, timer);
@@ -92,24 +92,40 @@ export class JobScheduler implements OnApplicationShutdown {
     for (const name of this.names()) this.release(name);
   }
 
-  private async execute(name: string, run: Run): Promise<void> {
+  /**
+   * One run: synchronous runs finish within the timer's callback (as a raw timer's would, which Jest's fake timers
+   * rely on); a run that returns a promise holds the job until it settles.
+   */
+  private execute(name: string, run: Run): void {
     const job = name.split(':', 1)[0];
     if (this.running.has(name)) return this.record(job, 'skipped');
-    this.running.add(name);
     const started = performance.now();
+    let result: unknown;
     try {
-      await run();
-      this.record(job, 'ok', started);
+      result = run();
     } catch (error) {
-      this.record(job, 'error', started);
-      const suppressed = this.failureLog.take(job);
-      if (suppressed !== undefined) {
-        const repeats = suppressed > 0 ? ` (${suppressed} more failure(s) of this job in the last minute)` : '';
-        this.logger.warn(`scheduled job ${name} failed: ${error instanceof Error ? error.message : String(error)}${repeats}`);
-      }
-    } finally {
-      this.running.delete(name);
+      return this.failed(name, job, started, error);
     }
+    if (!isPromiseLike(result)) return this.record(job, 'ok', started);
+    this.running.add(name);
+    result.then(
+      () => {
+        this.running.delete(name);
+        this.record(job, 'ok', started);
+      },
+      (error: unknown) => {
+        this.running.delete(name);
+        this.failed(name, job, started, error);
+      },
+    );
+  }
+
+  private failed(name: string, job: string, started: number, error: unknown): void {
+    this.record(job, 'error', started);
+    const suppressed = this.failureLog.take(job);
+    if (suppressed === undefined) return;
+    const repeats = suppressed > 0 ? ` (${suppressed} more failure(s) of this job in the last minute)` : '';
+    this.logger.warn(`scheduled job ${name} failed: ${error instanceof Error ? error.message : String(error)}${repeats}`);
   }
 
   private record(job: string, outcome: Outcome, started?: number): void {
@@ -132,4 +148,8 @@ export class JobScheduler implements OnApplicationShutdown {
     if (this.registry.doesExist('timeout', name) && this.registry.getTimeout(name) === timer) this.registry.deleteTimeout(name);
     else clearTimeout(timer);
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
