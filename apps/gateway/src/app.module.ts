@@ -10,6 +10,7 @@ import { UpstreamModule } from '@app/upstream';
 import { AuthModule } from '@app/auth';
 import { ApiKeysModule } from '@app/api-keys';
 import { ClusterModule } from '@app/cluster';
+import { SchedulingModule } from '@app/scheduling';
 import { SpreadsModule } from './spreads/spreads.module';
 import { MarketSnapshotModule } from './market-snapshot/market-snapshot.module';
 import { DerivativesModule } from './derivatives/derivatives.module';
@@ -38,6 +39,7 @@ export class AppModule {
         LoggerModule.forRoot({ pinoHttp: options.logDestination ? [pinoHttpOptions(config), options.logDestination] : pinoHttpOptions(config, { toStdoutTty: true }) }),
         HttpRateLimitModule.forRoot(config.http.rateLimits),
         ObservabilityModule,
+        SchedulingModule,
         StorageModule.forRoot(),
         ClusterModule,
         UpstreamModule,

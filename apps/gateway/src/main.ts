@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigValidationError, MarketDataMode } from '@app/config';
 import { simulatorBaseUrls, startUpstreamSimulator } from '@app/simulator';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { delay } from '@app/scheduling';
 import { createGatewayApp } from './bootstrap';
 import { loadGatewayConfig, type GatewayConfig } from './gateway-config';
 import { Readiness } from './operations/readiness';
@@ -46,13 +46,14 @@ async function main(): Promise<void> {
     stopping = true;
     const { drainMs } = config.shutdown;
     logger.log(`${signal} received: readiness is 503, closing in ${drainMs} ms (exit forced after ${SHUTDOWN_DEADLINE_MS} ms)`);
-    setTimeout(() => {
+    // the process's own deadline, outside the app being closed (its registry is cleared on close)
+    void delay(SHUTDOWN_DEADLINE_MS, { ref: false }).then(() => {
       logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms: exiting anyway`);
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
+    });
     try {
       app.get(Readiness).startDraining();
-      await sleep(drainMs);
+      await delay(drainMs);
       await app.close();
       await simulator?.close();
       process.exit(0);

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { delay } from '@app/scheduling/deadlines';
 import { LEADER_ROLES, type Leadership, type LeadershipTerm, type LeaderRole, type RoleHandlers } from './leadership';
 
 export interface RedisLeadershipOptions {
@@ -153,7 +153,7 @@ class RoleCampaign {
       if (acquired) await this.serve(acquired.token, acquired.deadline);
       // jitter, so replicas that lost the same leader do not ask in lockstep
       const pause = this.context.campaignMs * (0.75 + Math.random() * 0.5);
-      await sleep(pause, undefined, { signal: this.closing.signal }).catch(() => undefined);
+      await delay(pause, { signal: this.closing.signal });
     }
   }
 
@@ -195,10 +195,14 @@ class RoleCampaign {
       return undefined;
     });
 
-    let deadlineTimer: NodeJS.Timeout | undefined;
+    // the lease's own deadline, re-armed at each renewal: a cancellation deadline, not a job
+    let deadline: AbortController | undefined;
     const armDeadline = () => {
-      clearTimeout(deadlineTimer);
-      deadlineTimer = setTimeout(() => holding.abort('expired' satisfies EndReason), Math.max(0, current.deadline - performance.now()));
+      deadline?.abort();
+      const armed = (deadline = new AbortController());
+      void delay(Math.max(0, current.deadline - performance.now()), { signal: armed.signal }).then(() => {
+        if (!armed.signal.aborted) holding.abort('expired' satisfies EndReason);
+      });
     };
     armDeadline();
     void this.renewWhileHolding(holding.signal, (sentAt) => {
@@ -207,7 +211,7 @@ class RoleCampaign {
     });
 
     if (!holding.signal.aborted) await new Promise((resolve) => holding.signal.addEventListener('abort', resolve, { once: true }));
-    clearTimeout(deadlineTimer);
+    deadline?.abort();
     const reason = holding.signal.reason as EndReason;
     // not leading from here on: the work is told at once, and the next term waits until it has stopped
     this.current = undefined;
@@ -227,7 +231,7 @@ class RoleCampaign {
     const { redis, leaseKey, owner, leaseMs } = this.context;
     const everyMs = Math.max(50, Math.floor(leaseMs / 3));
     while (!signal.aborted) {
-      await sleep(everyMs, undefined, { signal }).catch(() => undefined);
+      await delay(everyMs, { signal });
       if (signal.aborted) return;
       const sentAt = performance.now();
       try {
@@ -258,7 +262,7 @@ class RoleCampaign {
   private async release(): Promise<void> {
     const { redis, leaseKey, owner } = this.context;
     const releasing = redis.clusterLeaderRelease(leaseKey, owner).catch(() => 0);
-    await Promise.race([releasing, sleep(REDIS_GIVE_UP_MS)]);
+    await Promise.race([releasing, delay(REDIS_GIVE_UP_MS)]);
   }
 
   /** `work`, or a rejection as soon as the campaign closes */

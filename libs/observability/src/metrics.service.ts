@@ -94,6 +94,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly scheduledJobRuns = new Counter({
+    name: 'scheduled_job_runs_total',
+    help: 'Runs of scheduled jobs (@nestjs/schedule registry) by job and outcome (ok, error, skipped: the previous run was still going)',
+    labelNames: ['job', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly scheduledJobDuration = new Histogram({
+    name: 'scheduled_job_duration_seconds',
+    help: 'Duration of scheduled job runs',
+    labelNames: ['job'],
+    buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

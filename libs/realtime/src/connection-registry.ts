@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
+import { JobScheduler, delay, waitAtMost } from '@app/scheduling';
 import { clientAddress, compileTrustedProxies, type TrustProxy } from '@app/http-security';
 import { Heartbeat, type HeartbeatMember } from './heartbeat';
 import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
@@ -79,6 +80,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     private readonly metrics: MetricsService,
     /** with `REDIS_URL`: the per-IP count is summed over the replicas */
     @Optional() @Inject(SharedConnectionCounts) private readonly shared?: SharedConnectionCounts,
+    @Optional() jobs: JobScheduler = JobScheduler.detached(),
   ) {
     shared?.start(() => this.perIp);
     // the options object is read at each use: bootstrap and tests tune it after construction
@@ -86,7 +88,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
       onSent: (count) => metrics.wsFramesSent.inc({ stream: 'lag-resend' }, count),
       onSkipped: (count) => metrics.wsFramesSkipped.inc({ stream: 'all' }, count),
       onTerminated: (reason) => metrics.wsSocketsTerminated.inc({ reason }),
-    });
+    }, jobs);
     this.heartbeat = new Heartbeat({
       get intervalMs() {
         return options.heartbeatMs;
@@ -94,6 +96,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
       members: () => this.connections,
       onDead: () => metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' }),
       onBeat: (connection) => connection.onBeat?.(),
+      jobs,
     });
   }
 
@@ -176,10 +179,11 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     const socket = connection.socket;
     connection.readsPaused = true;
     socket.pause();
-    setTimeout(() => {
+    // a per-socket wait, not a job: only flooding sockets get one, and it ends with the window
+    void delay(connection.windowStart + 1000 - now, { ref: false }).then(() => {
       connection.readsPaused = false;
       socket.resume();
-    }, connection.windowStart + 1000 - now).unref();
+    });
   }
 
   /** Writes one frame through the bounded sender; false when skipped (backpressure) or the socket is not open. */
@@ -252,9 +256,7 @@ export async function closeGracefully(sockets: readonly WebSocket[], waitMs = SH
         socket.close(CloseCode.GoingAway, 'server shutting down');
       }),
   );
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-  clearTimeout(timer);
+  await waitAtMost(Promise.all(closed), waitMs);
   for (const socket of sockets) if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
 }
 

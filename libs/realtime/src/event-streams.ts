@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MetricsService } from '@app/observability';
+import { JobScheduler, delay, type ScheduledJob } from '@app/scheduling';
 import { ConnectionRegistry } from './connection-registry';
 import {
   rawParamsFromQuery,
@@ -72,7 +73,7 @@ export class EventStreams implements OnApplicationShutdown {
   private readonly subscriptions = new Set<Subscription>();
   /** subscriptions holding delayed events */
   private readonly waiting = new Set<Subscription>();
-  private releaser?: NodeJS.Timeout;
+  private releaser?: ScheduledJob;
   /** each event is rendered once, whatever the number of clients */
   private readonly frames = new WeakMap<object, Buffer>();
 
@@ -81,6 +82,7 @@ export class EventStreams implements OnApplicationShutdown {
     private readonly metrics: MetricsService,
     @Inject(REALTIME_OPTIONS) private readonly realtime: RealtimeOptions,
     @Inject(EVENT_STREAM_OPTIONS) private readonly options: EventStreamOptions,
+    @Optional() private readonly jobs: JobScheduler = JobScheduler.detached(),
   ) {}
 
   /** Declares a stream (its feature does, at start); names are unique. */
@@ -203,7 +205,7 @@ export class EventStreams implements OnApplicationShutdown {
   /** @internal */
   hold(subscription: Subscription): void {
     this.waiting.add(subscription);
-    this.releaser ??= setInterval(() => this.release(Date.now()), this.options.releaseMs).unref();
+    this.releaser ??= this.jobs.every('event-streams.releaser', this.options.releaseMs, () => this.release(Date.now()));
   }
 
   /** @internal */
@@ -218,7 +220,7 @@ export class EventStreams implements OnApplicationShutdown {
   }
 
   private stopReleaser(): void {
-    if (this.releaser) clearInterval(this.releaser);
+    this.releaser?.stop();
     this.releaser = undefined;
   }
 }
@@ -421,7 +423,7 @@ class Subscription implements EventSubscription {
         this.slow();
         return false;
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await delay(10);
     }
     return !this.closed && socket.readyState === WebSocket.OPEN;
   }

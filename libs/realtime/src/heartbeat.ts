@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 
 export interface HeartbeatMember {
   readonly socket: WebSocket;
@@ -13,6 +14,8 @@ export interface HeartbeatOptions<T extends HeartbeatMember> {
   onDead?: (member: T) => void;
   /** called after a live member was pinged (e.g. to send an application-level ping frame too) */
   onBeat?: (member: T) => void;
+  /** where the beat is armed (`realtime.heartbeat`); a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
 }
 
 /**
@@ -20,9 +23,12 @@ export interface HeartbeatOptions<T extends HeartbeatMember> {
  * Ping every interval; a socket that did not answer the previous ping is terminated.
  */
 export class Heartbeat<T extends HeartbeatMember> {
-  private timer?: NodeJS.Timeout;
+  private job?: ScheduledJob;
+  private readonly jobs: JobScheduler;
 
-  constructor(private readonly options: HeartbeatOptions<T>) {}
+  constructor(private readonly options: HeartbeatOptions<T>) {
+    this.jobs = options.jobs ?? JobScheduler.detached();
+  }
 
   /** Marks the member alive whenever its socket answers a ping. */
   watch(member: T): void {
@@ -30,12 +36,13 @@ export class Heartbeat<T extends HeartbeatMember> {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => this.beat(), this.options.intervalMs).unref();
+    // one job sweeps every socket: no timer per connection
+    this.job ??= this.jobs.every('realtime.heartbeat', this.options.intervalMs, () => this.beat());
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.job?.stop();
+    this.job = undefined;
   }
 
   beat(): void {

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { WsAuthenticator } from '@app/auth';
 import { CLUSTER_REDIS, REPLICA_ID } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { JobScheduler } from '@app/scheduling';
 import { FEED_LEASES, FeedLeases } from './feed-leases';
 import { DEFAULT_REALTIME_OPTIONS, REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions } from './realtime.options';
 import { ConnectionRegistry } from './connection-registry';
@@ -52,9 +53,9 @@ class EventLogCloser implements OnApplicationShutdown {
     // WS_MAX_CONNECTIONS_PER_IP over the cluster when REDIS_URL is set (null: this process's count alone)
     {
       provide: SharedConnectionCounts,
-      inject: [APP_CONFIG, CLUSTER_REDIS, REPLICA_ID],
-      useFactory: (config: AppConfig, redis: Redis | undefined, replicaId: string) =>
-        redis ? new SharedConnectionCounts(redis, { replicaId, keyPrefix: `${config.redis.keyPrefix}ws:` }) : null,
+      inject: [APP_CONFIG, CLUSTER_REDIS, REPLICA_ID, JobScheduler],
+      useFactory: (config: AppConfig, redis: Redis | undefined, replicaId: string, jobs: JobScheduler) =>
+        redis ? new SharedConnectionCounts(redis, { replicaId, keyPrefix: `${config.redis.keyPrefix}ws:` }, jobs) : null,
     },
     ConnectionRegistry,
     // with Redis, one replica refreshes each feed for the cluster (see StreamHub)

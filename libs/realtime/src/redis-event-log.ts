@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
+import { delay, waitAtMost } from '@app/scheduling';
 import type { EventLog, EventLogSlice, LoggedEvent } from './event-log';
 
 export interface RedisStreamsEventLogOptions {
@@ -154,10 +155,7 @@ export class RedisStreamsEventLog implements EventLog {
     const state = this.streams.get(stream);
     if (!state || state.listeners.size === 0) return head;
     if (state.position !== undefined && state.position >= head) return head;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.catchUpMs ?? 2_000);
-      state.waiters.push({ seq: head, resolve: () => (clearTimeout(timer), resolve()) });
-    });
+    await waitAtMost(new Promise<void>((resolve) => state.waiters.push({ seq: head, resolve })), this.options.catchUpMs ?? 2_000);
     return Math.min(head, state.position ?? head);
   }
 
@@ -179,9 +177,7 @@ export class RedisStreamsEventLog implements EventLog {
   async close(): Promise<void> {
     this.closed = true;
     this.reader.disconnect();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.loop?.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
-    clearTimeout(timer);
+    await waitAtMost(this.loop ?? Promise.resolve(), 1_000);
     await this.writer.quit().catch(() => this.writer.disconnect());
     for (const state of this.streams.values()) for (const waiter of state.waiters.splice(0)) waiter.resolve();
   }
@@ -259,7 +255,7 @@ export class RedisStreamsEventLog implements EventLog {
     if (!this.blocked || this.readerId === undefined || this.closed) return;
     this.writer.client('UNBLOCK', this.readerId).then(
       (unblocked) => {
-        if (Number(unblocked) === 0 && attempt < 5) setTimeout(() => this.wake(attempt + 1), 20).unref();
+        if (Number(unblocked) === 0 && attempt < 5) void delay(20, { ref: false }).then(() => this.wake(attempt + 1));
       },
       () => undefined,
     );
@@ -298,4 +294,4 @@ function toEvent<P>([id, fields]: Entry): LoggedEvent<P> {
 }
 
 /** the reader's pauses never keep the process alive */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+const sleep = (ms: number) => delay(ms, { ref: false });

@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     expect(await a.count('10.0.0.2')).toBe(0);
 
     // a dies (no close, no more heartbeats): its two connections stop counting once its hash expires
-    clearInterval((a as unknown as { timer: NodeJS.Timeout }).timer);
+    (a as unknown as { job: { stop(): void } }).job.stop();
     expect(await b.count('10.0.0.1')).toBe(3);
     await sleep(450);
     expect(await b.count('10.0.0.1')).toBe(1);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 
 export interface SharedConnectionCountsOptions {
   /** this replica (`REPLICA_ID`) */
@@ -48,12 +49,13 @@ export class SharedConnectionCounts {
   private readonly logger = new Logger('ConnectionCounts');
   private readonly heartbeatMs: number;
   private readonly ttlMs: number;
-  private timer?: NodeJS.Timeout;
+  private job?: ScheduledJob;
   private lastWarned = 0;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: SharedConnectionCountsOptions,
+    private readonly jobs = JobScheduler.detached(),
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
     this.ttlMs = options.ttlMs ?? this.heartbeatMs * 3;
@@ -61,10 +63,10 @@ export class SharedConnectionCounts {
 
   /** Starts the heartbeat that re-writes this replica's counts from `local` (the process's own counts). */
   start(local: () => ReadonlyMap<string, number>): void {
-    if (this.timer) return;
+    if (this.job) return;
     const beat = () => void this.rewrite(local()).catch((error: Error) => this.warn(`heartbeat: ${error.message}`));
     beat();
-    this.timer = setInterval(beat, this.heartbeatMs).unref();
+    this.job = this.jobs.every('realtime.connection-counts', this.heartbeatMs, beat);
   }
 
   /** The connections of `ip` on every live replica, this one included. */
@@ -79,8 +81,8 @@ export class SharedConnectionCounts {
 
   /** Stops the heartbeat and removes this replica's counts (graceful shutdown: they stop counting at once). */
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.job?.stop();
+    this.job = undefined;
     await this.redis.multi().del(this.hashKey).srem(this.replicasKey, this.options.replicaId).exec().catch(() => undefined);
   }
 

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 
 /** What the sender needs to know of a subscriber. */
 export interface Outlet {
@@ -26,11 +27,12 @@ export interface SendStats {
  */
 export class SocketSender {
   private readonly lagging = new Set<Outlet>();
-  private sweeper?: NodeJS.Timeout;
+  private sweeper?: ScheduledJob;
 
   constructor(
     private readonly limits: { backpressureBytes: number; hardCapBytes: number; stuckMs: number },
     private readonly stats: SendStats,
+    private readonly jobs = JobScheduler.detached(),
   ) {}
 
   /** Returns whether the frame was written (false: closed socket, or skipped under backpressure). */
@@ -146,12 +148,12 @@ export class SocketSender {
   }
 
   stop(): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper?.stop();
     this.sweeper = undefined;
   }
 
   private ensureSweeper(): void {
-    this.sweeper ??= setInterval(() => this.sweep(), 250).unref();
+    this.sweeper ??= this.jobs.every('realtime.send-sweeper', 250, () => this.sweep());
   }
 }
 

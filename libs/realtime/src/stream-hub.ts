@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { ClusterStatus } from '@app/cluster';
 import { MetricsService } from '@app/observability';
+import { JobScheduler, waitAtMost, type ScheduledJob } from '@app/scheduling';
 import { UpstreamCache } from '@app/upstream';
 import { ConnectionRegistry, closeGracefully } from './connection-registry';
 import { Feed, Subscriber, View } from './feed';
@@ -58,7 +59,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly pathClients = new Set<PathClient>();
   private closing = false;
   /** renews the leases this replica holds, every third of their life */
-  private leaseRenewal?: NodeJS.Timeout;
+  private leaseRenewal?: ScheduledJob;
 
   constructor(
     @Inject(REALTIME_OPTIONS) private readonly options: RealtimeOptions,
@@ -69,6 +70,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     /** with Redis: one replica of the cluster refreshes each feed */
     @Optional() @Inject(FEED_LEASES) private readonly leases?: FeedLeases,
     @Optional() clusterStatus?: ClusterStatus,
+    @Optional() private readonly jobs: JobScheduler = JobScheduler.detached(),
   ) {
     clusterStatus?.countFeedLeasesWith(() => this.leasesHeld());
   }
@@ -78,8 +80,8 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     if (!leases) return;
     // bounded: an unreachable Redis must not hold the start-up (ioredis subscribes once it connects)
     const subscribed = leases.start((notice) => this.onNotice(notice)).catch((error: Error) => leases.warn(`feed notices: ${error.message}`));
-    await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-    this.leaseRenewal = setInterval(() => void this.renewLeases(), Math.max(100, leases.ttlMs / 3)).unref();
+    await waitAtMost(subscribed, 2_000, { ref: false });
+    this.leaseRenewal = this.jobs.every('realtime.feed-lease-renewal', Math.max(100, leases.ttlMs / 3), () => this.renewLeases());
   }
 
   /** How many feeds this replica refreshes for the cluster now. */
@@ -166,7 +168,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    clearInterval(this.leaseRenewal);
+    this.leaseRenewal?.stop();
     // the leases are released (followers take over at once) before the sockets close
     await Promise.all([...this.feeds.values()].map((feed) => this.stopFeed(feed)));
     await this.leases?.close();

@@ -1,4 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { delay } from '@app/scheduling/deadlines';
 import { SimulatorClock } from './clock';
 import { FaultInjector, SimulatedFault } from './faults';
 import { FixtureStore } from './fixtures';
@@ -17,7 +19,8 @@ const HTML_PAGE =
 
 /** Turns one HTTP request into a routed, logged and possibly faulted answer. */
 export class SimulatorRequestHandler {
-  private readonly timers = new Map<NodeJS.Timeout, () => void>();
+  /** aborted (and replaced) by `dispose`: ends every pending latency delay at once */
+  private pending = manyListeners(new AbortController());
   private garbageCount = 0;
 
   constructor(
@@ -54,11 +57,8 @@ export class SimulatorRequestHandler {
 
   /** Ends pending latency delays at once (on close); their sockets are gone by then, so nothing is written. */
   dispose(): void {
-    for (const [timer, resolve] of this.timers) {
-      clearTimeout(timer);
-      resolve();
-    }
-    this.timers.clear();
+    this.pending.abort();
+    this.pending = manyListeners(new AbortController());
   }
 
   private resolveTarget(pathname: string): { upstream: UpstreamName; path: string } | undefined {
@@ -130,13 +130,8 @@ export class SimulatorRequestHandler {
   }
 
   private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.set(timer, resolve);
-    });
+    // a per-request wait, not a job: the simulator also runs outside Nest (`npm run start:simulator`)
+    return delay(ms, { signal: this.pending.signal });
   }
 }
 
@@ -156,4 +151,10 @@ async function readBody(req: IncomingMessage, maxBytes = 1024 * 1024): Promise<u
   } catch {
     return text;
   }
+}
+
+/** one abort listener per pending delay: any number of them is expected */
+function manyListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

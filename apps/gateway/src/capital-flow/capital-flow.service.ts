@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { LEADERSHIP, type Leadership } from '@app/cluster';
 import { capitalFlowConfig, type CapitalFlowConfig } from './capital-flow.config';
+import { JobScheduler } from '@app/scheduling';
 import { DATABASE, Database } from '@app/storage';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { FlowIngestor, SyncReport } from './flow-ingestor';
@@ -44,6 +45,7 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
     @Inject(FLOW_SOURCES) private readonly sources: FlowSource[],
     private readonly metrics: CapitalFlowMetrics,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
+    @Optional() private readonly jobs: JobScheduler = JobScheduler.detached(),
   ) {
     this.store = new PointStore(db);
   }
@@ -52,7 +54,7 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
     this.tokens = await registerTokens(this.db, this.config.tokens);
     this.byId = new Map(this.tokens.map((token) => [token.vsTokenId, token]));
     this.index.load(await this.store.loadAll());
-    const ingestor = new FlowIngestor(this.tokens, this.sources, this.store, this.index, { logger: this.logger, led: true });
+    const ingestor = new FlowIngestor(this.tokens, this.sources, this.store, this.index, { logger: this.logger, led: true, jobs: this.jobs });
     this.ingestor = ingestor;
     ingestor.onSync((report) => {
       this.metrics.pointsIngested.inc(report.points);

@@ -1,5 +1,6 @@
 import { FencedOutError, type LeadershipTerm } from '@app/cluster';
 import { isUpstreamOutage } from '@app/upstream';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { FlowSource } from './flow-source';
 import { FlowMarket, FlowPoint, FLOW_MARKETS } from './point-series';
 import { PointStore, SeriesKey } from './point-store';
@@ -13,6 +14,8 @@ export interface IngestLogger {
 }
 
 export interface FlowIngestorOptions {
+  /** where the next pass (`capital-flow.ingest`) is armed; a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
   now?: () => number;
   logger?: IngestLogger;
   /** wait after an instant closes before asking for its bar (the exchange finalises it) */
@@ -59,7 +62,7 @@ export class FlowIngestor {
   private readonly settleMs: number;
   private readonly retryMs: number;
   private readonly concurrency: number;
-  private timer?: NodeJS.Timeout;
+  private timer?: ScheduledJob;
   private running?: Promise<SyncReport>;
   private stopped = true;
   /** aborted by `stop()`: a pass in flight (a backfill can take minutes against a slow upstream) ends at once */
@@ -115,7 +118,7 @@ export class FlowIngestor {
   /** Aborts the pass in flight (its upstream calls and the series not started yet) and waits for it to settle. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.stop();
     this.abort.abort(new Error('capital-flow ingestion stopped'));
     await this.running?.catch(() => undefined);
   }
@@ -128,8 +131,8 @@ export class FlowIngestor {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    // `after` replaces the pass armed before, if any
+    this.timer = (this.options.jobs ?? JobScheduler.detached()).after('capital-flow.ingest', delayMs, () => {
       void this.sync()
         .then((report) => {
           const nowMs = this.now();
@@ -141,8 +144,7 @@ export class FlowIngestor {
           this.options.logger?.warn(`capital-flow sync failed: ${error.message}`);
           this.schedule(this.retryMs);
         });
-    }, delayMs);
-    this.timer.unref?.();
+    });
   }
 
   private get followerRetryMs(): number {

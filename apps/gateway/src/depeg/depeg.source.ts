@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { LEADERSHIP, type Leadership } from '@app/cluster';
 import { MetricsService } from '@app/observability';
+import { JobScheduler } from '@app/scheduling';
 import { CoinGeckoMarketData, DefiLlamaMarketData, UpstreamCache } from '@app/upstream';
 import { loadTiming, settleParts, type StreamLoad } from '@app/realtime';
 import { detectDepegEvents, mergeDepegEvents, type DepegEvent } from './depeg-detector';
@@ -36,6 +37,7 @@ export class DepegSource implements OnModuleInit {
     private readonly store: DepegEventStore,
     private readonly metrics: MetricsService,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
+    @Optional() private readonly jobs: JobScheduler = JobScheduler.detached(),
   ) {}
 
   onModuleInit(): void {
@@ -44,9 +46,8 @@ export class DepegSource implements OnModuleInit {
     // shared cache holds (no upstream call of its own; with no client anywhere nothing is refreshed or recorded, as before)
     this.leadership.register('depeg', {
       lead: async (term) => {
-        const timer = setInterval(() => void this.recordFromSharedCache(term.signal), RECORD_EVERY_MS);
-        timer.unref();
-        return async () => clearInterval(timer);
+        const job = this.jobs.every('depeg.record', RECORD_EVERY_MS, () => this.recordFromSharedCache(term.signal));
+        return async () => job.stop();
       },
     });
   }

@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { FencedOutError, LEADERSHIP, type Leadership, type LeadershipTerm } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { dexMetricsConfig, type DexConfig, type DexPoolConfig } from './dex-metrics.config';
 import { MetricsService } from '@app/observability';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { DATABASE, type Database } from '@app/storage';
 import { EvmLogSource, type ObservedSwap } from './chain/evm-log-source';
 import { EVM_RPC_API, isUpstreamOutage, type EvmRpcApi } from '@app/upstream';
@@ -29,7 +30,7 @@ interface ChainRuntime {
   pools: TrackedPool[];
   /** one log source per group of pools listed together (at start, then each run-time addition: its own backfill) */
   sources: EvmLogSource[];
-  refreshTimer?: NodeJS.Timeout;
+  refreshJob?: ScheduledJob;
 }
 
 /** What a pool-list reload changed. */
@@ -63,7 +64,9 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   private store?: DexStateStore;
   private scheduler?: MessageScheduler;
   private kafka?: KafkaEmitter;
-  private timers: NodeJS.Timeout[] = [];
+  /** this term's jobs, stopped when it ends */
+  private jobsOfTerm: ScheduledJob[] = [];
+  private retries = 0;
   /** no leader work here now (follower, between terms, shutting down) */
   private stopping = true;
   private shuttingDown = false;
@@ -79,6 +82,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     private readonly feed: DexLiveFeed,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
     @Inject(EVM_RPC_API) private readonly evmRpc: EvmRpcApi,
+    @Optional() private readonly jobs: JobScheduler = JobScheduler.detached(),
   ) {
     for (const pool of dexConfig.pools) {
       const tracked = new TrackedPool(pool);
@@ -97,6 +101,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
     if (dex.poolsFile) {
       this.poolsFile = new PoolListFile({
         path: dex.poolsFile,
+        jobs: this.jobs,
         log: this.logger,
         onPools: async (pools) => {
           const { listed, delisted } = await this.applyPools(pools);
@@ -142,6 +147,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
           this.metrics.dexKafkaPending.set(this.kafka?.pending ?? 0);
         },
         onError: () => this.metrics.dexKafkaErrors.inc(),
+        jobs: this.jobs,
       });
       this.kafka.kick(); // what the previous term left in the outbox
     }
@@ -153,6 +159,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
         this.logger.error(`BUG: DEX metrics message for ${ticker} held back, it breaks: ${problems.join('; ')}`);
       },
       onLastTrade: (ticker, ms) => this.dirtyLastTrades.set(ticker, ms),
+      jobs: this.jobs,
     });
     try {
       await this.reconcileListing();
@@ -160,7 +167,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       await this.stopLeading(false);
       throw error;
     }
-    this.timers.push(setInterval(() => void this.saveLastTrades(), 10_000).unref());
+    this.jobsOfTerm.push(this.jobs.every('dex.save-last-trades', 10_000, () => this.saveLastTrades()));
     this.startPools([...this.pools.values()]);
     this.logger.log(`leading dex-metrics (fencing token ${term.token}): chain ingestion, message scheduler${this.kafka ? ' and Kafka emitter' : ''} started`);
     return stop;
@@ -170,8 +177,8 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
   private async stopLeading(graceful: boolean): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
+    for (const job of this.jobsOfTerm) job.stop();
+    this.jobsOfTerm = [];
     const runtimes = [...this.chains.values()];
     const sources = runtimes.flatMap((runtime) => runtime.sources);
     for (const runtime of runtimes) runtime.sources = []; // pending retries of this term see they are over
@@ -334,6 +341,7 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
         group.map((p) => p.config.pool),
         { onSwaps: (swaps) => this.onSwaps(chain, swaps), onRemoved: (swaps) => this.onRemoved(chain, swaps) },
         {
+          jobs: this.jobs,
           pollIntervalMs: this.dexConfig.pollIntervalMs,
           reorgDepthBlocks: this.dexConfig.reorgDepthBlocks,
           blockRange: this.dexConfig.logsBlockRange,
@@ -368,16 +376,16 @@ export class DexMetricsService implements OnApplicationBootstrap, BeforeApplicat
       // an RPC outage is logged once by the evm-rpc circuit breaker
       if (isUpstreamOutage(error)) this.logger.debug(line);
       else this.logger.warn(line);
-      const timer = setTimeout(() => void this.preparePools(runtime, source, group, attempt + 1), delay);
-      this.timers.push(timer.unref());
+      // one name per retry: several pool groups of a chain may be waiting at once
+      this.jobsOfTerm.push(this.jobs.after(`dex.prepare-pools-retry:${chain}#${++this.retries}`, delay, () => this.preparePools(runtime, source, group, attempt + 1)));
       return;
     }
     if (this.stopping || !runtime.sources.includes(source)) return;
     await this.refreshChain(chain);
     source.start();
-    if (!runtime.refreshTimer) {
-      runtime.refreshTimer = setInterval(() => void this.refreshChain(chain), this.dexConfig.stateRefreshMs);
-      this.timers.push(runtime.refreshTimer.unref());
+    if (!runtime.refreshJob) {
+      runtime.refreshJob = this.jobs.every(`dex.state-refresh:${chain}`, this.dexConfig.stateRefreshMs, () => this.refreshChain(chain));
+      this.jobsOfTerm.push(runtime.refreshJob);
     }
   }
 

@@ -2,8 +2,11 @@ import { DEX_POOLS_FILE_MAX_BYTES, parseDexPoolsText, type DexPoolConfig } from 
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 
 export interface PoolListFileOptions {
+  /** where the stat check (`dex.pools-file-check`) and the debounced reload are armed; detached when absent (unit tests) */
+  jobs?: JobScheduler;
   path: string;
   /** a valid list read after a change (or SIGHUP); resolves once applied */
   onPools(pools: DexPoolConfig[]): Promise<void>;
@@ -25,14 +28,18 @@ export interface PoolListFileOptions {
  */
 export class PoolListFile {
   private watcher?: FSWatcher;
-  private poller?: NodeJS.Timeout;
-  private debounce?: NodeJS.Timeout;
+  private poller?: ScheduledJob;
+  private debounce?: ScheduledJob;
   private signature?: string;
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private readonly onSighup = () => void this.reload('SIGHUP');
 
-  constructor(private readonly options: PoolListFileOptions) {}
+  private readonly jobs: JobScheduler;
+
+  constructor(private readonly options: PoolListFileOptions) {
+    this.jobs = options.jobs ?? JobScheduler.detached();
+  }
 
   /** Starts watching; the list read at start (by the configuration) is the one in force. */
   async start(): Promise<void> {
@@ -48,16 +55,15 @@ export class PoolListFile {
         this.options.log.error(`DEX_POOLS_FILE cannot be watched (the stat check goes on): ${(error as Error).message}`);
       }
     }
-    this.poller = setInterval(() => void this.checkStat(), this.options.pollMs ?? 5_000);
-    this.poller.unref();
+    this.poller = this.jobs.every('dex.pools-file-check', this.options.pollMs ?? 5_000, () => this.checkStat());
     if (this.options.sighup ?? true) process.on('SIGHUP', this.onSighup);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.watcher?.close();
-    clearInterval(this.poller);
-    clearTimeout(this.debounce);
+    this.poller?.stop();
+    this.debounce?.stop();
     process.off('SIGHUP', this.onSighup);
     await this.queue;
   }
@@ -71,9 +77,9 @@ export class PoolListFile {
 
   private changed(): void {
     if (this.stopped) return;
-    clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.reload('file changed'), this.options.debounceMs ?? 250);
-    this.debounce.unref();
+    // `after` replaces a pending reload of the same name: the debounce. Not awaited: reloads queue behind each other
+    // (a change during a reload must reload again, not be skipped as an overlapping run)
+    this.debounce = this.jobs.after('dex.pools-file-reload', this.options.debounceMs ?? 250, () => void this.reload('file changed'));
   }
 
   private async checkStat(): Promise<void> {

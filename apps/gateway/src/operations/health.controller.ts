@@ -2,6 +2,7 @@ import { Controller, Get, Inject, ServiceUnavailableException, Res } from '@nest
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
+import { withDeadline } from '@app/scheduling';
 import { SkipRateLimits } from '@app/http-security';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { CLUSTER_REDIS, ClusterStatus } from '@app/cluster';
@@ -74,17 +75,11 @@ export class HealthController {
   private async checkClusterRedis(redis: Redis) {
     const check = this.indicator.check('cluster_redis');
     if (redis.status !== 'ready') return check.down({ connection: redis.status });
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        redis.ping(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_PING_TIMEOUT_MS} ms`)), REDIS_PING_TIMEOUT_MS))),
-      ]);
+      await withDeadline(redis.ping(), REDIS_PING_TIMEOUT_MS, () => new Error(`no answer within ${REDIS_PING_TIMEOUT_MS} ms`));
       return check.up();
     } catch (error) {
       return check.down({ message: error instanceof Error ? error.message : String(error) });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { GECKOTERMINAL_API, UpstreamPolicies, type GeckoTerminalApi } from '@app/upstream';
 import { APP_CONFIG, ConfigModule, type AppConfig } from '@app/config';
+import { JobScheduler } from '@app/scheduling';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
 import { SpreadsLiveGateway, SpreadsLiveStream } from './live/spreads-live.stream';
@@ -19,9 +20,9 @@ import { SpreadsPipeline } from './spreads.pipeline';
     SpreadsMetrics,
     {
       provide: SPREADS_QUOTE_SOURCES,
-      inject: [APP_CONFIG, spreadsConfig.token, SpreadsMetrics, GECKOTERMINAL_API, UpstreamPolicies],
-      useFactory: (config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, geckoTerminal: GeckoTerminalApi, policies: UpstreamPolicies) =>
-        createQuoteSources(config, spreads, metrics, new Logger('Spreads'), { geckoTerminal, policies }),
+      inject: [APP_CONFIG, spreadsConfig.token, SpreadsMetrics, GECKOTERMINAL_API, UpstreamPolicies, JobScheduler],
+      useFactory: (config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, geckoTerminal: GeckoTerminalApi, policies: UpstreamPolicies, jobs: JobScheduler) =>
+        createQuoteSources(config, spreads, metrics, new Logger('Spreads'), { geckoTerminal, policies }, jobs),
     },
     SpreadsPipeline,
     SpreadsQueryService,

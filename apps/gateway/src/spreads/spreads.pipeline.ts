@@ -1,8 +1,9 @@
 import { CLUSTER_REDIS, LEADERSHIP, clusterChannel, type Leadership, type LeadershipTerm } from '@app/cluster';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { spreadsConfig, type SpreadsConfig } from './spreads.config';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { DATABASE, type Database } from '@app/storage';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { publish, RecentEvents, type PublishedEvent } from './api/recent-events';
 import type { Quote } from './domain/quote';
@@ -51,7 +52,7 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
   private readonly follower?: HistoryFollower;
   /** the row id of the newest event handed to `subscribeStored` listeners */
   lastStoredId = 0;
-  private sweeper?: NodeJS.Timeout;
+  private sweeper?: ScheduledJob;
   /** set while this replica leads: its term and the function that ends its work */
   private leading?: { term: LeadershipTerm; stop: () => Promise<void> };
   private starting?: Promise<unknown>;
@@ -68,11 +69,13 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
     private readonly metrics: SpreadsMetrics,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
     @Inject(CLUSTER_REDIS) redis: Redis | undefined,
+    @Optional() private readonly jobs: JobScheduler = JobScheduler.detached(),
   ) {
     this.engine = this.newEngine();
     this.history = new SpreadHistoryStore(db);
     if (redis) {
       this.follower = new HistoryFollower({
+        jobs,
         redis,
         channel: clusterChannel(config, SPREADS_HISTORY_CHANNEL),
         read: (afterId, limit) => this.history.afterId(afterId, {}, limit),
@@ -88,6 +91,7 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
       });
     }
     this.writer = new HistoryWriter(this.history, {
+      jobs,
       flushMs: spreadsConfig.historyFlushMs,
       batchSize: 500,
       maxPending: 200_000,
@@ -159,11 +163,11 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
     const stop = () => (stopping ??= this.stopLeading(term));
     this.leading = { term, stop };
     term.signal.addEventListener('abort', () => void stop(), { once: true });
-    this.sweeper = setInterval(() => {
+    this.sweeper?.stop();
+    this.sweeper = this.jobs.every('spreads.sweeper', SWEEP_MS, () => {
       engine.sweep();
       this.metrics.openSpreads.set(engine.openCount);
-    }, SWEEP_MS);
-    this.sweeper.unref();
+    });
     for (const source of this.sources) source.start(this.sink);
     this.logger.log(
       `leading spreads (fencing token ${term.token}): ${open} open spread(s) restored from the history; quote sources: ${this.sources.map((s) => s.name).join(', ') || 'none'}`,
@@ -175,7 +179,7 @@ export class SpreadsPipeline implements OnApplicationBootstrap, BeforeApplicatio
   private async stopLeading(term: LeadershipTerm): Promise<void> {
     if (this.leading?.term === term) this.leading = undefined;
     await Promise.allSettled(this.sources.map((source) => source.stop()));
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper?.stop();
     this.sweeper = undefined;
     this.metrics.openSpreads.set(0);
     try {

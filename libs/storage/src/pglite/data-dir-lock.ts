@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { delay } from '@app/scheduling/deadlines';
 
 /** Inside `DATA_DIR`, so every process that mounts the directory (another container included) sees it. */
 export const LOCK_FILE = '.market-gateway.lock';
@@ -101,7 +102,7 @@ async function readHolderPid(path: string): Promise<number | undefined> {
       // not written yet
     }
     if (Number.isSafeInteger(pid) && pid > 0) return pid;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
   }
   return undefined;
 }

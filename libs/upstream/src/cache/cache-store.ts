@@ -1,5 +1,6 @@
 import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { Keyv } from 'keyv';
+import { waitAtMost } from '@app/scheduling/deadlines';
 import { NestUpstreamLogger, UpstreamLogger } from '../logging/upstream-logger';
 
 /** Redis keys of the upstream cache look like `upstream::coingecko:global`. */
@@ -47,15 +48,11 @@ function forceDisconnectWhenStuck(keyv: Keyv): void {
   const redis = keyv.store as KeyvRedis<unknown>;
   const graceful = keyv.disconnect.bind(keyv);
   keyv.disconnect = async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([
-      graceful().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), GRACEFUL_DISCONNECT_MS))),
-    ]);
-    clearTimeout(timer);
+    const settled = graceful().then(
+      () => true,
+      () => false,
+    );
+    const closed = (await waitAtMost(settled, GRACEFUL_DISCONNECT_MS)) && (await settled);
     if (!closed) await redis.disconnect(true).catch(() => undefined);
   };
 }

@@ -1,6 +1,7 @@
 import type { Cache } from 'cache-manager';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { withDeadline } from '@app/scheduling/deadlines';
 import { Cached, CachePolicy, UpstreamCacheObserver, UpstreamCacheOutcome } from '../contracts';
 import { NestUpstreamLogger, UpstreamLogger } from '../logging/upstream-logger';
 
@@ -275,11 +276,7 @@ export class UpstreamCache {
   }
 
   private withTimeout<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`cache store did not answer within ${this.storeTimeoutMs} ms`)), this.storeTimeoutMs);
-    });
-    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(operation, this.storeTimeoutMs, () => new Error(`cache store did not answer within ${this.storeTimeoutMs} ms`));
   }
 
   private observe(outcome: UpstreamCacheOutcome, key: string): void {

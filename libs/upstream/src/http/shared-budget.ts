@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { NestUpstreamLogger, type UpstreamLogger } from '../logging/upstream-logger';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { delay } from '@app/scheduling/deadlines';
 
 /** An upstream's request budget taken across the whole cluster (on top of each replica's own token bucket). */
 export interface SharedRequestBudget {
@@ -65,7 +65,9 @@ export class RedisRequestBudget implements SharedRequestBudget {
         }
         const waitMs = rejection.msBeforeNext + Math.floor(this.random() * WAKE_SPREAD_MS);
         if (Date.now() + waitMs > deadline) return false;
-        await sleep(waitMs, undefined, { signal });
+        await delay(waitMs, { signal });
+        // the caller gave up (the old sleep rejected here): the caller turns the rejection into its own error
+        if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       }
     }
   }

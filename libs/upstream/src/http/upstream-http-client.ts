@@ -6,7 +6,7 @@ import { ABORTED_BY_CALLER, RetryAfterUpstreamError, UpstreamCircuitObserver, Up
 import { parseRetryAfterMs } from './retry-after';
 import { excerpt, parseJson } from './response-body';
 import { SecretRedactor } from './secret-redactor';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { delay } from '@app/scheduling/deadlines';
 import type { SharedRequestBudget } from './shared-budget';
 import { TokenBucket } from './token-bucket';
 
@@ -156,11 +156,9 @@ export class UpstreamHttpClient implements UpstreamBudget {
     if (waitMs === undefined) throw this.budgetRefused('');
     if (waitMs > 0) {
       this.logger.debug(() => `${this.upstream} ${label} waits ${waitMs} ms for its request budget`);
-      try {
-        await sleep(waitMs, undefined, { signal });
-      } catch {
-        throw this.error(ABORTED_BY_CALLER, undefined, 'network');
-      }
+      // delay resolves early on abort: the caller gave up, no request follows
+      await delay(waitMs, { signal });
+      if (signal?.aborted) throw this.error(ABORTED_BY_CALLER, undefined, 'network');
     }
     if (!this.sharedBudget) return;
     let taken: boolean;

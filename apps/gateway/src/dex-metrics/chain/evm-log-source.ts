@@ -1,3 +1,4 @@
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import type { EvmLog, EvmRpc } from './evm-rpc';
 import { decodeSwapLog, type PoolDeltas } from './swap-events';
 
@@ -23,6 +24,8 @@ export interface SwapListener {
 }
 
 export interface LogSourceOptions {
+  /** where the polls are armed (`dex.log-poll:<chain>#<n>`); a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
   pollIntervalMs: number;
   /** recent blocks read again on every poll: a log that vanished from them was reorged out */
   reorgDepthBlocks: number;
@@ -47,7 +50,10 @@ export class EvmLogSource {
   private recent = new Map<string, ObservedSwap>();
   private cursor?: number;
   private firstBlock = 0;
-  private timer?: NodeJS.Timeout;
+  private timer?: ScheduledJob;
+  /** a chain may have several sources (one per pool group): each its own job name */
+  private static instances = 0;
+  private readonly instance = ++EvmLogSource.instances;
   private running?: Promise<void>;
   private stopped = false;
   private failures = 0;
@@ -86,7 +92,7 @@ export class EvmLogSource {
   /** Stops the loop; a poll in flight stops before its next RPC request (nothing half-read reaches the listener). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.stop();
     this.abort.abort(new Error(`${this.chain}: log source stopped`));
     await this.running?.catch(() => undefined);
   }
@@ -185,7 +191,7 @@ export class EvmLogSource {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    this.timer = (this.options.jobs ?? JobScheduler.detached()).after(`dex.log-poll:${this.chain}#${this.instance}`, delayMs, () => {
       this.running = this.pollOnce()
         .then(() => {
           this.failures = 0;
@@ -201,7 +207,6 @@ export class EvmLogSource {
           // back off while the endpoint fails, up to 10 polls
           this.schedule(this.options.pollIntervalMs * Math.min(10, 2 ** Math.min(this.failures, 4)));
         });
-    }, delayMs);
-    this.timer.unref?.();
+    });
   }
 }

@@ -1,3 +1,4 @@
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { findInvariantViolations } from '../domain/invariants';
 import type { DexMetricsBook } from '../domain/metrics-book';
 import { HEARTBEAT_MS } from '../domain/resolutions';
@@ -7,6 +8,8 @@ import type { DexMessageSink } from './dex-message';
 export const MAX_BATCH_DELAY_MS = 30_000;
 
 export interface MessageSchedulerOptions {
+  /** where the per-ticker follow-ups are armed (`dex.flush:<ticker>`...); a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
   /** how long a due message waits for more updates before it is sent (≤ 30 s) */
   batchDelayMs: number;
   now?: () => number;
@@ -22,9 +25,9 @@ interface SymbolSchedule {
   lastTradeMs?: number;
   /** when the pending message became due; undefined when nothing is pending */
   dueSinceMs?: number;
-  flushTimer?: NodeJS.Timeout;
-  changeTimer?: NodeJS.Timeout;
-  heartbeatTimer?: NodeJS.Timeout;
+  flushTimer?: ScheduledJob;
+  changeTimer?: ScheduledJob;
+  heartbeatTimer?: ScheduledJob;
 }
 
 /**
@@ -38,6 +41,7 @@ interface SymbolSchedule {
 export class MessageScheduler {
   private readonly symbols = new Map<string, SymbolSchedule>();
   private readonly now: () => number;
+  private readonly jobs: JobScheduler;
   private stopped = false;
 
   constructor(
@@ -49,6 +53,7 @@ export class MessageScheduler {
       throw new RangeError(`batchDelayMs must be within 0..${MAX_BATCH_DELAY_MS}, got ${options.batchDelayMs}`);
     }
     this.now = options.now ?? Date.now;
+    this.jobs = options.jobs ?? JobScheduler.detached();
   }
 
   isListed(ticker: string): boolean {
@@ -105,14 +110,13 @@ export class MessageScheduler {
     const schedule = this.symbols.get(ticker);
     if (!schedule || this.stopped || schedule.dueSinceMs !== undefined) return;
     schedule.dueSinceMs = this.now();
-    schedule.flushTimer = setTimeout(() => this.flush(ticker), this.options.batchDelayMs);
-    schedule.flushTimer.unref?.();
+    schedule.flushTimer = this.jobs.after(`dex.flush:${ticker}`, this.options.batchDelayMs, () => this.flush(ticker));
   }
 
   private flush(ticker: string): void {
     const schedule = this.symbols.get(ticker);
     if (!schedule) return;
-    if (schedule.flushTimer) clearTimeout(schedule.flushTimer);
+    schedule.flushTimer?.stop();
     schedule.flushTimer = undefined;
     schedule.dueSinceMs = undefined;
     const now = this.now();
@@ -128,30 +132,28 @@ export class MessageScheduler {
 
   /** The next moment a swap leaves one of the windows: a follow-up with the adjusted metrics is due then. */
   private scheduleChange(ticker: string, schedule: SymbolSchedule, now: number): void {
-    if (schedule.changeTimer) clearTimeout(schedule.changeTimer);
+    schedule.changeTimer?.stop();
     schedule.changeTimer = undefined;
     const next = this.book.nextChangeMs(ticker);
     if (next === undefined) return;
-    schedule.changeTimer = setTimeout(() => this.markDue(ticker), Math.max(0, next - now));
-    schedule.changeTimer.unref?.();
+    schedule.changeTimer = this.jobs.after(`dex.follow-up:${ticker}`, Math.max(0, next - now), () => this.markDue(ticker));
   }
 
   /** Every 24 h from the last swap (or from listing, before any swap): refreshed quasi-static figures. */
   private scheduleHeartbeat(ticker: string, schedule: SymbolSchedule, now: number): void {
-    if (schedule.heartbeatTimer) clearTimeout(schedule.heartbeatTimer);
+    schedule.heartbeatTimer?.stop();
     const anchor = schedule.lastTradeMs ?? schedule.listedAtMs;
     const periods = Math.max(1, Math.floor((now - anchor) / HEARTBEAT_MS) + 1);
     const next = anchor + periods * HEARTBEAT_MS;
-    schedule.heartbeatTimer = setTimeout(() => {
+    schedule.heartbeatTimer = this.jobs.after(`dex.heartbeat:${ticker}`, next - now, () => {
       schedule.heartbeatTimer = undefined;
       this.options.refreshQuasiStatic?.(ticker);
       this.markDue(ticker);
-    }, next - now);
-    schedule.heartbeatTimer.unref?.();
+    });
   }
 
   private clearTimers(schedule: SymbolSchedule): void {
-    for (const timer of [schedule.flushTimer, schedule.changeTimer, schedule.heartbeatTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [schedule.flushTimer, schedule.changeTimer, schedule.heartbeatTimer]) timer?.stop();
     schedule.flushTimer = schedule.changeTimer = schedule.heartbeatTimer = undefined;
     schedule.dueSinceMs = undefined;
   }

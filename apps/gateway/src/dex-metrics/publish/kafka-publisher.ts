@@ -1,4 +1,5 @@
 import { FencedOutError } from '@app/cluster';
+import { JobScheduler, waitAtMost, withDeadline, type ScheduledJob } from '@app/scheduling';
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, Partitioners, logLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { DurableOutbox, OutboxRecord, PartitionOffsets } from '../store/dex-state.store';
@@ -26,6 +27,8 @@ export interface DexKafkaLink {
 }
 
 export interface KafkaEmitterOptions {
+  /** where the retry (`dex.kafka-retry`) is armed; a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
   topic: string;
   link: DexKafkaLink;
   outbox: DurableOutbox;
@@ -60,7 +63,7 @@ export interface KafkaEmitterOptions {
  */
 export class KafkaEmitter {
   private pumping?: Promise<void>;
-  private retryTimer?: NodeJS.Timeout;
+  private retryTimer?: ScheduledJob;
   private retryDelay: number;
   private stopped = false;
   /** the tail was read since the producer took over or last failed: sending is safe */
@@ -108,10 +111,10 @@ export class KafkaEmitter {
   /** Sends what is pending for up to `timeoutMs` (a graceful step-down), then closes the producer. */
   async stop(timeoutMs = 5_000): Promise<void> {
     if (!this.stopped && timeoutMs > 0 && !this.options.signal.aborted) {
-      await Promise.race([this.drained(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      await waitAtMost(this.drained(), timeoutMs, { ref: false });
     }
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer?.stop();
     this.retryTimer = undefined;
     await this.pumping?.catch(() => undefined);
     this.wakeIdleWaiters();
@@ -174,11 +177,10 @@ export class KafkaEmitter {
     this.reconciled = false;
     const delay = this.retryDelay;
     this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryDelayMs ?? 30_000);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = (this.options.jobs ?? JobScheduler.detached()).after('dex.kafka-retry', delay, () => {
       this.retryTimer = undefined;
       this.kick();
-    }, delay);
-    this.retryTimer.unref?.();
+    });
   }
 
   private wakeIdleWaiters(): void {
@@ -292,12 +294,10 @@ export class KafkajsDexLink implements DexKafkaLink {
       allowAutoTopicCreation: false,
     });
     const remaining = new Set(wanted.map(([partition]) => partition));
-    let timer: NodeJS.Timeout | undefined;
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
       const done = new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`reading the Kafka tail timed out after ${this.readTimeoutMs} ms; ${remaining.size} partition(s) unread`)), this.readTimeoutMs);
         void consumer
           .run({
             autoCommit: false,
@@ -322,10 +322,9 @@ export class KafkajsDexLink implements DexKafkaLink {
           .catch(reject);
         for (const [partition, range] of ranges) consumer.seek({ topic: this.topic, partition, offset: String(range.from < range.to ? range.from : range.to) });
       });
-      await done;
+      await withDeadline(done, this.readTimeoutMs, () => new Error(`reading the Kafka tail timed out after ${this.readTimeoutMs} ms; ${remaining.size} partition(s) unread`));
       return seqs;
     } finally {
-      if (timer) clearTimeout(timer);
       await consumer.disconnect().catch(() => undefined);
     }
   }

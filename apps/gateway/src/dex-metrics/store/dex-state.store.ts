@@ -1,4 +1,5 @@
 import { FencedOutError, assertFence, type LeadershipTerm } from '@app/cluster';
+import { delay } from '@app/scheduling';
 import type { Database, SqlExecutor } from '@app/storage';
 import type { DexMetricsValue } from '../domain/metrics-message';
 import type { DexMessage } from '../flow/dex-message';
@@ -92,7 +93,7 @@ export class DexStateStore implements DurableOutbox {
         } catch (error) {
           if (error instanceof FencedOutError || !signal || signal.aborted) throw error;
           this.onRetry?.(error as Error);
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+          await delay(Math.min(5_000, 200 * 2 ** attempt));
           if (signal.aborted) throw error;
         }
       }

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import type { SpreadEvent } from '../domain/spread-event';
 
 /** A row of the spread history: its id is the live stream's `seq`. */
@@ -11,6 +12,8 @@ export interface HistoryRow {
 export const SPREADS_HISTORY_CHANNEL = 'spreads:history';
 
 export interface HistoryFollowerOptions {
+  /** where the catch-up job (`spreads.history-catch-up`) is armed; a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
   /** rows with id > `afterId`, in id order, at most `limit` */
   read(afterId: number, limit: number): Promise<HistoryRow[]>;
   /** called once per new row, in id order */
@@ -34,7 +37,7 @@ export interface HistoryFollowerOptions {
 export class HistoryFollower {
   private lastId = 0;
   private subscriber?: Redis;
-  private timer?: NodeJS.Timeout;
+  private catchUpJob?: ScheduledJob;
   private reading?: Promise<void>;
   private again = false;
   private running = false;
@@ -67,8 +70,8 @@ export class HistoryFollower {
       subscriber.on('ready', subscribe);
       subscribe();
     }
-    this.timer = setInterval(() => void this.poke(), this.options.catchUpMs);
-    this.timer.unref();
+    // not awaited: reads coalesce in `poke` already
+    this.catchUpJob = (this.options.jobs ?? JobScheduler.detached()).every('spreads.history-catch-up', this.options.catchUpMs, () => void this.poke());
   }
 
   /** Tells every replica (this one included) that the history advanced to `id`; without Redis, this one only. */
@@ -103,7 +106,8 @@ export class HistoryFollower {
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearInterval(this.timer);
+    this.catchUpJob?.stop();
+    this.catchUpJob = undefined;
     while (this.reading) await this.reading.catch(() => undefined);
     const subscriber = this.subscriber;
     this.subscriber = undefined;

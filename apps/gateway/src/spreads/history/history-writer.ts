@@ -1,8 +1,11 @@
 import { FencedOutError, type LeadershipTerm } from '@app/cluster';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import type { SpreadEvent } from '../domain/spread-event';
 import type { SpreadHistoryStore } from './history-store';
 
 export interface HistoryWriterOptions {
+  /** where the flush (`spreads.history-flush`) is armed; a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
   flushMs: number;
   /** rows per insert statement */
   batchSize: number;
@@ -35,7 +38,8 @@ export class HistoryWriter {
   private pending: SpreadEvent[] = [];
   private term?: Pick<LeadershipTerm, 'role' | 'token'>;
   private fencedOut = false;
-  private timer?: NodeJS.Timeout;
+  private timer?: ScheduledJob;
+  private readonly jobs: JobScheduler;
   private flushing?: Promise<void>;
   private failures = 0;
   written = 0;
@@ -43,7 +47,9 @@ export class HistoryWriter {
   constructor(
     private readonly store: SpreadHistoryStore,
     private readonly options: HistoryWriterOptions,
-  ) {}
+  ) {
+    this.jobs = options.jobs ?? JobScheduler.detached();
+  }
 
   get pendingCount(): number {
     return this.pending.length;
@@ -68,7 +74,7 @@ export class HistoryWriter {
 
   /** Writes until nothing is pending (retrying failed batches up to `attempts` times). */
   async drain(attempts = 5): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.stop();
     this.timer = undefined;
     for (let attempt = 0; this.pending.length > 0 || this.flushing; ) {
       await this.flush();
@@ -80,11 +86,10 @@ export class HistoryWriter {
     if (this.timer || this.flushing) return;
     const ceiling = Math.max(this.options.flushMs, this.options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS);
     const delay = this.failures === 0 ? this.options.flushMs : Math.min(this.options.flushMs * 2 ** Math.min(this.failures, 30), ceiling);
-    this.timer = setTimeout(() => {
+    this.timer = this.jobs.after('spreads.history-flush', delay, () => {
       this.timer = undefined;
       void this.flush();
-    }, delay);
-    this.timer.unref();
+    });
   }
 
   private flush(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from '@nestjs/common';
 import { SIM_DEX_NETWORKS, SIMULATED_WATCH_VENUES } from '@app/simulator';
 import { UpstreamError, type GeckoTerminalApi, type UpstreamPolicies } from '@app/upstream';
 import type { SpreadsConfig } from '../spreads.config';
+import type { JobScheduler } from '@app/scheduling';
 import type { SpreadsMetrics } from '../spreads.metrics';
 import { createCcxtVenueSources, type CcxtSourceHooks } from './ccxt/ccxt-venue-source';
 import { pointAtSimulatedVenues } from './ccxt/simulated-venues';
@@ -35,7 +36,7 @@ interface DexSetup {
  * sources, same ccxt parsing, same upstream policies; only the URLs, the markets (set from the simulator's catalogue)
  * and the pace differ.
  */
-export function createQuoteSources(_config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, logger: Logger, upstreams: QuoteSourceUpstreams): QuoteSource[] {
+export function createQuoteSources(_config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, logger: Logger, upstreams: QuoteSourceUpstreams, jobs?: JobScheduler): QuoteSource[] {
   switch (spreads.source) {
     case 'off':
       return [];
@@ -46,10 +47,10 @@ export function createQuoteSources(_config: AppConfig, spreads: SpreadsConfig, m
       // venues the simulator streams are streamed, and the DEX legs are the simulator's pools
       const simulated: SpreadsConfig = { ...spreads, pollMs: spreads.simTickMs, watchVenues: spreads.watchVenues.filter((venue) => SIMULATED_WATCH_VENUES.includes(venue)) };
       const dex = { networks: SIM_DEX_NETWORKS, pollMs: spreads.simTickMs };
-      return ccxtSources(simulated, dex, metrics, logger, upstreams, (exchange, exchangeId) => pointAtSimulatedVenues(exchange, exchangeId, venuesUrl));
+      return ccxtSources(simulated, dex, metrics, logger, upstreams, jobs, (exchange, exchangeId) => pointAtSimulatedVenues(exchange, exchangeId, venuesUrl));
     }
     case 'ccxt':
-      return ccxtSources(spreads, { networks: spreads.dexNetworks, pollMs: DEX_POLL_MS }, metrics, logger, upstreams);
+      return ccxtSources(spreads, { networks: spreads.dexNetworks, pollMs: DEX_POLL_MS }, metrics, logger, upstreams, jobs);
   }
 }
 
@@ -59,6 +60,7 @@ function ccxtSources(
   metrics: SpreadsMetrics,
   logger: Logger,
   upstreams: QuoteSourceUpstreams,
+  jobs: JobScheduler | undefined,
   prepare?: Parameters<typeof createCcxtVenueSources>[1]['prepare'],
 ): QuoteSource[] {
   // every failure is counted; a failing source is logged at most once a minute (a venue outage must not flood the log)
@@ -82,9 +84,9 @@ function ccxtSources(
   // the per-poll timeout, the breaker and `upstream_calls_total`
   const runCall = <T>(source: string, call: () => Promise<T>) =>
     upstreams.policies.for(source.replace(':', '-'), { retries: 0, timeoutMs: 30_000, isTransient: isVenueOutage }).run(call);
-  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes: (source, count) => metrics.quotes.inc({ source }, count), onError, onMode, runCall, prepare });
+  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes: (source, count) => metrics.quotes.inc({ source }, count), onError, onMode, runCall, jobs, prepare });
   if (dex.networks.length > 0) {
-    sources.push(new GeckoTerminalPoolsSource(upstreams.geckoTerminal, [...dex.networks], dex.pollMs, (error) => onError('geckoterminal', error)));
+    sources.push(new GeckoTerminalPoolsSource(upstreams.geckoTerminal, [...dex.networks], dex.pollMs, (error) => onError('geckoterminal', error), jobs));
   }
   return sources;
 }

@@ -1,3 +1,4 @@
+import { delay } from '@app/scheduling/deadlines';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -38,7 +39,9 @@ export class ExchangeStreams {
   private readonly connections = new Map<WebSocket, { endpoint: StreamEndpoint; topics: Map<string, boolean> }>();
   private readonly endpoints: ReadonlyMap<string, StreamEndpoint>;
   private readonly tickMs: number;
-  private timer?: NodeJS.Timeout;
+  /** aborted by `close`: ends the push loop and every paced send still waiting */
+  private readonly closing = new AbortController();
+  private pushing = false;
   private sequence = 0;
 
   constructor(private readonly options: { seed: number; tickMs?: number; fixtures: FixtureStore; clock: SimulatorClock; log: RequestLog }) {
@@ -62,8 +65,7 @@ export class ExchangeStreams {
   }
 
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.closing.abort();
     for (const ws of this.connections.keys()) ws.terminate();
     this.connections.clear();
     this.server.close();
@@ -106,15 +108,16 @@ export class ExchangeStreams {
    * as venues push a ticker every 100 ms-1 s: a frame a busy client lost (see `sendPaced`) is made up within the tick.
    */
   private schedule(): void {
-    if (this.timer || this.connections.size === 0) return;
+    if (this.pushing || this.connections.size === 0 || this.closing.signal.aborted) return;
+    this.pushing = true;
     const nowMs = this.options.clock.now();
     const period = this.tickMs / PUSHES_PER_TICK;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    void delay((Math.floor(nowMs / period) + 1) * period - nowMs + 1, { signal: this.closing.signal, ref: false }).then(() => {
+      this.pushing = false;
+      if (this.closing.signal.aborted) return;
       this.pushTick();
       this.schedule();
-    }, (Math.floor(nowMs / period) + 1) * period - nowMs + 1);
-    this.timer.unref();
+    });
   }
 
   private pushTick(): void {
@@ -138,8 +141,7 @@ export class ExchangeStreams {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
       };
       if (index === 0) return send();
-      const timer = setTimeout(send, index * gapMs);
-      timer.unref();
+      void delay(index * gapMs, { signal: this.closing.signal, ref: false }).then(send);
     });
   }
 }

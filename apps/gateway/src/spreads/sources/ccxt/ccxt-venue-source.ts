@@ -1,5 +1,6 @@
 import type { SpreadsConfig } from '../../spreads.config';
 import type * as ccxt from 'ccxt';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { normalizeSymbol, referencePrice, type Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';
 import { CcxtWatchSource, type WatchSourceOptions } from './ccxt-watch-source';
@@ -18,6 +19,8 @@ export interface CcxtSourceHooks {
   onError?: (source: string, error: unknown) => void;
   /** runs one poll of a leg under the venue's upstream policy (timeout, breaker, metrics); absent = called directly */
   runCall?: <T>(source: string, call: () => Promise<T>) => Promise<T>;
+  /** where the polls are armed (`spreads.ccxt-poll:<venue>`...); a detached scheduler when absent (unit tests) */
+  jobs?: JobScheduler;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface CcxtSourceHooks {
  */
 export class CcxtVenueSource implements QuoteSource {
   readonly name: string;
-  private timer?: NodeJS.Timeout;
+  private timer?: ScheduledJob;
   private running?: Promise<void>;
   private stopped = false;
 
@@ -39,6 +42,7 @@ export class CcxtVenueSource implements QuoteSource {
   }
 
   start(sink: QuoteSink): void {
+    const jobs = this.options.jobs ?? JobScheduler.detached();
     const loop = async () => {
       const started = Date.now();
       for (const leg of this.legs) {
@@ -51,14 +55,14 @@ export class CcxtVenueSource implements QuoteSource {
           this.options.onError?.(`${this.name}:${leg.spec.kind}`, error);
         }
       }
-      if (!this.stopped) this.timer = setTimeout(() => (this.running = loop()), Math.max(0, this.options.pollMs - (Date.now() - started)));
+      if (!this.stopped) this.timer = jobs.after(`spreads.ccxt-poll:${this.name}`, Math.max(0, this.options.pollMs - (Date.now() - started)), () => (this.running = loop()));
     };
     this.running = loop();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.stop();
     await this.running?.catch(() => undefined);
     await Promise.allSettled(this.legs.map((leg) => leg.exchange.close?.()));
   }

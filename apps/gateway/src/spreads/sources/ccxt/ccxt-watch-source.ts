@@ -1,4 +1,5 @@
 import type * as ccxt from 'ccxt';
+import { JobScheduler, delay, type ScheduledJob } from '@app/scheduling';
 import type { Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';
 import type { CcxtLeg, CcxtSourceHooks, CcxtVenueSource } from './ccxt-venue-source';
@@ -39,7 +40,7 @@ interface LegState {
   symbols: Map<string, SymbolState>;
   /** bumped to cancel the REST loop of a leg */
   restGeneration: number;
-  restTimer?: NodeJS.Timeout;
+  restTimer?: ScheduledJob;
 }
 
 const WATCH_METHOD: Record<WatchStream, 'watchTickers' | 'watchBidsAsks' | 'watchMarkPrices'> = {
@@ -60,9 +61,11 @@ export class CcxtWatchSource implements QuoteSource {
   private readonly legs: LegState[];
   private sink?: QuoteSink;
   private stopped = false;
-  private staleTimer?: NodeJS.Timeout;
+  private staleTimer?: ScheduledJob;
   private readonly loops: Promise<void>[] = [];
-  private readonly sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  /** aborted at stop: ends every backoff sleep at once */
+  private readonly stopping = new AbortController();
+  private readonly jobs: JobScheduler;
 
   constructor(
     readonly venue: VenueSpec,
@@ -71,6 +74,7 @@ export class CcxtWatchSource implements QuoteSource {
     private readonly options: WatchSourceOptions,
   ) {
     this.name = `ccxt:${venue.name.toLowerCase()}`;
+    this.jobs = options.jobs ?? JobScheduler.detached();
     this.legs = legs.map((leg) => ({ leg, mode: leg.spec.watch ? 'ws' : 'rest', lastStreamAt: Date.now(), symbols: new Map(), restGeneration: 0 }));
   }
 
@@ -87,18 +91,14 @@ export class CcxtWatchSource implements QuoteSource {
       else this.startRest(state);
     }
     const checkEvery = Math.max(20, Math.min(1_000, Math.floor(this.options.staleMs / 4)));
-    this.staleTimer = setInterval(() => this.checkStale(), checkEvery);
-    this.staleTimer.unref?.();
+    this.staleTimer = this.jobs.every(`spreads.ccxt-stale-check:${this.name}`, checkEvery, () => this.checkStale());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.staleTimer) clearInterval(this.staleTimer);
+    this.staleTimer?.stop();
     for (const state of this.legs) this.stopRest(state);
-    for (const sleep of this.sleeps) {
-      clearTimeout(sleep.timer);
-      sleep.resolve();
-    }
+    this.stopping.abort();
     // closing the sockets rejects every pending watch*, which ends the loops
     await Promise.allSettled([...new Set(this.legs.map((state) => state.leg.exchange))].map((exchange) => exchange.close?.()));
     await Promise.allSettled(this.loops);
@@ -214,14 +214,14 @@ export class CcxtWatchSource implements QuoteSource {
         this.options.onError?.(`${this.name}:${state.leg.spec.kind}`, error);
       }
       if (generation !== state.restGeneration || this.stopped) return;
-      state.restTimer = setTimeout(() => void poll(), Math.max(0, this.options.pollMs - (Date.now() - started)));
+      state.restTimer = this.jobs.after(`spreads.ccxt-rest:${this.name}:${state.leg.spec.kind}`, Math.max(0, this.options.pollMs - (Date.now() - started)), () => void poll());
     };
     void poll();
   }
 
   private stopRest(state: LegState): void {
     state.restGeneration++;
-    if (state.restTimer) clearTimeout(state.restTimer);
+    state.restTimer?.stop();
     state.restTimer = undefined;
   }
 
@@ -231,16 +231,7 @@ export class CcxtWatchSource implements QuoteSource {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const sleep = {
-        timer: setTimeout(() => {
-          this.sleeps.delete(sleep);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.sleeps.add(sleep);
-    });
+    return delay(ms, { signal: this.stopping.signal });
   }
 
   private now(): number {

@@ -1,4 +1,5 @@
 import type { GeckoTerminalApi } from '@app/upstream';
+import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import type { Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';
 
@@ -47,7 +48,7 @@ export function parseGeckoTerminalPools(body: unknown, network: string, now: num
 /** Polls the top pools of each network (GeckoTerminal allows ~30 calls/min; the client's budget enforces it). */
 export class GeckoTerminalPoolsSource implements QuoteSource {
   readonly name = 'geckoterminal';
-  private timer?: NodeJS.Timeout;
+  private timer?: ScheduledJob;
   private stopped = false;
   private readonly abort = new AbortController();
 
@@ -56,6 +57,7 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
     private readonly networks: string[],
     private readonly pollMs: number,
     private readonly onError: (error: unknown) => void,
+    private readonly jobs = JobScheduler.detached(),
   ) {}
 
   start(sink: QuoteSink): void {
@@ -69,7 +71,7 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
           if (!this.stopped) this.onError(error);
         }
       }
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.pollMs);
+      if (!this.stopped) this.timer = this.jobs.after('spreads.geckoterminal-poll', this.pollMs, () => void loop());
     };
     void loop();
   }
@@ -77,6 +79,6 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.stop();
   }
 }

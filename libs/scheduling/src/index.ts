@@ -1,0 +1,3 @@
+export * from './deadlines';
+export * from './job-scheduler';
+export * from './scheduling.module';
