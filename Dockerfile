@@ -9,6 +9,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8000 HOST=0.0.0.0 DATA_DIR=/data
+# glibc gives freed memory back to the OS above 128 KiB (the embedded PGlite frees hundreds of MB after start-up;
+# without it they stay in the allocator: bench/README.md "Footprint")
+ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072
 WORKDIR /app
 RUN mkdir -p /data && chown node:node /data
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -1,4 +1,5 @@
 import { delay } from '@app/scheduling/deadlines';
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -45,6 +46,8 @@ export class ExchangeStreams {
   private sequence = 0;
 
   constructor(private readonly options: { seed: number; tickMs?: number; fixtures: FixtureStore; clock: SimulatorClock; log: RequestLog }) {
+    // every waiting push and paced send listens to it (a few per connection): not a leak
+    setMaxListeners(0, this.closing.signal);
     this.tickMs = options.tickMs ?? DEFAULT_VENUE_TICK_MS;
     const bybitSpot = bybitEndpoint(options.fixtures, 'spot', () => ++this.sequence);
     const bybitLinear = bybitEndpoint(options.fixtures, 'futures', () => ++this.sequence);
