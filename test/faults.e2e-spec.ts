@@ -36,6 +36,9 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
 }
 
 /** Polls /health/live and /health/ready all along, so a single 500 or refused connection anywhere is seen. */
+/** every sampler started, so a failed test cannot leave its loop polling (Jest would never exit) */
+const samplers = new Set<HealthSampler>();
+
 class HealthSampler {
   readonly samples: Array<{ at: number; live: number; ready: number }> = [];
   private stopped = false;
@@ -44,6 +47,7 @@ class HealthSampler {
   constructor(private readonly base: string) {}
 
   start(): void {
+    samplers.add(this);
     this.stopped = false;
     this.loop = (async () => {
       while (!this.stopped) {
@@ -55,6 +59,7 @@ class HealthSampler {
   }
 
   async stop(): Promise<void> {
+    samplers.delete(this);
     this.stopped = true;
     await this.loop;
   }
@@ -142,6 +147,9 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
         LOG_LEVEL: 'info',
         SPREADS_SOURCE: 'simulated',
         SPREADS_SIM_TICK_MS: '250', // more divergence episodes per second: events are detected during each outage
+        // no cooldown: the simulated venues repeat their divergent pairs, and a pair that closed within the default 120 s
+        // opens nothing; each episode must give events, however many came before the outage
+        SPREADS_COOLDOWN_MS: '0',
         CAPITAL_FLOW_INGEST: 'true',
         CAPITAL_FLOW_TOKENS: 'BTC',
       }),
@@ -154,6 +162,10 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
     table = StreamClient.connect(`${wsBase}${MAIN_TABLE}?page_size=5`);
     await table.next((frame) => frame.type === 'view' && frame.rows?.length === 5, 20_000);
   }, 120_000);
+
+  afterEach(async () => {
+    await Promise.all([...samplers].map((sampler) => sampler.stop()));
+  });
 
   afterAll(async () => {
     await Promise.allSettled([spreads?.close(), table?.close()]);

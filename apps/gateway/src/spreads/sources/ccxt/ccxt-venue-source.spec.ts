@@ -214,4 +214,19 @@ describe('ccxt venue adapters on recorded tickers (real ccxt parsing)', () => {
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(new Set(errors)).toEqual(new Set(['ccxt:binance:futures']));
   });
+
+  it('polls again when started after a stop (a replica that leads spreads again starts the same sources)', async () => {
+    const spot = offline('binance', [market('BTCUSDT', 'BTC', 'USDT', 'spot')], [[/ticker\/24hr/, [fixture('binance-spot-api-v3-ticker-24hr-BTCUSDT.json')]]]);
+    const venue = new CcxtVenueSource(VENUE_SPECS.binance, [leg('binance', 'spot', spot.exchange)], { pollMs: 20, quoteCurrencies: ['USDT'], now: () => NOW });
+    let received = 0;
+    venue.start((quotes) => (received += quotes.length));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await venue.stop();
+    const firstTerm = received;
+    expect(firstTerm).toBeGreaterThanOrEqual(1);
+    venue.start((quotes) => (received += quotes.length));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await venue.stop();
+    expect(received).toBeGreaterThan(firstTerm);
+  });
 });

@@ -42,6 +42,8 @@ export class CcxtVenueSource implements QuoteSource {
   }
 
   start(sink: QuoteSink): void {
+    // a source is started again when its replica leads spreads again (a new term): a stop is not forever
+    this.stopped = false;
     const jobs = this.options.jobs ?? JobScheduler.detached();
     const loop = async () => {
       const started = Date.now();

@@ -62,9 +62,9 @@ export class CcxtWatchSource implements QuoteSource {
   private sink?: QuoteSink;
   private stopped = false;
   private staleTimer?: ScheduledJob;
-  private readonly loops: Promise<void>[] = [];
+  private loops: Promise<void>[] = [];
   /** aborted at stop: ends every backoff sleep at once */
-  private readonly stopping = new AbortController();
+  private stopping = new AbortController();
   private readonly jobs: JobScheduler;
 
   constructor(
@@ -84,6 +84,10 @@ export class CcxtWatchSource implements QuoteSource {
   }
 
   start(sink: QuoteSink): void {
+    // a source is started again when its replica leads spreads again (a new term): a stop is not forever
+    this.stopped = false;
+    this.stopping = new AbortController();
+    this.loops = [];
     this.sink = sink;
     for (const state of this.legs) {
       state.lastStreamAt = Date.now();

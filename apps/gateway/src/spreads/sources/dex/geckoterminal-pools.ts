@@ -50,7 +50,7 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
   readonly name = 'geckoterminal';
   private timer?: ScheduledJob;
   private stopped = false;
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
 
   constructor(
     private readonly client: GeckoTerminalApi,
@@ -61,6 +61,9 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
   ) {}
 
   start(sink: QuoteSink): void {
+    // a source is started again when its replica leads spreads again (a new term): a stop is not forever
+    this.stopped = false;
+    this.abort = new AbortController();
     const loop = async () => {
       for (const network of this.networks) {
         if (this.stopped) return;
