@@ -61,7 +61,10 @@ describe('the Dockerfile CMD starts the built service', () => {
     expect(stage.copied.some((destination) => script.startsWith(`${destination}/`))).toBe(true);
     // `npm run start:prod` is the same start outside a container
     const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(scripts['start:prod']).toBe(stage.cmd.join(' '));
+    // (its leading VAR=value settings are the image's ENV: same command, same environment)
+    const assignments = /^((?:[A-Z_][A-Z0-9_]*=\S+\s+)*)/.exec(scripts['start:prod'])![1];
+    for (const [, name, value] of assignments.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) expect(stage.env[name]).toBe(value);
+    expect(scripts['start:prod'].slice(assignments.length)).toBe(stage.cmd.join(' '));
   });
 
   it('answers /health/live when started exactly as the image starts it (WORKDIR = repo root)', async () => {
