@@ -176,28 +176,36 @@ export function compareSpreadHistory(market: SimulatedMarket, expected: readonly
 }
 
 /**
- * Waits until the history holds every open of the first episode starting after `now` (a good moment to kill the
- * leader: those spreads are open, their closes 4-6 ticks away). Returns the episode, the tick to start computing
- * expected events from (the quiet tick before it) and the tick of its first close.
+ * Waits until the history holds every open of an episode starting after `now` (a good moment to kill the leader:
+ * those spreads are open, their closes 4-6 ticks away). Returns the episode, the tick to start computing expected
+ * events from (the quiet tick before it) and the tick of its first close. The venues are polled over HTTP: on a busy
+ * machine a leg read a tick late can miss an episode's open, so up to `attempts` episodes are tried before failing
+ * (the failover that follows is still checked event by event from the episode chosen).
  */
 export async function awaitOpensOfNextEpisode(
   market: SimulatedMarket,
   readHistory: () => Promise<TickedEvent[]>,
   now = Date.now(),
+  attempts = 3,
 ): Promise<{ episode: number; fromTick: number; firstCloseTick: number }> {
-  const episode = episodeOf(market, tickOf(market, now)) + 1;
-  const fromTick = episodeStart(market, episode) - 1;
-  const due = expectedSpreadEvents(market, fromTick, episodeStart(market, episode + 1) - 1);
   const keyOf = (item: TickedEvent) => `${item.event.symbol}|${item.event.buy_leg}|${item.event.sell_leg}`;
-  const opens = due.filter((item) => item.event.event === 'open').map(keyOf);
-  const firstCloseTick = Math.min(...due.filter((item) => item.event.event === 'close').map((item) => item.tick));
-  if (opens.length === 0) throw new Error(`episode ${episode} opens no spread: nothing to wait for`);
-  const deadline = (episodeStart(market, episode + 1) + 5) * market.spreads.simTickMs;
-  for (;;) {
-    const history = await readHistory();
-    const written = new Set(history.filter((item) => item.event.event === 'open' && episodeOf(market, item.tick) === episode).map(keyOf));
-    if (opens.every((key) => written.has(key))) return { episode, fromTick, firstCloseTick };
-    if (Date.now() > deadline) throw new Error(`the opens of episode ${episode} were not written in time (${written.size} of ${opens.length})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let episode = episodeOf(market, tickOf(market, now)) + 1;
+  for (let attempt = 1; ; attempt++, episode++) {
+    const fromTick = episodeStart(market, episode) - 1;
+    const due = expectedSpreadEvents(market, fromTick, episodeStart(market, episode + 1) - 1);
+    const opens = due.filter((item) => item.event.event === 'open').map(keyOf);
+    const firstCloseTick = Math.min(...due.filter((item) => item.event.event === 'close').map((item) => item.tick));
+    if (opens.length === 0) throw new Error(`episode ${episode} opens no spread: nothing to wait for`);
+    const deadline = (episodeStart(market, episode + 1) + 5) * market.spreads.simTickMs;
+    for (;;) {
+      const history = await readHistory();
+      const written = new Set(history.filter((item) => item.event.event === 'open' && episodeOf(market, item.tick) === episode).map(keyOf));
+      if (opens.every((key) => written.has(key))) return { episode, fromTick, firstCloseTick };
+      if (Date.now() > deadline) {
+        if (attempt >= attempts) throw new Error(`the opens of episode ${episode} were not written in time (${written.size} of ${opens.length}; ${attempts} episodes tried)`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }
