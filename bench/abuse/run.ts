@@ -14,11 +14,11 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { Agent, get } from 'node:http';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { freePort } from '../../test/support/service-process';
 
 const IDLE_S = Number(process.env.ABUSE_IDLE_S ?? 20);
 const HOSTILE_S = Number(process.env.ABUSE_HOSTILE_S ?? 60);
@@ -39,17 +39,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PIN = process.env.ABUSE_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
 function pin(pid: number, core: number): void {
   if (PIN) spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -17,11 +17,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
+import { freePort } from '../../test/support/service-process';
 
 const REPEATS = Number(process.env.FOOTPRINT_REPEATS ?? 3);
 const SETTLE_S = Number(process.env.FOOTPRINT_SETTLE_S ?? 10);
@@ -70,17 +70,6 @@ function startCommand(): { env: Record<string, string>; args: string[] } {
   }
   const env = Object.fromEntries(words.slice(0, node).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
   return { env, args: words.slice(node + 1) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** VmRSS, RssAnon and VmHWM (peak) of `pid`, in kB. */

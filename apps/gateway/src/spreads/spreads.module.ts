@@ -1,5 +1,5 @@
 import { GECKOTERMINAL_API, UpstreamPolicies, type GeckoTerminalApi } from '@app/upstream';
-import { APP_CONFIG, ConfigModule, type AppConfig } from '@app/config';
+import { ConfigModule } from '@app/config';
 import { JobScheduler } from '@app/scheduling';
 import { Logger, Module } from '@nestjs/common';
 import { SpreadsQueryService } from './api/spreads-query.service';
@@ -20,9 +20,9 @@ import { SpreadsPipeline } from './spreads.pipeline';
     SpreadsMetrics,
     {
       provide: SPREADS_QUOTE_SOURCES,
-      inject: [APP_CONFIG, spreadsConfig.token, SpreadsMetrics, GECKOTERMINAL_API, UpstreamPolicies, JobScheduler],
-      useFactory: (config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, geckoTerminal: GeckoTerminalApi, policies: UpstreamPolicies, jobs: JobScheduler) =>
-        createQuoteSources(config, spreads, metrics, new Logger('Spreads'), { geckoTerminal, policies }, jobs),
+      inject: [spreadsConfig.token, SpreadsMetrics, GECKOTERMINAL_API, UpstreamPolicies, JobScheduler],
+      useFactory: (spreads: SpreadsConfig, metrics: SpreadsMetrics, geckoTerminal: GeckoTerminalApi, policies: UpstreamPolicies, jobs: JobScheduler) =>
+        createQuoteSources(spreads, metrics, new Logger('Spreads'), { geckoTerminal, policies }, jobs),
     },
     SpreadsPipeline,
     SpreadsQueryService,

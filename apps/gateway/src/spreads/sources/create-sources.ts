@@ -1,4 +1,3 @@
-import type { AppConfig } from '@app/config';
 import type { Logger } from '@nestjs/common';
 import { SIM_DEX_NETWORKS, SIMULATED_WATCH_VENUES } from '@app/simulator';
 import { UpstreamError, type GeckoTerminalApi, type UpstreamPolicies } from '@app/upstream';
@@ -36,7 +35,7 @@ interface DexSetup {
  * sources, same ccxt parsing, same upstream policies; only the URLs, the markets (set from the simulator's catalogue)
  * and the pace differ.
  */
-export function createQuoteSources(_config: AppConfig, spreads: SpreadsConfig, metrics: SpreadsMetrics, logger: Logger, upstreams: QuoteSourceUpstreams, jobs?: JobScheduler): QuoteSource[] {
+export function createQuoteSources(spreads: SpreadsConfig, metrics: SpreadsMetrics, logger: Logger, upstreams: QuoteSourceUpstreams, jobs?: JobScheduler): QuoteSource[] {
   switch (spreads.source) {
     case 'off':
       return [];
