@@ -10,3 +10,4 @@ export { StorageModule } from './storage.module';
 export type { StorageOptions } from './storage.module';
 export { TransactionRolledBackError } from './transaction';
 export { isPostgresConnectionError, isRedisConnectionError, StoreUnavailableError, STORE_RETRY_AFTER_SECONDS, unavailableStore } from './store-unavailable';
+export { groupCommit } from './group-commit';

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import type { Database } from '@app/storage';
 import { availableStoreKinds, openMigratedTestDatabase } from '@app/storage/testing/test-stores';
 import { PointsCounter, PointsMeter } from './points-meter';
 import { periodBounds } from './points-period';
@@ -74,5 +75,53 @@ describe.each(factories)('PointsMeter on $name', (factory) => {
     const charged = results.filter((result) => result.charged).length;
     expect(charged).toBe(100); // 300 / 3
     expect((await meter.balance(consumer)).remaining).toBe(0);
+  });
+});
+
+/** The statements a Database runs, counted (the group commit's point is fewer of them). */
+function countingStatements(db: Database): { db: Database; statements: () => number } {
+  let statements = 0;
+  const counted: Database = Object.create(db);
+  counted.query = (sql, params) => {
+    statements++;
+    return db.query(sql, params);
+  };
+  return { db: counted, statements: () => statements };
+}
+
+describe.each(availableStoreKinds())('SqlPointsCounter group commit (%s)', (kind) => {
+  let opened: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
+  const now = Date.UTC(2026, 2, 18, 13, 45);
+  beforeAll(async () => {
+    opened = await openMigratedTestDatabase(kind);
+  });
+  afterAll(() => opened.dispose());
+
+  it('charges concurrent calls of several consumers in one statement, each answered as if charged alone in order', async () => {
+    const { db, statements } = countingStatements(opened.db);
+    const meter = new PointsMeter(new SqlPointsCounter(db), 'day', () => now);
+    const alice = { id: 11, points: 1_000 };
+    const bob = { id: 12, points: 1_000 };
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => meter.charge(i % 2 ? bob : alice, 3)));
+    expect(statements()).toBe(1);
+    expect(results.filter((_, i) => i % 2 === 0).map((result) => result.remaining)).toEqual(Array.from({ length: 20 }, (_, i) => 1_000 - 3 * (i + 1)));
+    expect(results.every((result) => result.charged)).toBe(true);
+    expect((await meter.balance(bob)).remaining).toBe(940);
+  });
+
+  it('at the end of a quota, exactly the calls that fit pass, in arrival order; other consumers in the batch are not held back', async () => {
+    const meter = new PointsMeter(new SqlPointsCounter(opened.db), 'day', () => now);
+    const nearlySpent = { id: 13, points: 10 };
+    const plenty = { id: 14, points: 100 };
+    await meter.charge(nearlySpent, 1); // 9 left: three calls of 3 fit, the fourth and fifth do not
+    const results = await Promise.all([...Array.from({ length: 5 }, () => meter.charge(nearlySpent, 3)), meter.charge(plenty, 3)]);
+    expect(results.map((result) => [result.charged, result.remaining])).toEqual([
+      [true, 6],
+      [true, 3],
+      [true, 0],
+      [false, 0],
+      [false, 0],
+      [true, 97],
+    ]);
   });
 });

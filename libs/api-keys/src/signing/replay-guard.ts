@@ -1,4 +1,4 @@
-import type { Database } from '@app/storage';
+import { groupCommit, type Database } from '@app/storage';
 import type Redis from 'ioredis';
 
 /** Remembers signatures already used, so an exact replay of a signed request is refused. */
@@ -21,27 +21,57 @@ export class RedisReplayGuard implements ReplayGuard {
   }
 }
 
-/** Postgres/PGlite: a primary-key insert decides; expired rows are swept now and then. */
+interface SignatureUse {
+  consumerId: number;
+  signature: string;
+  expiresAtMs: number;
+  now: number;
+}
+
+/**
+ * Postgres/PGlite: a primary-key insert decides; expired rows are swept now and then. Concurrent calls are written
+ * as one multi-row insert (a group commit, `groupCommit`): one statement per round trip, not one per request.
+ */
 export class SqlReplayGuard implements ReplayGuard {
   private lastSweep = 0;
+  private readonly uses = groupCommit<SignatureUse, boolean>((uses) => this.insertAll(uses));
 
   constructor(
     private readonly db: Database,
     private readonly sweepEveryMs = 10_000,
   ) {}
 
-  async firstUse(consumerId: number, signature: string, expiresAtMs: number, now: number): Promise<boolean> {
+  firstUse(consumerId: number, signature: string, expiresAtMs: number, now: number): Promise<boolean> {
+    return this.uses.load({ consumerId, signature: signature.toLowerCase(), expiresAtMs, now });
+  }
+
+  private async insertAll(uses: readonly SignatureUse[]): Promise<boolean[]> {
+    const now = Math.min(...uses.map((use) => use.now));
     if (now - this.lastSweep > this.sweepEveryMs) {
       this.lastSweep = now;
       await this.db.query('delete from api_signed_requests where expires_at < $1', [now]);
     }
+    // a signature twice in one batch: the first goes to the insert, the second is a replay (one statement cannot
+    // insert a key twice)
+    const firstOf = new Map<string, number>();
+    uses.forEach((use, index) => {
+      const key = `${use.consumerId}:${use.signature}`;
+      if (!firstOf.has(key)) firstOf.set(key, index);
+    });
+    const distinct = [...firstOf.values()].map((index) => uses[index]);
     // an expired row left by a late sweep is reused, not counted as a replay
-    const { rowCount } = await this.db.query(
-      `insert into api_signed_requests (consumer_id, signature, expires_at) values ($1, $2, $3)
+    const { rows } = await this.db.query<{ consumer_id: number; signature: string }>(
+      `insert into api_signed_requests (consumer_id, signature, expires_at)
+       select * from unnest($1::integer[], $2::text[], $3::bigint[])
        on conflict (consumer_id, signature) do update set expires_at = excluded.expires_at
-       where api_signed_requests.expires_at < $4`,
-      [consumerId, signature.toLowerCase(), expiresAtMs, now],
+       where api_signed_requests.expires_at < $4
+       returning consumer_id, signature`,
+      [distinct.map((use) => use.consumerId), distinct.map((use) => use.signature), distinct.map((use) => use.expiresAtMs), now],
     );
-    return rowCount === 1;
+    const inserted = new Set(rows.map((row) => `${row.consumer_id}:${row.signature}`));
+    return uses.map((use, index) => {
+      const key = `${use.consumerId}:${use.signature}`;
+      return firstOf.get(key) === index && inserted.has(key);
+    });
   }
 }
