@@ -8,7 +8,8 @@ import { FlowIngestor, SyncReport } from './flow-ingestor';
 import { FLOW_SOURCES, FlowSource } from './flow-source';
 import { PointStore } from './point-store';
 import { SeriesIndex } from './series-index';
-import { buildSnapshot, CoinTradeSnapshot } from './snapshot';
+import { CoinTradeSnapshot } from './snapshot';
+import { SnapshotCache } from './snapshot-cache';
 import { FLOW_VENUES, TrackedToken } from './tracked-tokens';
 import { registerTokens } from './token-registry';
 
@@ -33,6 +34,7 @@ export interface VsTokenItem {
 export class CapitalFlowService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CapitalFlow');
   private readonly index = new SeriesIndex();
+  private readonly snapshots = new SnapshotCache(this.index);
   private readonly store: PointStore;
   private tokens: TrackedToken[] = [];
   private byId = new Map<number, TrackedToken>();
@@ -105,6 +107,6 @@ export class CapitalFlowService implements OnApplicationBootstrap, OnApplication
   }
 
   snapshot(token: TrackedToken, dateMs: number): CoinTradeSnapshot {
-    return buildSnapshot(token, dateMs, this.index.lookupFor(token.vsTokenId));
+    return this.snapshots.snapshotOf(token, dateMs);
   }
 }

@@ -7,6 +7,12 @@ const keyOf = (vsTokenId: number, market: FlowMarket, windowMinutes: number) => 
 /** Every retained series in memory (≤ 100 points each): snapshots are served from here, never from SQL. */
 export class SeriesIndex {
   private readonly series = new Map<string, PointSeries>();
+  /** bumped by every change: what was built from the index before is stale once it moves */
+  private changes = 0;
+
+  get version(): number {
+    return this.changes;
+  }
 
   get(key: SeriesKey): PointSeries | undefined {
     return this.series.get(keyOf(key.vsTokenId, key.market, key.windowMinutes));
@@ -17,6 +23,7 @@ export class SeriesIndex {
   }
 
   add(key: SeriesKey, points: readonly FlowPoint[]): void {
+    this.changes++;
     const id = keyOf(key.vsTokenId, key.market, key.windowMinutes);
     let series = this.series.get(id);
     if (!series) this.series.set(id, (series = new PointSeries()));
@@ -25,6 +32,7 @@ export class SeriesIndex {
 
   /** Replaces everything with what the store holds (a replica that does not ingest follows the one that does). */
   replaceAll(points: readonly StoredPoint[]): void {
+    this.changes++;
     this.series.clear();
     this.load(points);
   }
