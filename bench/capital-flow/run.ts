@@ -2,7 +2,7 @@
  * getCoinTradeSnapshot (signed, metered, in-memory snapshot) vs a trivial route of the same app (GET /health/live),
  * same run, same external load generator (autocannon in its own process, `load-generator.js`), interleaved ABAB;
  * plus the kline ingestion rate of a full backfill from the simulator. Loopback only, bounded.
- * Usage: npm run bench:capital-flow [-- seconds connections rounds]   (CAPITAL_FLOW_BENCH_CPU_PROF=1 profiles the server)
+ * Usage: npm run bench:capital-flow [-- seconds connection-levels rounds]   (default 5 16,64 3)   (CAPITAL_FLOW_BENCH_CPU_PROF=1 profiles the server)
  */
 import { execFile } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -13,9 +13,11 @@ import { CapitalFlowService } from '../../apps/gateway/src/capital-flow/capital-
 import { startGateway } from '../../test/support/harness';
 
 const SECONDS = Number(process.argv[2] ?? 5);
-const CONNECTIONS = Number(process.argv[3] ?? 16);
-const ROUNDS = Number(process.argv[4] ?? 2);
+/** client concurrency levels, each measured on its own (comma-separated) */
+const CONNECTION_LEVELS = (process.argv[3] ?? '16,64').split(',').map(Number);
+const ROUNDS = Number(process.argv[4] ?? 3);
 const TARGET = 0.7;
+const WARM_UP_SECONDS = 5;
 
 type Route = 'trivial' | 'snapshot';
 
@@ -32,9 +34,9 @@ interface Round {
 }
 
 /** One autocannon run in a child process; the gateway's process only serves meanwhile. */
-async function load(url: string, route: Route, key: { key: string; secret: string }): Promise<Round> {
+async function load(url: string, route: Route, key: { key: string; secret: string }, connections: number, seconds = SECONDS): Promise<Round> {
   const cpuBefore = process.cpuUsage();
-  const input = JSON.stringify({ url, route, ...key, seconds: SECONDS, connections: CONNECTIONS });
+  const input = JSON.stringify({ url, route, ...key, seconds, connections });
   const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'load-generator.js'), input], { maxBuffer: 16 * 1024 * 1024 });
   const { result, wrongAnswers, firstWrong } = JSON.parse(stdout) as {
     result: { requests: { average: number; total: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number; duration: number };
@@ -81,25 +83,29 @@ async function main(): Promise<void> {
     console.log(`ingestion (backfill, 10 tokens × 2 markets × 7 windows): ${report.points} points in ${report.durationMs} ms = ${((report.points / report.durationMs) * 1000).toFixed(0)} points/s (klines parsed, checked, stored, indexed)`);
     const key = { key: `bench-${Date.now()}`, secret: 'bench-secret' };
     await gateway.app.get<ApiKeyStore>(API_KEY_STORE).upsert({ ...key, tier: 'contract', name: 'bench', points: 1_000_000_000 });
-    console.log(`load: autocannon 9 in a child process, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds ABAB; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
-    const rounds: Round[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      for (const route of ['trivial', 'snapshot'] as const) {
-        const round = await load(gateway.httpUrl, route, key);
-        rounds.push(round);
-        console.log(`  ${route.padEnd(8)} ${round.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${round.p50} ms  p99 ${round.p99} ms  ${round.cpuMicrosPerRequest.toFixed(0)} µs CPU/req  (${round.requests} requests, ${round.errors} errors, ${round.wrongAnswers} wrong answers)`);
+    // warm-up, not measured: both routes' code paths compiled by the JIT (and the backfill's garbage collected)
+    for (const route of ['trivial', 'snapshot'] as const) await load(gateway.httpUrl, route, key, CONNECTION_LEVELS[0], WARM_UP_SECONDS);
+    for (const connections of CONNECTION_LEVELS) {
+      console.log(`\nload: autocannon 9 in a child process, ${connections} connections, ${SECONDS} s per run, ${ROUNDS} rounds ABAB; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
+      const rounds: Round[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        for (const route of ['trivial', 'snapshot'] as const) {
+          const round = await load(gateway.httpUrl, route, key, connections);
+          rounds.push(round);
+          console.log(`  ${route.padEnd(8)} ${round.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${round.p50} ms  p99 ${round.p99} ms  ${round.cpuMicrosPerRequest.toFixed(0)} µs CPU/req  (${round.requests} requests, ${round.errors} errors, ${round.wrongAnswers} wrong answers)`);
+        }
       }
+      const trivial = summarise(rounds, 'trivial');
+      const snapshot = summarise(rounds, 'snapshot');
+      const ratio = snapshot.requestsPerSecond / trivial.requestsPerSecond;
+      const cpuRatio = trivial.cpuMicrosPerRequest / snapshot.cpuMicrosPerRequest;
+      console.log(`\n| ${connections} connections | req/s (median) | p50 ms | p99 ms | gateway CPU µs/req | failed |\n|---|---|---|---|---|---|`);
+      for (const [label, figures] of [['GET /health/live (trivial)', trivial], ['POST getCoinTradeSnapshot (signed, metered)', snapshot]] as const) {
+        console.log(`| ${label} | ${figures.requestsPerSecond.toFixed(0)} | ${figures.p50} | ${figures.p99} | ${figures.cpuMicrosPerRequest.toFixed(0)} | ${figures.failed} |`);
+      }
+      console.log(`\n${connections} connections: ratio snapshot / trivial ${ratio.toFixed(2)}x req/s (target ≥ ${TARGET}x)${ratio >= TARGET ? '' : '  BELOW TARGET'}, ${cpuRatio.toFixed(2)}x by gateway CPU per request; load average now ${loadavg()[0].toFixed(1)}`);
+      if (snapshot.failed + trivial.failed > 0) process.exitCode = 1;
     }
-    const trivial = summarise(rounds, 'trivial');
-    const snapshot = summarise(rounds, 'snapshot');
-    const ratio = snapshot.requestsPerSecond / trivial.requestsPerSecond;
-    const cpuRatio = trivial.cpuMicrosPerRequest / snapshot.cpuMicrosPerRequest;
-    console.log(`\n| route | req/s (median) | p50 ms | p99 ms | gateway CPU µs/req | failed |\n|---|---|---|---|---|---|`);
-    for (const [label, figures] of [['GET /health/live (trivial)', trivial], ['POST getCoinTradeSnapshot (signed, metered)', snapshot]] as const) {
-      console.log(`| ${label} | ${figures.requestsPerSecond.toFixed(0)} | ${figures.p50} | ${figures.p99} | ${figures.cpuMicrosPerRequest.toFixed(0)} | ${figures.failed} |`);
-    }
-    console.log(`\nratio snapshot / trivial: ${ratio.toFixed(2)}x req/s (target ≥ ${TARGET}x)${ratio >= TARGET ? '' : '  BELOW TARGET'}, ${cpuRatio.toFixed(2)}x by gateway CPU per request; load average now ${loadavg()[0].toFixed(1)}`);
-    if (snapshot.failed + trivial.failed > 0) process.exitCode = 1;
   } finally {
     await gateway.close();
   }
