@@ -3,7 +3,8 @@
  *
  * Starts the real `npm start` entry (package.json's `start` script, its environment and its `node` command run
  * directly so the measured pid is the gateway itself) as a child process, times spawn → `/health/ready` 200, lets it settle, then
- * reads `VmRSS` and `RssAnon` from /proc (median of a few samples; no forced GC: what `ps` shows on an idle machine).
+ * reads `VmRSS` and `RssAnon` from /proc every 2 s over a window (median and max of the window; no forced GC: what `ps`
+ * shows on an idle machine).
  * Every configuration runs in both market-data modes, interleaved, `FOOTPRINT_REPEATS` times:
  *   - embedded, first start: a fresh DATA_DIR (initdb + migrations);
  *   - embedded, restart: the same DATA_DIR started again (the everyday case);
@@ -11,7 +12,7 @@
  *     skipped with a message when that Postgres does not answer.
  * Live runs have no network: every upstream points at a closed loopback port, ccxt spreads and capital-flow
  * ingestion are off (they have no URL to point elsewhere).
- * Knobs: FOOTPRINT_REPEATS (3), FOOTPRINT_SETTLE_S (10), FOOTPRINT_MODES (sandbox,live), DATABASE_URL; NODE_OPTIONS
+ * Knobs: FOOTPRINT_REPEATS (2), FOOTPRINT_SETTLE_S (30), FOOTPRINT_WINDOW_S (30), FOOTPRINT_MODES (sandbox,live), DATABASE_URL; NODE_OPTIONS
  * GLIBC_TUNABLES and MALLOC_ARENA_MAX are passed on to the gateway (over the start script's own).
  * Writes bench/results/footprint-<date>.json.
  */
@@ -23,8 +24,9 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { freePort } from '../../test/support/service-process';
 
-const REPEATS = Number(process.env.FOOTPRINT_REPEATS ?? 3);
-const SETTLE_S = Number(process.env.FOOTPRINT_SETTLE_S ?? 10);
+const REPEATS = Number(process.env.FOOTPRINT_REPEATS ?? 2);
+const SETTLE_S = Number(process.env.FOOTPRINT_SETTLE_S ?? 30);
+const WINDOW_S = Number(process.env.FOOTPRINT_WINDOW_S ?? 30);
 const MODES = (process.env.FOOTPRINT_MODES ?? 'sandbox,live').split(',') as Mode[];
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const READY_TIMEOUT_MS = 120_000;
@@ -46,6 +48,7 @@ interface Sample {
   store: Store;
   readyMs: number;
   rssMb: number;
+  rssMaxMb: number;
   rssAnonMb: number;
   peakRssMb: number;
 }
@@ -145,16 +148,19 @@ async function measure(mode: Mode, store: Store, storage: { dataDir: string; dat
     await waitReady(`http://127.0.0.1:${port}/health/ready`, child, () => output);
     const readyMs = performance.now() - started;
     await sleep(SETTLE_S * 1000);
+    // a window of samples, not one reading: V8 lets old-space garbage grow until a major GC, so one reading lands
+    // anywhere in that saw-tooth (sandbox's simulated market never stops allocating)
     const samples: Array<ReturnType<typeof memory>> = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < WINDOW_S / 2; i++) {
       samples.push(memory(child.pid!));
-      await sleep(400);
+      await sleep(2_000);
     }
     return {
       mode,
       store,
       readyMs: Math.round(readyMs),
       rssMb: mb(median(samples.map((sample) => sample.rss))),
+      rssMaxMb: mb(Math.max(...samples.map((sample) => sample.rss))),
       rssAnonMb: mb(median(samples.map((sample) => sample.anon))),
       peakRssMb: mb(Math.max(...samples.map((sample) => sample.peak))),
     };
@@ -230,15 +236,16 @@ async function main(): Promise<void> {
         runs: runs.length,
         readyMs: median(runs.map((run) => run.readyMs)),
         rssMb: median(runs.map((run) => run.rssMb)),
+        rssMaxMb: Math.max(...runs.map((run) => run.rssMaxMb)),
         rssAnonMb: median(runs.map((run) => run.rssAnonMb)),
         peakRssMb: median(runs.map((run) => run.peakRssMb)),
       };
     }).filter((entry) => entry !== undefined),
   );
 
-  console.log(`\nmedians of ${REPEATS} run(s), idle after ${SETTLE_S} s; load average at the end ${loadavg().map((load) => load.toFixed(2)).join(' ')}\n`);
-  console.log(row(['mode', 'store', 'ready ms', 'idle VmRSS MiB', 'RssAnon MiB', 'peak VmHWM MiB', 'RSS / DATABASE_URL', 'ready / DATABASE_URL']));
-  console.log(row(['---', '---', '---', '---', '---', '---', '---', '---']));
+  console.log(`\nmedians of ${REPEATS} run(s), idle: ${SETTLE_S} s after ready, sampled every 2 s for ${WINDOW_S} s; load average at the end ${loadavg().map((load) => load.toFixed(2)).join(' ')}\n`);
+  console.log(row(['mode', 'store', 'ready ms', 'idle VmRSS MiB (median of the window)', 'max in the window', 'RssAnon MiB', 'peak VmHWM MiB', 'RSS / DATABASE_URL', 'ready / DATABASE_URL']));
+  console.log(row(['---', '---', '---', '---', '---', '---', '---', '---', '---']));
   for (const entry of summary) {
     const baseline = summary.find((other) => other.mode === entry.mode && other.store === 'postgres');
     const ratio = (value: number, base?: number) => (base ? `${(value / base).toFixed(2)}x` : 'n/a');
@@ -248,6 +255,7 @@ async function main(): Promise<void> {
         STORE_LABEL[entry.store],
         entry.readyMs,
         entry.rssMb,
+        entry.rssMaxMb,
         entry.rssAnonMb,
         entry.peakRssMb,
         ratio(entry.rssMb, baseline?.rssMb),
@@ -260,7 +268,7 @@ async function main(): Promise<void> {
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const file = join(ROOT, 'bench', 'results', `footprint-${date.slice(0, 10)}.json`);
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadavgAtEnd: loadavg() };
-  writeFileSync(file, `${JSON.stringify({ date, machine, repeats: REPEATS, settleS: SETTLE_S, summary, samples }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date, machine, repeats: REPEATS, settleS: SETTLE_S, windowS: WINDOW_S, summary, samples }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }
 
