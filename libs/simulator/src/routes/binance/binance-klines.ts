@@ -89,12 +89,17 @@ interface Bar5m {
   trades: number;
 }
 
-/** closed bars by (seed, step, market, symbol, openTime); oldest evicted first */
+/**
+ * Closed bars asked for as bars (5m to 30m klines, the open hour) by (seed, step, market, symbol, openTime); oldest
+ * evicted first. The bars of a closed hour are not kept: the hour is. Caps: a full backfill of the ten default tokens
+ * keeps about 12,000 bars and 48,000 hours; the simulator runs inside the sandbox gateway, so every entry (~200 bytes)
+ * is the gateway's memory (400,000 bars kept were ~80 MB of its idle RSS).
+ */
 const CLOSED_BARS = new Map<string, Bar5m>();
-const CLOSED_BARS_CAP = 400_000;
+const CLOSED_BARS_CAP = 40_000;
 /** closed hours (twelve merged bars) by the same key */
 const CLOSED_HOURS = new Map<string, Bar5m>();
-const CLOSED_HOURS_CAP = 200_000;
+const CLOSED_HOURS_CAP = 80_000;
 const HOUR_MS = 3_600_000;
 const EMPTY_BAR: Bar5m = { open: 0, close: 0, high: -Infinity, low: Infinity, quoteCents: 0, takerBuyCents: 0, trades: 0 };
 
@@ -153,11 +158,16 @@ export class KlineGenerator {
    * The bars of [start, start + spanMs) opened by `nowMs`, merged. Whole closed hours come from a memo, so a 1d kline
    * sums 24 hours rather than 288 bars: a 100-day backfill builds each bar once instead of thrashing the bar cache.
    */
-  private span(market: BinanceMarket, symbol: string, start: number, spanMs: number, nowMs: number): Bar5m {
+  private span(market: BinanceMarket, symbol: string, start: number, spanMs: number, nowMs: number, keepBars = true): Bar5m {
     const step = spanMs > HOUR_MS && spanMs % HOUR_MS === 0 && start % HOUR_MS === 0 ? HOUR_MS : BAR_MS;
     let merged: Bar5m | undefined;
     for (let at = start; at < start + spanMs && at <= nowMs; at += step) {
-      const part = step === HOUR_MS ? this.hour(market, symbol, at, nowMs) : this.bar(market, symbol, at, Math.min(1, (nowMs - at) / BAR_MS));
+      const part =
+        step === HOUR_MS
+          ? this.hour(market, symbol, at, nowMs)
+          : keepBars
+            ? this.bar(market, symbol, at, Math.min(1, (nowMs - at) / BAR_MS))
+            : this.makeBar(market, symbol, at, 1);
       merged = merged ? mergeBars(merged, part) : part;
     }
     return merged ?? EMPTY_BAR;
@@ -168,7 +178,8 @@ export class KlineGenerator {
     const key = `${this.drift.seed}|${this.drift.stepMs}|${market}|${symbol}|${openTime}`;
     let hour = CLOSED_HOURS.get(key);
     if (!hour) {
-      hour = this.span(market, symbol, openTime, HOUR_MS, nowMs);
+      // a closed hour's bars are all closed: built for the sum, not kept (the hour is)
+      hour = this.span(market, symbol, openTime, HOUR_MS, nowMs, false);
       if (CLOSED_HOURS.size >= CLOSED_HOURS_CAP) CLOSED_HOURS.delete(CLOSED_HOURS.keys().next().value!);
       CLOSED_HOURS.set(key, hour);
     }
