@@ -32,6 +32,8 @@ export interface UpstreamSimulatorOptions {
   control?: boolean;
   /** the spreads venues' tick (SPREADS_SIM_TICK_MS): their simulated prices change once per tick (default 1 s) */
   venueTickMs?: number;
+  /** the venues' WebSocket pushes send every symbol's frame back to back (one read for the client), not spaced out */
+  venueStreamBursts?: boolean;
 }
 
 /** Where the control API lives (no upstream is mounted there). */
@@ -72,7 +74,7 @@ export async function startUpstreamSimulator(options: UpstreamSimulatorOptions):
   const log = new RequestLog();
   const fixtures = new FixtureStore(options.fixturesDir);
   const handler = new SimulatorRequestHandler(router, faults, log, clock, fixtures, new DriftModel(seed, stepMs));
-  const streams = new ExchangeStreams({ seed, tickMs: options.venueTickMs, fixtures, clock, log });
+  const streams = new ExchangeStreams({ seed, tickMs: options.venueTickMs, burst: options.venueStreamBursts, fixtures, clock, log });
 
   const server = createServer((req, res) => {
     const answered = options.control && req.url?.startsWith(`${SIMULATOR_CONTROL_PATH}/`) ? handleControl(req, res, { log, faults, clock }) : handler.handle(req, res);

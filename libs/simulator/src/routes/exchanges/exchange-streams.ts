@@ -45,7 +45,17 @@ export class ExchangeStreams {
   private pushing = false;
   private sequence = 0;
 
-  constructor(private readonly options: { seed: number; tickMs?: number; fixtures: FixtureStore; clock: SimulatorClock; log: RequestLog }) {
+  constructor(
+    private readonly options: {
+      seed: number;
+      tickMs?: number;
+      /** send a push's frames back to back (they reach the client in one read), not spread over half the push period */
+      burst?: boolean;
+      fixtures: FixtureStore;
+      clock: SimulatorClock;
+      log: RequestLog;
+    },
+  ) {
     // every waiting push and paced send listens to it (a few per connection): not a leak
     setMaxListeners(0, this.closing.signal);
     this.tickMs = options.tickMs ?? DEFAULT_VENUE_TICK_MS;
@@ -135,9 +145,14 @@ export class ExchangeStreams {
   /**
    * Sends a push's frames spread over half the push period, as venues push symbols one after another: a ccxt.pro
    * `watch*` call resolves with the first frame of a burst that arrives in one read, the rest until the next call is
-   * made are merged into its cache but not returned (ccxt's `newUpdates`), so a burst would reach the adapter as one symbol.
+   * made are merged into its cache but not returned (ccxt's `newUpdates`); the adapter reads them from that cache,
+   * which `burst` (every frame of a push at once) tests.
    */
   private sendPaced(ws: WebSocket, frames: Frame[]): void {
+    if (this.options.burst) {
+      for (const frame of frames) if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+      return;
+    }
     const gapMs = Math.min(10, this.tickMs / PUSHES_PER_TICK / 2 / Math.max(1, frames.length));
     frames.forEach((frame, index) => {
       const send = () => {

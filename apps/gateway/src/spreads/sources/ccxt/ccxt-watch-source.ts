@@ -50,6 +50,18 @@ const WATCH_METHOD: Record<WatchStream, 'watchTickers' | 'watchBidsAsks' | 'watc
 };
 
 /**
+ * ccxt.pro's unified caches (`exchange.tickers`, `exchange.bidsasks`): every frame is merged there, while a `watch*`
+ * call resolves with the frame that settled it only. Frames of several symbols that arrive in one read would
+ * otherwise reach us as the first of them. Mark prices have no cache of their own (OKX keeps them in `tickers`, where
+ * ticker frames overwrite them): that stream is read from what the call returns only.
+ */
+const CACHE_OF: Partial<Record<WatchStream, { property: 'tickers' | 'bidsasks'; usable: (entry: Ticker) => boolean }>> = {
+  // a mark-price frame kept in `tickers` (OKX) has no last price: not a ticker
+  tickers: { property: 'tickers', usable: (entry) => typeof entry.last === 'number' || typeof entry.close === 'number' },
+  bidsAsks: { property: 'bidsasks', usable: (entry) => typeof entry.bid === 'number' && typeof entry.ask === 'number' },
+};
+
+/**
  * One venue through ccxt.pro: each leg with a `watch` spec streams its eligible symbols (batches of `batch` per
  * subscription, every `watch*` re-called in a loop with backoff, since ccxt drops a subscription on error) and
  * merges tickers, best bid/ask and mark prices per symbol into quotes. A leg silent for `staleMs` (dead socket
@@ -142,7 +154,7 @@ export class CcxtWatchSource implements QuoteSource {
       try {
         const update = await exchange[WATCH_METHOD[stream]](symbols, { ...params });
         attempt = 0;
-        this.onUpdate(state, stream, update);
+        this.onUpdate(state, stream, this.withCached(state, stream, symbols, update));
       } catch (error) {
         if (this.stopped) return;
         this.options.onError?.(`${this.name}:${state.leg.spec.kind}:ws`, error);
@@ -151,10 +163,31 @@ export class CcxtWatchSource implements QuoteSource {
     }
   }
 
-  private onUpdate(state: LegState, stream: WatchStream, update: TickerMap | Ticker): void {
-    const now = this.now();
+  /**
+   * What the call returned, with every other symbol of the subscription whose cached entry changed since we last
+   * took it (frames that came in the same read), the cache's entry winning for a symbol that had several.
+   */
+  private withCached(state: LegState, stream: WatchStream, symbols: readonly string[], update: TickerMap | Ticker): Ticker[] {
     // ccxt returns the updated ticker(s) keyed by symbol; some streams resolve with a single ticker
-    const tickers = typeof (update as Ticker).symbol === 'string' ? [update as Ticker] : Object.values(update ?? {});
+    const returned = typeof (update as Ticker)?.symbol === 'string' ? [update as Ticker] : Object.values(update ?? {});
+    const cache = CACHE_OF[stream];
+    const entries = cache ? (state.leg.exchange as unknown as Record<string, Record<string, Ticker> | undefined>)[cache.property] : undefined;
+    if (!cache || !entries) return returned;
+    const latest = new Map<string, Ticker>();
+    for (const ticker of returned) if (ticker?.symbol) latest.set(ticker.symbol, ticker);
+    for (const symbol of symbols) {
+      // market symbols from ccxt's own catalogue, never client input; an own property of the cache only
+      const entry = Object.prototype.hasOwnProperty.call(entries, symbol) ? entries[symbol] : undefined;
+      if (!entry || !cache.usable(entry)) continue;
+      const held = state.symbols.get(symbol);
+      if (entry === (stream === 'tickers' ? held?.ticker : held?.book)) continue;
+      latest.set(symbol, entry);
+    }
+    return [...latest.values()];
+  }
+
+  private onUpdate(state: LegState, stream: WatchStream, tickers: readonly Ticker[]): void {
+    const now = this.now();
     const quotes: Quote[] = [];
     for (const ticker of tickers) {
       if (!ticker?.symbol) continue;

@@ -89,3 +89,32 @@ describe('sandbox venues: the ccxt sources pointed at the simulator (real ccxt p
     expect(simulator.log.recent().map((request) => request.path).sort()).toEqual(['/stream.bybit.com/v5/public/linear', '/stream.bybit.com/v5/public/spot', '/ws.okx.com:8443/ws/v5/public']);
   });
 });
+
+describe('sandbox venues streaming in bursts (every symbol of a push in one read)', () => {
+  let simulator: UpstreamSimulator;
+  const frozenAt = Math.floor(Date.now() / TICK_MS) * TICK_MS + 100;
+
+  beforeAll(async () => {
+    simulator = await startUpstreamSimulator({ seed: SEED, control: true, venueTickMs: TICK_MS, venueStreamBursts: true });
+    simulator.clock.freeze(frozenAt);
+  });
+  afterAll(() => simulator.close());
+
+  it('quotes every symbol, not only the first frame of each read (ccxt.pro returns that one; the rest is in its cache)', async () => {
+    const sources = createCcxtVenueSources(loadConfig({ NODE_ENV: 'test', SPREADS_VENUES: 'bybit', SPREADS_WATCH_VENUES: 'bybit' }).spreads, {
+      prepare: (exchange, exchangeId) => pointAtSimulatedVenues(exchange, exchangeId, simulator.baseUrls.exchanges),
+    }) as CcxtWatchSource[];
+    const seen = new Map<string, Quote>();
+    for (const source of sources) source.start((quotes) => quotes.forEach((quote) => seen.set(`${quote.kind}:${quote.symbol}`, quote)));
+    // spot: tickers and the best bid/ask (orderbook.1), each a burst; linear: tickers
+    const complete = () => seen.size === 2 * SIM_SYMBOLS.length && [...seen.values()].every((quote) => quote.bid !== undefined && quote.ask !== undefined);
+    const deadline = Date.now() + 10_000;
+    while (!complete() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all(sources.map((source) => source.stop()));
+    expect([...seen.keys()].sort()).toEqual(SIM_SYMBOLS.flatMap(({ base, quote }) => [`futures:${base}_${quote}`, `spot:${base}_${quote}`]).sort());
+    expect([...seen.values()].every((quote) => quote.bid !== undefined && quote.ask !== undefined)).toBe(true);
+    expectModelPrices([...seen.values()], frozenAt);
+    // streamed, not polled
+    expect(simulator.log.recent().map((request) => request.path).sort()).toEqual(['/stream.bybit.com/v5/public/linear', '/stream.bybit.com/v5/public/spot']);
+  });
+});
