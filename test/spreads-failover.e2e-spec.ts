@@ -32,9 +32,10 @@ import {
  * compete with the venue polls of the process under test on a loaded machine, and is not what this test is about.
  *
  * SPREADS_WATCH_VENUES=none: every venue polled over REST once a tick, as in the cluster test. A streamed leg is not
- * tick-exact on a loaded machine: a ccxt.pro `watch*` call returns one frame, and frames of several symbols read in one
- * go reach the adapter as the first only (the others come with their next push), so an event can come ticks late.
- * Streaming through the simulator is tested in apps/gateway/src/spreads/sources/ccxt/simulated-venues.spec.ts.
+ * tick-exact on a loaded machine: the simulator spaces a push's frames over half a tick, and OKX's mark prices reach
+ * the adapter only as the frame that settled a `watch*` call (tickers and best bid/ask are read from ccxt's caches),
+ * so an event can come a tick late. Streaming through the simulator, bursts included, is tested in
+ * apps/gateway/src/spreads/sources/ccxt/simulated-venues.spec.ts.
  */
 const MARKET_ENV = { CAPITAL_FLOW_INGEST: 'false', SANDBOX_SEED: '11', SPREADS_SIM_TICK_MS: '1000', SPREADS_COOLDOWN_MS: '0', SPREADS_HISTORY_FLUSH_MS: '20', SPREADS_WATCH_VENUES: 'none' };
 const RUN_PREFIX = `mg-spreads-failover-${process.pid}-${Date.now().toString(36)}:`;
