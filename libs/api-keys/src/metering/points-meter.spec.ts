@@ -1,6 +1,5 @@
 import Redis from 'ioredis';
-import type { Database } from '@app/storage';
-import { availableStoreKinds, openMigratedTestDatabase } from '@app/storage/testing/test-stores';
+import { availableStoreKinds, countingStatements, openMigratedTestDatabase } from '@app/storage/testing/test-stores';
 import { PointsCounter, PointsMeter } from './points-meter';
 import { periodBounds } from './points-period';
 import { RedisPointsCounter } from './redis-points-counter';
@@ -77,17 +76,6 @@ describe.each(factories)('PointsMeter on $name', (factory) => {
     expect((await meter.balance(consumer)).remaining).toBe(0);
   });
 });
-
-/** The statements a Database runs, counted (the group commit's point is fewer of them). */
-function countingStatements(db: Database): { db: Database; statements: () => number } {
-  let statements = 0;
-  const counted: Database = Object.create(db);
-  counted.query = (sql, params) => {
-    statements++;
-    return db.query(sql, params);
-  };
-  return { db: counted, statements: () => statements };
-}
 
 describe.each(availableStoreKinds())('SqlPointsCounter group commit (%s)', (kind) => {
   let opened: Awaited<ReturnType<typeof openMigratedTestDatabase>>;

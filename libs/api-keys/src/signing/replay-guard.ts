@@ -53,9 +53,9 @@ export class SqlReplayGuard implements ReplayGuard {
     }
     // a signature twice in one batch: the first goes to the insert, the second is a replay (one statement cannot
     // insert a key twice)
+    const keys = uses.map((use) => `${use.consumerId}:${use.signature}`);
     const firstOf = new Map<string, number>();
-    uses.forEach((use, index) => {
-      const key = `${use.consumerId}:${use.signature}`;
+    keys.forEach((key, index) => {
       if (!firstOf.has(key)) firstOf.set(key, index);
     });
     const distinct = [...firstOf.values()].map((index) => uses[index]);
@@ -69,9 +69,6 @@ export class SqlReplayGuard implements ReplayGuard {
       [distinct.map((use) => use.consumerId), distinct.map((use) => use.signature), distinct.map((use) => use.expiresAtMs), now],
     );
     const inserted = new Set(rows.map((row) => `${row.consumer_id}:${row.signature}`));
-    return uses.map((use, index) => {
-      const key = `${use.consumerId}:${use.signature}`;
-      return firstOf.get(key) === index && inserted.has(key);
-    });
+    return keys.map((key, index) => firstOf.get(key) === index && inserted.has(key));
   }
 }

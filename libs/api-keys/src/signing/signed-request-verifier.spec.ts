@@ -1,4 +1,4 @@
-import { availableStoreKinds, openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
+import { availableStoreKinds, countingStatements, openMigratedTestDatabase, type MigratedTestDatabase } from '@app/storage/testing/test-stores';
 import type { ApiConsumer } from '../contracts';
 import Redis from 'ioredis';
 import { RedisReplayGuard, SqlReplayGuard } from './replay-guard';
@@ -76,19 +76,14 @@ describe.each(availableStoreKinds())('SqlReplayGuard group commit (%s)', (kind) 
   afterAll(() => testDb.dispose());
 
   it('writes concurrent signatures in one statement and lets exactly one of identical ones through, whatever their case', async () => {
-    let statements = 0;
-    const counted = Object.create(testDb.db) as typeof testDb.db;
-    counted.query = (sql, params) => {
-      statements++;
-      return testDb.db.query(sql, params);
-    };
+    const { db: counted, statements } = countingStatements(testDb.db);
     const guard = new SqlReplayGuard(counted, Number.MAX_SAFE_INTEGER);
     const now = Date.now();
     const distinct = Array.from({ length: 30 }, (_, i) => guard.firstUse(7, i.toString(16).padStart(64, '0'), now + 30_000, now));
     const identical = Array.from({ length: 10 }, (_, i) => guard.firstUse(7, (i % 2 ? 'AB' : 'ab').repeat(32), now + 30_000, now));
     expect(await Promise.all(distinct)).toEqual(Array.from({ length: 30 }, () => true));
     expect((await Promise.all(identical)).filter(Boolean)).toHaveLength(1);
-    expect(statements).toBe(1);
+    expect(statements()).toBe(1);
     // and later: still replays
     expect(await guard.firstUse(7, '0'.repeat(64), now + 30_000, now)).toBe(false);
     expect(await guard.firstUse(7, 'ab'.repeat(32), now + 30_000, now)).toBe(false);

@@ -85,3 +85,14 @@ export async function openMigratedTestDatabase(kind: StoreKind, env: NodeJS.Proc
     },
   };
 }
+
+/** `db` with its `query` calls counted (what batching code is judged by); transactions and the rest pass through. */
+export function countingStatements(db: Database): { db: Database; statements: () => number } {
+  let statements = 0;
+  const counted: Database = Object.create(db);
+  counted.query = (sql, params) => {
+    statements++;
+    return db.query(sql, params);
+  };
+  return { db: counted, statements: () => statements };
+}
