@@ -12,6 +12,7 @@
  */
 import { QUERY_LIMITS, quoteClipped } from './limits';
 import { parseNumericString, toNumeric } from './numeric';
+import { ClientInputError } from './contracts';
 
 export type ValueMatcher = (value: unknown) => boolean;
 
@@ -24,7 +25,7 @@ export interface CompiledCondition {
 }
 
 /** A condition that cannot be compiled: the message says why. */
-export class ConditionError extends Error {}
+export class ConditionError extends ClientInputError {}
 
 type Comparator = '>' | '>=' | '<' | '<=';
 type Operator = Comparator | '!=';

@@ -36,10 +36,25 @@ export interface QueryResult<T> {
   count: number;
 }
 
+/**
+ * A refusal of client input, answered with a 4xx or an error frame. It is an expected outcome, not a fault, so it is
+ * built without a stack trace: capturing one costs more than the rest of a refusal, and a client sending bad input
+ * as fast as it may (issue 9's floods) would otherwise buy that cost with every message.
+ */
+export abstract class ClientInputError extends Error {
+  constructor(message: string) {
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
 /** Bad query input: `details` names each parameter and what is wrong with it. */
-export class QueryValidationError extends Error {
+export class QueryValidationError extends ClientInputError {
   override name = 'QueryValidationError';
   constructor(readonly details: Array<{ param: string; message: string }>) {
-    super(details.map((d) => `${d.param}: ${d.message}`).join('; '));
+    const message = details.map((d) => `${d.param}: ${d.message}`).join('; ');
+    super(message);
   }
 }

@@ -194,3 +194,22 @@ describe('row fields', () => {
     expect(() => compileQuery({ filters: { anything: 1 }, sort_by: 'whatever' })).not.toThrow();
   });
 });
+
+describe('refusals are cheap', () => {
+  it('builds a refusal of client input without a stack trace, and leaves the stack limit as it was', () => {
+    const before = Error.stackTraceLimit;
+    let caught: unknown;
+    try {
+      compileQuery({ start_time: '1'.repeat(QUERY_LIMITS.maxTimeLength + 1) });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(QueryValidationError);
+    const stack = (caught as Error).stack ?? '';
+    expect(stack.startsWith('QueryValidationError: start_time')).toBe(true);
+    expect(stack).not.toContain('\n    at ');
+    expect(Error.stackTraceLimit).toBe(before);
+    // a fault elsewhere still gets its stack
+    expect(new Error('fault').stack).toContain('\n    at ');
+  });
+});

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { FILTER_QUERY_PARAMS, QUERY_LIMITS, QueryValidationError, compileQuery, isReservedName, type CompiledQuery, type QueryOptions } from '@app/query';
+import { ClientInputError, FILTER_QUERY_PARAMS, QUERY_LIMITS, QueryValidationError, compileQuery, isReservedName, type CompiledQuery, type QueryOptions } from '@app/query';
 import type { AnyStreamDefinition } from './stream-definition';
 import type { ErrorDetail } from './ws-protocol';
 
@@ -14,10 +14,11 @@ export interface Subscription {
   raw: Record<string, unknown>;
 }
 
-export class SubscriptionError extends Error {
+export class SubscriptionError extends ClientInputError {
   override name = 'SubscriptionError';
   constructor(readonly details: ErrorDetail[]) {
-    super(details.map((d) => `${d.param}: ${d.message}`).join('; '));
+    const message = details.map((d) => `${d.param}: ${d.message}`).join('; ');
+    super(message);
   }
 }
 

@@ -148,8 +148,10 @@ export class UpstreamPolicy {
     });
     const retryPolicy = retry(transient, { maxAttempts: retries, backoff: retryBackoff }).dangerouslyUnref();
     this.breaker = circuitBreaker(transient, { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(consecutiveFailures) });
-    // aggressive: a client that ignores the signal (ccxt) is not waited for either
-    this.attemptTimeout = timeout(this.timeoutMs, TimeoutStrategy.Aggressive).dangerouslyUnref();
+    // aggressive: a client that ignores the signal (ccxt) is not waited for either. No abort once the attempt has
+    // settled: the body is read inside it, so nothing is left to cancel, and an abort builds a DOMException (a stack
+    // trace) per upstream call
+    this.attemptTimeout = timeout(this.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }).dangerouslyUnref();
     this.policy = wrap(retryPolicy, this.breaker);
 
     this.breaker.onFailure(({ reason }) => {
