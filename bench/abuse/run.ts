@@ -6,7 +6,8 @@
  * well-behaved stream client, and samples the gateway's RSS from /proc. Phases, same process, same run:
  *   idle (probe only) → hostile (20 attackers: ReDoS numbers, non-reading floods, prototype-key filters) → after.
  * Reports probe p50/p99/max per phase, the ratio hostile/idle, RSS growth, how the attackers' sockets ended, and
- * whether the good client kept receiving frames. Writes bench/results/abuse-<date>.json.
+ * whether the well-behaved client (an update a second, timed to its answer) was served throughout. Writes
+ * bench/results/abuse-<date>.json.
  * The gateway and the probe run on core 0, the attackers on core 1 (taskset), so the probe measures the gateway.
  * Knobs: ABUSE_SETTLE_S (20), ABUSE_IDLE_S (60), ABUSE_HOSTILE_S (60), ABUSE_AFTER_S (10), ABUSE_CLIENTS (20); DATABASE_URL is passed on
  * (a fresh database is best), ABUSE_EMBEDDED=1 uses the embedded PGlite instead.
@@ -88,16 +89,76 @@ interface PhaseResult {
   rssEndMb: number;
   rssPeakMb: number;
   goodClientFrames: number;
+  /** the well-behaved client's update round trips in the phase (update sent → its new view frame) */
+  goodClientUpdates: number;
+  goodClientUpdateP99: number;
+  goodClientUpdateFailures: number;
+}
+
+/**
+ * The well-behaved client: a main_table subscriber that changes its page size once a second and times the answer
+ * (the new view, which the server owes at once). Its round trips say whether the attack reached other clients.
+ */
+class GoodClient {
+  frames = 0;
+  roundTrips: number[] = [];
+  failures = 0;
+  private sentAt?: number;
+  private pageSize = 20;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      this.frames++;
+      if (this.sentAt === undefined) return;
+      const type = (JSON.parse(data.toString()) as { type?: string }).type;
+      if (type === 'view') this.roundTrips.push(performance.now() - this.sentAt);
+      else this.failures++;
+      this.sentAt = undefined;
+    });
+  }
+
+  static async connect(url: string): Promise<GoodClient> {
+    const socket = new WebSocket(url);
+    await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+    const client = new GoodClient(socket);
+    client.timer = setInterval(() => client.update(), 1_000);
+    return client;
+  }
+
+  /** what happened since the last call (one phase) */
+  take(): { frames: number; roundTrips: number[]; failures: number } {
+    const taken = { frames: this.frames, roundTrips: this.roundTrips, failures: this.failures };
+    this.frames = 0;
+    this.roundTrips = [];
+    this.failures = 0;
+    return taken;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.socket.close();
+  }
+
+  private update(): void {
+    if (this.sentAt !== undefined) {
+      // still unanswered after a second: counted as a failure, and asked again
+      this.failures++;
+    }
+    this.pageSize = this.pageSize === 20 ? 21 : 20;
+    this.sentAt = performance.now();
+    this.socket.send(JSON.stringify({ page_size: this.pageSize }));
+  }
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 
-async function phase(name: string, seconds: number, baseUrl: string, pid: number, goodFrames: () => number): Promise<PhaseResult> {
+async function phase(name: string, seconds: number, baseUrl: string, pid: number, good: GoodClient): Promise<PhaseResult> {
   const latencies: number[] = [];
   const rssStart = rssBytes(pid);
   const samples: number[] = [];
-  const framesBefore = goodFrames();
+  good.take();
   const sampler = setInterval(() => samples.push(rssBytes(pid)), 500);
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {
@@ -112,6 +173,8 @@ async function phase(name: string, seconds: number, baseUrl: string, pid: number
   const rssEnd = tail.length > 0 ? tail[Math.floor(tail.length / 2)] : rssBytes(pid);
   const rssPeak = Math.max(rssStart, rssEnd, ...samples);
   latencies.sort((a, b) => a - b);
+  const goodClient = good.take();
+  const roundTrips = goodClient.roundTrips.sort((a, b) => a - b);
   return {
     phase: name,
     probes: latencies.length,
@@ -121,7 +184,10 @@ async function phase(name: string, seconds: number, baseUrl: string, pid: number
     rssStartMb: mb(rssStart),
     rssEndMb: mb(rssEnd),
     rssPeakMb: mb(rssPeak),
-    goodClientFrames: goodFrames() - framesBefore,
+    goodClientFrames: goodClient.frames,
+    goodClientUpdates: roundTrips.length,
+    goodClientUpdateP99: roundTrips.length > 0 ? percentile(roundTrips, 99) : NaN,
+    goodClientUpdateFailures: goodClient.failures,
   };
 }
 
@@ -210,12 +276,9 @@ async function main(): Promise<void> {
     await waitReady(baseUrl, 120_000);
     await sleep(SETTLE_S * 1000);
 
-    let goodFrames = 0;
-    const good = new WebSocket(`ws://127.0.0.1:${port}${STREAM_PATH}?page_size=20`);
-    good.on('message', () => goodFrames++);
-    await new Promise((resolve, reject) => (good.once('open', resolve), good.once('error', reject)));
+    const good = await GoodClient.connect(`ws://127.0.0.1:${port}${STREAM_PATH}?page_size=20`);
 
-    const idle = await phase('idle', IDLE_S, baseUrl, gateway.pid!, () => goodFrames);
+    const idle = await phase('idle', IDLE_S, baseUrl, gateway.pid!, good);
     const memoryIdle = await memoryBreakdown(baseUrl);
     const idleAfterGc = await rssAfterGc(inspectorPort, gateway.pid!);
 
@@ -224,14 +287,14 @@ async function main(): Promise<void> {
     const kinds = Array.from({ length: CLIENTS }, (_, i) => ATTACKS[i % ATTACKS.length]);
     hostile.send({ type: 'start', options: { baseUrl: `ws://127.0.0.1:${port}`, path: STREAM_PATH, kinds } });
     await message(hostile, 'started');
-    const underAttack = await phase('hostile', HOSTILE_S, baseUrl, gateway.pid!, () => goodFrames);
+    const underAttack = await phase('hostile', HOSTILE_S, baseUrl, gateway.pid!, good);
     const memoryHostile = await memoryBreakdown(baseUrl);
     const hostileAfterGc = await rssAfterGc(inspectorPort, gateway.pid!);
     const countsReply = message<{ counts: unknown }>(hostile, 'counts');
     hostile.send({ type: 'stop' });
     const attackers = (await countsReply).counts;
 
-    const after = await phase('after', AFTER_S, baseUrl, gateway.pid!, () => goodFrames);
+    const after = await phase('after', AFTER_S, baseUrl, gateway.pid!, good);
     const terminated = await terminatedSockets(baseUrl);
     good.close();
 
@@ -241,10 +304,13 @@ async function main(): Promise<void> {
     const growth = mb(hostileAfterGc) - mb(idleAfterGc);
     const rows = [idle, underAttack, after];
     console.log('\nbench:abuse — GET /health/live probe every 20 ms, gateway in its own process (sandbox)\n');
-    console.log('| phase | probes | p50 ms | p99 ms | max ms | RSS start→end (peak) MB | good client frames |');
+    console.log('| phase | probes | p50 ms | p99 ms | max ms | RSS start→end (peak) MB | good client: frames, updates answered, p99 ms, unanswered/errors |');
     console.log('|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.phase} | ${r.probes} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} | ${r.rssStartMb}→${r.rssEndMb} (${r.rssPeakMb}) | ${r.goodClientFrames} |`);
+      console.log(
+        `| ${r.phase} | ${r.probes} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} | ${r.rssStartMb}→${r.rssEndMb} (${r.rssPeakMb}) | ` +
+          `${r.goodClientFrames}, ${r.goodClientUpdates}, ${r.goodClientUpdateP99.toFixed(1)}, ${r.goodClientUpdateFailures} |`,
+      );
     }
     console.log(`\np99 hostile / idle: ${ratio.toFixed(2)}x (target ≤ 2x and p99 < 50 ms)`);
     console.log(`RSS growth idle end → hostile end, after full GCs: ${mb(idleAfterGc)} → ${mb(hostileAfterGc)} MB = ${growth.toFixed(1)} MB (target < 20 MB); without GC: ${rawGrowth.toFixed(1)} MB`);
@@ -266,7 +332,8 @@ async function main(): Promise<void> {
       memory: { idle: memoryIdle, hostile: memoryHostile },
       attackers,
       terminated,
-      pass: ratio <= 2 && underAttack.p99 < 50 && growth < 20,
+      // the well-behaved client must have every update answered with its view, under attack too
+      pass: ratio <= 2 && underAttack.p99 < 50 && growth < 20 && rows.every((r) => r.goodClientUpdateFailures === 0 && r.goodClientUpdates > 0),
     };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     const file = join(ROOT, 'bench', 'results', `abuse-${result.date.slice(0, 10)}.json`);
