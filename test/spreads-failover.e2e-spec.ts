@@ -210,10 +210,11 @@ twoReplicas(`spreads leader killed (-9) with a standby replica on shared Redis a
 
     // no process ran between the kill and the restart: the episodes wholly inside that time are not compared. The one
     // killed in the middle must be exact (its closes come from the restarted process, its opens must not come twice).
-    // Then detection must run as before: one of the next three episodes from the second after the restart is exact
-    // (the restarted venues are read over HTTP: on a loaded CI machine a leg, a DEX pool say, can be read late)
+    // Then detection must run as before: the second episode after the restart is exact. (A DEX-leg spread missing
+    // here was once read as a slow CI machine; it was sandbox pointing GeckoTerminal at the real API, so DEX legs
+    // never quoted. sandbox.spec.ts now guards that.)
     const after = episodeOf(market, tickOf(market, resumedAt)) + 2;
-    const laterEpisodes = [after, after + 1, after + 2];
+    const laterEpisodes = [after];
     const expected = expectedSpreadEvents(market, fromTick, episodeStart(market, after + laterEpisodes.length) - 1);
     const endTick = Math.max(...expected.map((item) => item.tick));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, (endTick + 1) * market.spreads.simTickMs - Date.now()) + 1_000));
@@ -228,7 +229,7 @@ twoReplicas(`spreads leader killed (-9) with a standby replica on shared Redis a
     expect(killedEpisode).toEqual([]);
     const later = laterEpisodes.map((compared) => problemsOf([compared]));
     if (later.some((problems) => problems.length > 0)) console.error(`restart test, episodes after the restart:\n${report(later.flat())}`);
-    expect(later.filter((problems) => problems.length === 0).length).toBeGreaterThan(0);
+    expect(later).toEqual([[]]);
     // duplicates are problems whatever the episode: none anywhere in the history
     expect(problemsOf([]).filter((problem) => /duplicate|twice/.test(problem))).toEqual([]);
   }, 160_000);

@@ -7,9 +7,12 @@ export type UpstreamBaseUrls = Record<'coingecko' | 'defillama' | 'coindesk' | '
 
 /** Points every upstream client at the simulator (sandbox mode and tests); keys are dropped, they never leave the machine. */
 export function withSimulatedUpstreams(config: GatewayConfig, baseUrls: UpstreamBaseUrls): GatewayConfig {
-  const { upstreams } = config;
+  // on top of the venues' config, whose upstreams already hold the simulated GeckoTerminal: starting again from
+  // `config.upstreams` would point GeckoTerminal back at the real API
+  const venues = withSimulatedVenues(config, baseUrls.exchanges);
+  const { upstreams } = venues;
   return {
-    ...withSimulatedVenues(config, baseUrls.exchanges),
+    ...venues,
     upstreams: {
       ...upstreams,
       coingecko: { ...upstreams.coingecko, baseUrl: baseUrls.coingecko, apiKey: undefined, plan: 'public' },
