@@ -54,7 +54,6 @@ export abstract class ClientInputError extends Error {
 export class QueryValidationError extends ClientInputError {
   override name = 'QueryValidationError';
   constructor(readonly details: Array<{ param: string; message: string }>) {
-    const message = details.map((d) => `${d.param}: ${d.message}`).join('; ');
-    super(message);
+    super(details.map((d) => `${d.param}: ${d.message}`).join('; '));
   }
 }

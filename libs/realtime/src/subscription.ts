@@ -17,8 +17,7 @@ export interface Subscription {
 export class SubscriptionError extends ClientInputError {
   override name = 'SubscriptionError';
   constructor(readonly details: ErrorDetail[]) {
-    const message = details.map((d) => `${d.param}: ${d.message}`).join('; ');
-    super(message);
+    super(details.map((d) => `${d.param}: ${d.message}`).join('; '));
   }
 }
 
