@@ -10,25 +10,22 @@ import DataLoader from 'dataloader';
  * `write` gets the calls in arrival order and answers one value (or Error) per call, in the same order.
  */
 export function groupCommit<K, V>(write: (calls: readonly K[]) => Promise<ReadonlyArray<V | Error>>, maxBatchSize = 500): DataLoader<K, V> {
-  let inFlight: Promise<unknown> | undefined;
+  // the latest batch statement, settled or not (a settled one lets the next batch go at once)
+  let latest: Promise<unknown> = Promise.resolve();
   return new DataLoader<K, V>(
     (calls) => {
       const written = write(calls);
-      const settled: Promise<unknown> = written.then(
+      latest = written.then(
         () => undefined,
         () => undefined,
       );
-      inFlight = settled;
-      void settled.then(() => {
-        if (inFlight === settled) inFlight = undefined;
-      });
       return written;
     },
     {
       cache: false,
       maxBatchSize,
       // a statement running: this batch goes once it is done; none: after this turn's other I/O callbacks joined
-      batchScheduleFn: (dispatch) => void (inFlight ?? Promise.resolve()).then(() => setImmediate(dispatch)),
+      batchScheduleFn: (dispatch) => void latest.then(() => setImmediate(dispatch)),
     },
   );
 }
