@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEnv, freePort, ServiceProcess } from './support/service-process';
+import { childEnv, freePort, ServiceProcess, TS_REGISTER } from './support/service-process';
 
 const IN_USE = /DATA_DIR is in use by pid (\d+); stop it or use DATABASE_URL/;
 
@@ -27,7 +27,7 @@ describe('one process per DATA_DIR (embedded PGlite)', () => {
       DERIBIT_BASE_URL: 'http://127.0.0.1:9',
     });
   const gateway = async (port: number) => {
-    const service = new ServiceProcess('node', ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'], env(port));
+    const service = new ServiceProcess('node', ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'], env(port));
     started.push(service);
     return service;
   };
@@ -49,7 +49,7 @@ describe('one process per DATA_DIR (embedded PGlite)', () => {
     expect(Number(IN_USE.exec(second.logs())![1])).toBe(first.pid);
     expect(second.logs()).not.toContain('Aborted');
 
-    const keys = new ServiceProcess('node', ['-r', '@swc-node/register', 'libs/api-keys/src/cli.ts', 'list'], env(0));
+    const keys = new ServiceProcess('node', ['-r', TS_REGISTER, 'libs/api-keys/src/cli.ts', 'list'], env(0));
     const keysExit = await keys.exitWithin(60_000);
     expect(keysExit.code).not.toBe(0);
     expect(keys.logs()).toContain(`keys: DATA_DIR is in use by pid ${first.pid}; stop it or use DATABASE_URL`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { kcatAvailable, startMockCluster, type MockCluster } from '../apps/gateway/src/dex-metrics/publish/testing/kcat-mock-cluster';
-import { childEnv, freePort, ServiceProcess } from './support/service-process';
+import { childEnv, freePort, ServiceProcess, TS_REGISTER } from './support/service-process';
 import { StreamClient } from './support/ws-client';
 
 /**
@@ -76,7 +76,7 @@ const LEADS = 'dex-metrics';
         DEX_BACKFILL_SECONDS: '600',
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
       });
-      replicas.push({ name, port, dataDir, process: new ServiceProcess(process.execPath, ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'], env) });
+      replicas.push({ name, port, dataDir, process: new ServiceProcess(process.execPath, ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'], env) });
     }
     await Promise.all(replicas.map((r) => r.process.waitForHttp(`http://127.0.0.1:${r.port}/health/live`, 60_000)));
   }, 90_000);

@@ -2,7 +2,7 @@ import { createDatabase } from '@app/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEnv, ServiceProcess } from './support/service-process';
+import { childEnv, ServiceProcess, TS_REGISTER } from './support/service-process';
 
 const COMMITTED = /committed (\d+)\n/g;
 
@@ -17,7 +17,7 @@ describe('embedded PGlite store (its memory settings) after kill -9', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-embedded-durability-'));
   const writers: ServiceProcess[] = [];
   const startWriter = () => {
-    const writer = new ServiceProcess('node', ['-r', '@swc-node/register', 'test/support/embedded-writer.ts', dataDir], childEnv({}));
+    const writer = new ServiceProcess('node', ['-r', TS_REGISTER, 'test/support/embedded-writer.ts', dataDir], childEnv({}));
     writers.push(writer);
     return writer;
   };

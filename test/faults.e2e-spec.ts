@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signRequest } from '@app/api-keys/signing';
 import { PrivatePostgres, PrivateRedis, privateServersUnavailable } from './support/private-servers';
-import { childEnv, freePort, ServiceProcess } from './support/service-process';
+import { childEnv, freePort, ServiceProcess, TS_REGISTER } from './support/service-process';
 import { StreamClient, type Frame } from './support/ws-client';
 
 /**
@@ -133,7 +133,7 @@ describeWithServers('faults: private Redis and Postgres restarted under a runnin
     wsBase = `ws://127.0.0.1:${port}`;
     gateway = new ServiceProcess(
       'node',
-      ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'],
+      ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'],
       childEnv({
         NODE_ENV: 'development',
         MARKET_DATA: 'sandbox',

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { StreamHub } from '@app/realtime';
 import { startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
 import { startGateway, type GatewayUnderTest } from './support/harness';
-import { ServiceProcess, childEnv, freePort } from './support/service-process';
+import { ServiceProcess, childEnv, freePort, TS_REGISTER } from './support/service-process';
 import { ClientPool, StreamClient, isData } from './support/ws-client';
 
 const BTC_DOM = '/tzone_apis/services/stablecoins/btc_dom';
@@ -44,7 +44,7 @@ withRedis('feed lease failover: kill -9 of the holder (e2e, Redis, child process
     const port = await freePort();
     holder = new ServiceProcess(
       'node',
-      ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'],
+      ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'],
       childEnv({
         MARKET_DATA: 'sandbox',
         SANDBOX_SEED: '7',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { latestClosedInstant, STAT_WINDOWS } from '../apps/gateway/src/capital-flow/windows';
-import { childEnv, freePort, ServiceProcess } from './support/service-process';
+import { childEnv, freePort, ServiceProcess, TS_REGISTER } from './support/service-process';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
@@ -92,7 +92,7 @@ withRealStores('capital-flow leadership across a kill -9 (two processes, real Re
         COINDESK_BASE_URL: upstreams.coindesk,
         DERIBIT_BASE_URL: upstreams.deribit,
       });
-      replicas.push({ name, port, process: new ServiceProcess('node', ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'], env) });
+      replicas.push({ name, port, process: new ServiceProcess('node', ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'], env) });
     }
     await Promise.all(replicas.map((replica) => replica.process.waitForHttp(`http://127.0.0.1:${replica.port}/health/ready`, 120_000)));
   }, 150_000);

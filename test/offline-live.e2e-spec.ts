@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEnv, freePort, ServiceProcess } from './support/service-process';
+import { childEnv, freePort, ServiceProcess, TS_REGISTER } from './support/service-process';
 import { StreamClient } from './support/ws-client';
 
 const WINDOW_MS = 60_000;
@@ -25,7 +25,7 @@ describe('offline live mode (every upstream down)', () => {
     port = await freePort();
     service = new ServiceProcess(
       'node',
-      ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'],
+      ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'],
       childEnv({
         NODE_ENV: 'development',
         MARKET_DATA: 'live',

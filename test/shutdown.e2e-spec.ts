@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEnv, freePort, ServiceProcess } from './support/service-process';
+import { childEnv, freePort, ServiceProcess, TS_REGISTER } from './support/service-process';
 
 /** An upstream that accepts connections and never answers: every call hangs until its timeout or an abort. */
 class SilentUpstream {
@@ -37,7 +37,7 @@ describe('SIGTERM while the capital-flow backfill runs (MARKET_DATA=live, upstre
     port = await freePort();
     service = new ServiceProcess(
       'node',
-      ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'],
+      ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'],
       childEnv({
         NODE_ENV: 'development',
         MARKET_DATA: 'live',

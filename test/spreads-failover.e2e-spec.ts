@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { SpreadEvent } from '../apps/gateway/src/spreads/domain/spread-event';
-import { childEnv, freePort, ServiceProcess } from './support/service-process';
+import { childEnv, freePort, ServiceProcess, TS_REGISTER } from './support/service-process';
 import {
   awaitOpensOfNextEpisode as awaitOpens,
   compareSpreadHistory,
@@ -55,7 +55,7 @@ async function startGateway(name: string, databaseUrl: string, redisUrl: string)
   const dataDir = mkdtempSync(join(tmpdir(), `gateway-${name}-`));
   const service = new ServiceProcess(
     'node',
-    ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'],
+    ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'],
     childEnv({
       ...MARKET_ENV,
       NODE_ENV: 'development',

@@ -19,7 +19,7 @@ import { loadavg, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { freePort } from '../../test/support/service-process';
+import { freePort, TS_REGISTER } from '../../test/support/service-process';
 
 // idle as long as hostile: both p99s come from the same number of probes (a 20 s idle phase gave ~1,000, so its
 // p99 was the 10th-worst probe and swung between 6 and 24 ms from run to run)
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-abuse-'));
   const inspectorPort = await freePort();
   // the inspector (loopback only) lets this bench force a full GC before reading memory: garbage is not growth
-  const gateway = spawn(process.execPath, [...(process.env.ABUSE_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean), `--inspect=127.0.0.1:${inspectorPort}`, '-r', '@swc-node/register', 'apps/gateway/src/main.ts'], {
+  const gateway = spawn(process.execPath, [...(process.env.ABUSE_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean), `--inspect=127.0.0.1:${inspectorPort}`, '-r', TS_REGISTER, 'apps/gateway/src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
     const memoryIdle = await memoryBreakdown(baseUrl);
     const idleAfterGc = await rssAfterGc(inspectorPort, gateway.pid!);
 
-    const hostile = fork(join(__dirname, 'hostile.ts'), [], { execArgv: ['-r', '@swc-node/register'], cwd: ROOT });
+    const hostile = fork(join(__dirname, 'hostile.ts'), [], { execArgv: ['-r', TS_REGISTER], cwd: ROOT });
     pin(hostile.pid!, 1);
     const kinds = Array.from({ length: CLIENTS }, (_, i) => ATTACKS[i % ATTACKS.length]);
     hostile.send({ type: 'start', options: { baseUrl: `ws://127.0.0.1:${port}`, path: STREAM_PATH, kinds } });

@@ -26,6 +26,7 @@ import Redis from 'ioredis';
 import { CLUSTER_API_KEY, GatewayCluster } from '../../test/support/cluster';
 import { Child, canPin, pin } from '../fanout/ipc';
 import type { ReplicaFigures, WorkerReport } from './protocol';
+import { TS_REGISTER } from '../../test/support/service-process';
 
 const CLIENTS = Number(process.env.CLUSTER_CLIENTS ?? 6_000);
 /** three divergence episodes of the simulated venues at the default tick (one every 12 ticks): each opens and closes a burst of spreads */
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   log(PINNED ? `HAProxy and gateways on CPU ${SERVER_CPU}, clients on CPU ${CLIENT_CPU}` : 'not pinned to CPUs');
 
   const workers = Array.from({ length: WORKERS }, (_, w) => {
-    const child = fork(join(__dirname, 'client-worker.ts'), [], { execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(__dirname, 'client-worker.ts'), [], { execArgv: ['-r', TS_REGISTER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     if (child.pid && CLIENT_CPU !== undefined) pin(child.pid, CLIENT_CPU);
     return new Child(`clients-${w}`, child);
   });

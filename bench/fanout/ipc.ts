@@ -2,6 +2,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TS_REGISTER } from '../../test/support/service-process';
 
 const TASKSET = '/usr/bin/taskset';
 export const canPin = existsSync(TASKSET);
@@ -81,7 +82,7 @@ export class Child {
 /** Forks a TypeScript module of this folder with the swc loader and --expose-gc, pinned to `cpu`. */
 export function forkModule(name: string, file: string, cpu: number | undefined, extraArgs: string[] = []): Child {
   const child = fork(join(__dirname, file), [], {
-    execArgv: ['-r', '@swc-node/register', '--expose-gc', ...extraArgs],
+    execArgv: ['-r', TS_REGISTER, '--expose-gc', ...extraArgs],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, FANOUT_SERVER_KIND: name },
   });

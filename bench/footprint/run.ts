@@ -61,7 +61,7 @@ const median = (values: number[]) => {
 };
 
 /**
- * The `start` script (`NAME=value ... node -r @swc-node/register apps/gateway/src/main.ts`) as environment and node
+ * The `start` script (`NAME=value ... node -r ./scripts/ts-register.js apps/gateway/src/main.ts`) as environment and node
  * arguments, so the bench runs exactly what `npm start` runs with the gateway as the measured pid.
  */
 function startCommand(): { env: Record<string, string>; args: string[] } {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import WebSocket from 'ws';
 import { SIMULATED_CHAINS, startUpstreamSimulator, type RecordedRequest, type UpstreamName, type UpstreamSimulator } from '@app/simulator';
-import { childEnv, freePort, REPO_ROOT, ServiceProcess } from './service-process';
+import { childEnv, freePort, REPO_ROOT, ServiceProcess, TS_REGISTER } from './service-process';
 import { StreamClient } from './ws-client';
 
 /** The load-balancer config that ships (docker-compose.yml mounts it): the cluster test runs this very file. */
@@ -160,7 +160,7 @@ export class GatewayCluster {
   async startReplica(replica: Replica): Promise<void> {
     replica.process = new ServiceProcess(
       'node',
-      ['-r', '@swc-node/register', 'apps/gateway/src/main.ts'],
+      ['-r', TS_REGISTER, 'apps/gateway/src/main.ts'],
       childEnv({ ...this.replicaEnv, REPLICA_ID: replica.id, PORT: String(replica.port), HOST: '127.0.0.1', DATA_DIR: join(this.tempDir, replica.id) }),
     );
     await replica.process.waitForHttp(`${replica.httpUrl}/health/ready`, 150_000);

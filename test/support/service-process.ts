@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
+/** `node -r <this>` runs the TypeScript sources, as `npm start` does */
+export const TS_REGISTER = join(REPO_ROOT, 'scripts', 'ts-register.js');
 
 /** A port that was free a moment ago (the child binds it; the race is acceptable on loopback in a test). */
 export async function freePort(): Promise<number> {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock';
+import { TS_REGISTER } from '../../../../test/support/service-process';
 
 describe('lockDataDir', () => {
   let dataDir: string;
@@ -27,7 +28,7 @@ describe('lockDataDir', () => {
     // another process takes the lock and reports it; then it is killed without any chance to clean up
     const holder = spawn(
       process.execPath,
-      ['-r', '@swc-node/register', '-e', `require(${JSON.stringify(join(__dirname, 'data-dir-lock.ts'))}).lockDataDir(${JSON.stringify(dataDir)}).then(() => { console.log('locked'); setInterval(() => undefined, 1000); })`],
+      ['-r', TS_REGISTER, '-e', `require(${JSON.stringify(join(__dirname, 'data-dir-lock.ts'))}).lockDataDir(${JSON.stringify(dataDir)}).then(() => { console.log('locked'); setInterval(() => undefined, 1000); })`],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     await new Promise<void>((resolve) => holder.stdout!.on('data', (chunk) => String(chunk).includes('locked') && resolve()));

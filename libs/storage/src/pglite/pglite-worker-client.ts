@@ -99,7 +99,7 @@ export class PgliteWorkerClient implements Session {
   }
 }
 
-/** Compiled builds start the `.js` sibling; from TS sources (Jest, `node -r @swc-node/register`) a light TS hook. */
+/** Compiled builds start the `.js` sibling; from TS sources (Jest, `npm start`) a light TS hook. */
 function workerScript(): { path: string; execArgv: string[] } {
   const extension = extname(__filename);
   const path = join(__dirname, `pglite-worker${extension}`);

@@ -1,7 +1,7 @@
 import * as ccxt from 'ccxt';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CcxtVenueSource, type CcxtLeg } from './ccxt-venue-source';
+import { CcxtVenueSource, loadCcxtClass, type CcxtLeg } from './ccxt-venue-source';
 import { VENUE_SPECS } from './venue-specs';
 
 const FIXTURES = join(__dirname, '../../../../../../libs/simulator/fixtures/exchanges');
@@ -228,5 +228,21 @@ describe('ccxt venue adapters on recorded tickers (real ccxt parsing)', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await venue.stop();
     expect(received).toBeGreaterThan(firstTerm);
+  });
+});
+
+describe('loadCcxtClass', () => {
+  const classes = [...new Set(Object.values(VENUE_SPECS).flatMap((venue) => venue.legs.map((leg) => leg.exchangeId)))];
+
+  it.each(classes)('%s: the class ccxt and ccxt.pro export, from its own file', (exchangeId) => {
+    const named = ccxt as unknown as Record<string, unknown>;
+    const pro = ccxt.pro as unknown as Record<string, unknown>;
+    expect(loadCcxtClass(exchangeId, false)).toBe(named[exchangeId]);
+    expect(loadCcxtClass(exchangeId, true)).toBe(pro[exchangeId]);
+  });
+
+  it('refuses what is not an exchange id', () => {
+    expect(() => loadCcxtClass('../base/Exchange', false)).toThrow('not a ccxt exchange id');
+    expect(() => loadCcxtClass('nosuchvenue', false)).toThrow();
   });
 });

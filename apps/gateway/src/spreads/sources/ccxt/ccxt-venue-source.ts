@@ -1,6 +1,7 @@
 import type { SpreadsConfig } from '../../spreads.config';
 import type * as ccxt from 'ccxt';
 import { JobScheduler, type ScheduledJob } from '@app/scheduling';
+import { dirname, join } from 'node:path';
 import { normalizeSymbol, referencePrice, type Quote } from '../../domain/quote';
 import type { QuoteSink, QuoteSource } from '../quote-source';
 import { CcxtWatchSource, type WatchSourceOptions } from './ccxt-watch-source';
@@ -122,6 +123,26 @@ function positive(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+type ExchangeClass = new (options: Record<string, unknown>) => Exchange;
+
+/**
+ * One ccxt exchange class from ccxt's CommonJS build, file by file: `require('ccxt')` loads all of its ~110 exchanges
+ * (about 20 MB of source that V8 keeps, ~0.4 s), and the package's `exports` map has no per-exchange entry, so the
+ * class's own file is required by path. The files are those of the pinned release (`dist/cjs/src/[pro/]<id>.js`,
+ * default export), the classes `ccxt.<id>` and `ccxt.pro.<id>` name.
+ */
+export function loadCcxtClass(exchangeId: string, pro: boolean): ExchangeClass {
+  if (!/^[a-z0-9]+$/.test(exchangeId)) throw new Error(`not a ccxt exchange id: ${exchangeId}`);
+  const cjs = join(dirname(require.resolve('ccxt')), 'cjs');
+  // what ccxt's own index requires first: it registers the bundled modules that exchanges require dynamically
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(join(cjs, '_virtual', 'index.cjs.js'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(join(cjs, 'src', ...(pro ? ['pro'] : []), `${exchangeId}.js`)) as { default?: ExchangeClass };
+  if (typeof module.default !== 'function') throw new Error(`ccxt has no ${pro ? 'pro ' : ''}exchange ${exchangeId}`);
+  return module.default;
+}
+
 /**
  * Live ccxt sources for the configured venues (one instance per ccxt class, shared by a venue's legs): a venue in
  * `watchVenues` streams through ccxt.pro classes (REST polling when silent), the others are polled.
@@ -137,17 +158,14 @@ export function createCcxtVenueSources(
   return config.venues.map((venueId) => {
     const venue = VENUE_SPECS[venueId];
     if (!venue) throw new Error(`unknown spreads venue ${venueId}`);
-    // loaded here, not at import: ccxt is big (~0.4 s, ~100 MB) and only the live source needs it
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ccxtModule = require('ccxt') as typeof ccxt;
     const watch = config.watchVenues.includes(venueId) && venue.legs.some((leg) => leg.watch);
-    // ccxt.pro classes extend the REST ones: the same instance streams and, on fallback, polls
-    const classes = (watch ? ccxtModule.pro : ccxtModule) as unknown as Record<string, new (options: Record<string, unknown>) => Exchange>;
     const instances = new Map<string, Exchange>();
     const legs = venue.legs.map((spec) => {
       let exchange = instances.get(spec.exchangeId);
       if (!exchange) {
-        exchange = new classes[spec.exchangeId]({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
+        // ccxt.pro classes extend the REST ones: the same instance streams and, on fallback, polls
+        const ExchangeClass = loadCcxtClass(spec.exchangeId, watch);
+        exchange = new ExchangeClass({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
         hooks.prepare?.(exchange, spec.exchangeId);
         instances.set(spec.exchangeId, exchange);
       }
