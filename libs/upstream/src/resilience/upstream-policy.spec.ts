@@ -27,6 +27,30 @@ describe('UpstreamPolicy.run (clients that do their own HTTP)', () => {
     expect(outcomes).toEqual(['ok']);
   });
 
+  it('many calls in flight at once share no abort signal (no MaxListenersExceededWarning)', async () => {
+    // the most abort listeners any one signal held while 25 calls ran (Jest's process object does not see the warning)
+    const { addEventListener, removeEventListener } = EventTarget.prototype;
+    const listeners = new Map<EventTarget, number>();
+    let most = 0;
+    EventTarget.prototype.addEventListener = function (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) {
+      if (args[0] === 'abort') most = Math.max(most, listeners.set(this, (listeners.get(this) ?? 0) + 1).get(this)!);
+      return addEventListener.apply(this, args);
+    };
+    EventTarget.prototype.removeEventListener = function (this: EventTarget, ...args: Parameters<EventTarget['removeEventListener']>) {
+      if (args[0] === 'abort') listeners.set(this, (listeners.get(this) ?? 0) - 1);
+      return removeEventListener.apply(this, args);
+    };
+    try {
+      const shared = policy();
+      const calls = Array.from({ length: 25 }, (_, index) => shared.run(() => new Promise<number>((resolve) => setTimeout(() => resolve(index), 5))));
+      expect(await Promise.all(calls)).toHaveLength(25);
+    } finally {
+      Object.assign(EventTarget.prototype, { addEventListener, removeEventListener });
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2);
+  });
+
   it('times out a call that ignores its signal, as a timeout UpstreamError', async () => {
     const error = await policy()
       .run(() => new Promise((resolve) => setTimeout(resolve, 500)))

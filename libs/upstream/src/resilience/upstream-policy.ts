@@ -196,7 +196,9 @@ export class UpstreamPolicy {
           // inside the breaker, so that a timeout counts as a failure and is retried
           throw this.translate(error, signal);
         }
-      }, signal);
+        // a signal of this call's own when it has none: cockatiel's default is one shared signal, which collects a
+        // listener per call in flight (a MaxListenersExceededWarning past ten)
+      }, signal ?? new AbortController().signal);
     } catch (error) {
       throw this.translate(error, signal);
     }
