@@ -1,12 +1,13 @@
 import type { Logger } from '@nestjs/common';
 import { SIM_DEX_NETWORKS, SIMULATED_WATCH_VENUES } from '@app/simulator';
-import { UpstreamError, type GeckoTerminalApi, type UpstreamPolicies } from '@app/upstream';
+import { isUpstreamOutage, UpstreamError, type GeckoTerminalApi, type UpstreamPolicies } from '@app/upstream';
 import type { SpreadsConfig } from '../spreads.config';
 import type { JobScheduler } from '@app/scheduling';
 import type { SpreadsMetrics } from '../spreads.metrics';
 import { createCcxtVenueSources, type CcxtSourceHooks } from './ccxt/ccxt-venue-source';
 import { pointAtSimulatedVenues } from './ccxt/simulated-venues';
 import type { QuoteSource } from './quote-source';
+import { SourceFailureLog } from './source-failure-log';
 import { GeckoTerminalPoolsSource } from './dex/geckoterminal-pools';
 
 /** GeckoTerminal refreshes pool data about once a minute and allows ~30 calls/min. */
@@ -62,28 +63,22 @@ function ccxtSources(
   jobs: JobScheduler | undefined,
   prepare?: Parameters<typeof createCcxtVenueSources>[1]['prepare'],
 ): QuoteSource[] {
-  // every failure is counted; a failing source is logged at most once a minute (a venue outage must not flood the log)
-  const lastLogged = new Map<string, number>();
-  const warnOncePerMinute = (key: string, message: string) => {
-    const now = Date.now();
-    if (now - (lastLogged.get(key) ?? 0) < 60_000) return;
-    lastLogged.set(key, now);
-    logger.warn(`${message} (repeats within a minute are not logged)`);
-  };
+  // every failure is counted; the log gets a venue's outage once, and other errors once a minute per source
+  const failures = new SourceFailureLog((message) => logger.warn(message), (error) => isVenueOutage(error) || isUpstreamOutage(error));
   const onError: CcxtSourceHooks['onError'] = (source, error) => {
     metrics.sourceErrors.inc({ source });
-    // an open circuit was logged once by the venue's policy; its fast failures are only counted
-    if (error instanceof UpstreamError && error.kind === 'circuit_open') return;
-    warnOncePerMinute(source, `${source}: ${source.endsWith(':ws') ? 'stream' : 'poll'} failed: ${error instanceof Error ? error.message : String(error)}`);
+    failures.failed(source, error);
   };
-  // a flapping stream must not flood the log either: one line per venue and minute
-  const onMode = (source: string, kind: string, mode: 'ws' | 'rest') =>
-    warnOncePerMinute(`${source}:mode`, mode === 'rest' ? `${source}:${kind}: stream silent, polling REST` : `${source}:${kind}: stream back, REST polling stopped`);
+  const onQuotes: CcxtSourceHooks['onQuotes'] = (source, count) => {
+    metrics.quotes.inc({ source }, count);
+    failures.answered(source);
+  };
+  const onMode = (source: string, kind: string, mode: 'ws' | 'rest') => failures.modeChanged(source, kind, mode);
   // each venue is an upstream of its own (`ccxt-binance`, ...): ccxt paces and retries by itself, the policy adds
   // the per-poll timeout, the breaker and `upstream_calls_total`
   const runCall = <T>(source: string, call: () => Promise<T>) =>
     upstreams.policies.for(source.replace(':', '-'), { retries: 0, timeoutMs: 30_000, isTransient: isVenueOutage }).run(call);
-  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes: (source, count) => metrics.quotes.inc({ source }, count), onError, onMode, runCall, jobs, prepare });
+  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes, onError, onMode, runCall, jobs, prepare });
   if (dex.networks.length > 0) {
     sources.push(new GeckoTerminalPoolsSource(upstreams.geckoTerminal, [...dex.networks], dex.pollMs, (error) => onError('geckoterminal', error), jobs));
   }
