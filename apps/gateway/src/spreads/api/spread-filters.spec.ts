@@ -113,3 +113,16 @@ describe('parseSpreadQuery', () => {
     });
   });
 });
+
+describe('SpreadQueryError', () => {
+  it('is a refusal of client input: no stack trace captured', () => {
+    let caught: unknown;
+    try {
+      parseSpreadQuery({ min_pct: 'x' }, 'recent');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SpreadQueryError);
+    expect((caught as Error).stack).not.toContain('\n    at ');
+  });
+});

@@ -1,3 +1,4 @@
+import { ClientInputError } from '@app/query';
 import { normalizeSymbol } from '../domain/quote';
 import { SPREAD_TYPES, type SpreadEvent, type SpreadType } from '../domain/spread-event';
 import { parseBefore, parseTimestampMs, TIMESTAMP_FORMS, type HistoryCursor } from '../history/history-cursor';
@@ -34,7 +35,8 @@ export interface ParamProblem {
   message: string;
 }
 
-export class SpreadQueryError extends Error {
+/** A refusal of client input: built without a stack trace (`ClientInputError`), nothing reads one. */
+export class SpreadQueryError extends ClientInputError {
   override name = 'SpreadQueryError';
   readonly details: ParamProblem[];
   constructor(problems: ParamProblem[]) {
