@@ -4,9 +4,9 @@ import { isUpstreamOutage, UpstreamError, type GeckoTerminalApi, type UpstreamPo
 import type { SpreadsConfig } from '../spreads.config';
 import type { JobScheduler } from '@app/scheduling';
 import type { SpreadsMetrics } from '../spreads.metrics';
-import { createCcxtVenueSources, type CcxtSourceHooks } from './ccxt/ccxt-venue-source';
+import { createCcxtVenueSources } from './ccxt/ccxt-venue-source';
 import { pointAtSimulatedVenues } from './ccxt/simulated-venues';
-import type { QuoteSource } from './quote-source';
+import type { QuoteSource, QuoteSourceReports } from './quote-source';
 import { SourceFailureLog } from './source-failure-log';
 import { GeckoTerminalPoolsSource } from './dex/geckoterminal-pools';
 
@@ -65,11 +65,11 @@ function ccxtSources(
 ): QuoteSource[] {
   // every failure is counted; the log gets a venue's outage once, and other errors once a minute per source
   const failures = new SourceFailureLog((message) => logger.warn(message), (error) => isVenueOutage(error) || isUpstreamOutage(error));
-  const onError: CcxtSourceHooks['onError'] = (source, error) => {
+  const onError: QuoteSourceReports['onError'] = (source, error) => {
     metrics.sourceErrors.inc({ source });
     failures.failed(source, error);
   };
-  const onQuotes: CcxtSourceHooks['onQuotes'] = (source, count) => {
+  const onQuotes: QuoteSourceReports['onQuotes'] = (source, count) => {
     metrics.quotes.inc({ source }, count);
     failures.answered(source);
   };
@@ -80,7 +80,7 @@ function ccxtSources(
     upstreams.policies.for(source.replace(':', '-'), { retries: 0, timeoutMs: 30_000, isTransient: isVenueOutage }).run(call);
   const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes, onError, onMode, runCall, jobs, prepare });
   if (dex.networks.length > 0) {
-    sources.push(new GeckoTerminalPoolsSource(upstreams.geckoTerminal, [...dex.networks], dex.pollMs, (error) => onError('geckoterminal', error), jobs));
+    sources.push(new GeckoTerminalPoolsSource(upstreams.geckoTerminal, [...dex.networks], dex.pollMs, { onQuotes, onError }, jobs));
   }
   return sources;
 }

@@ -12,4 +12,10 @@ export interface QuoteSource {
   stop(): Promise<void>;
 }
 
+/** What a source reports besides its quotes: each delivery (by source name) and each failure (by source or leg). */
+export interface QuoteSourceReports {
+  onQuotes?: (source: string, count: number) => void;
+  onError?: (source: string, error: unknown) => void;
+}
+
 export const SPREADS_QUOTE_SOURCES = Symbol('SPREADS_QUOTE_SOURCES');

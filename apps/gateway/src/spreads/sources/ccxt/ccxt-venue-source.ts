@@ -3,7 +3,7 @@ import type * as ccxt from 'ccxt';
 import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import { dirname, join } from 'node:path';
 import { normalizeSymbol, referencePrice, type Quote } from '../../domain/quote';
-import type { QuoteSink, QuoteSource } from '../quote-source';
+import type { QuoteSink, QuoteSource, QuoteSourceReports } from '../quote-source';
 import { CcxtWatchSource, type WatchSourceOptions } from './ccxt-watch-source';
 import { isLegMarket, VENUE_SPECS, type LegSpec, type VenueSpec } from './venue-specs';
 
@@ -15,9 +15,7 @@ export interface CcxtLeg {
   exchange: Exchange;
 }
 
-export interface CcxtSourceHooks {
-  onQuotes?: (source: string, count: number) => void;
-  onError?: (source: string, error: unknown) => void;
+export interface CcxtSourceHooks extends QuoteSourceReports {
   /** runs one poll of a leg under the venue's upstream policy (timeout, breaker, metrics); absent = called directly */
   runCall?: <T>(source: string, call: () => Promise<T>) => Promise<T>;
   /** where the polls are armed (`spreads.ccxt-poll:<venue>`...); a detached scheduler when absent (unit tests) */

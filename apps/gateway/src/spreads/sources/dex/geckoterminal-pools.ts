@@ -1,7 +1,7 @@
 import type { GeckoTerminalApi } from '@app/upstream';
 import { JobScheduler, type ScheduledJob } from '@app/scheduling';
 import type { Quote } from '../../domain/quote';
-import type { QuoteSink, QuoteSource } from '../quote-source';
+import type { QuoteSink, QuoteSource, QuoteSourceReports } from '../quote-source';
 
 /** Quote tokens treated as USD: a pool BASE/USDC is compared with the CEX BASE_USDT legs at its USD price. */
 const USD_STABLES = new Set(['USDT', 'USDC', 'DAI', 'FDUSD', 'USDE', 'BUSD', 'TUSD', 'PYUSD']);
@@ -56,7 +56,7 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
     private readonly client: GeckoTerminalApi,
     private readonly networks: string[],
     private readonly pollMs: number,
-    private readonly onError: (error: unknown) => void,
+    private readonly reports: QuoteSourceReports,
     private readonly jobs = JobScheduler.detached(),
   ) {}
 
@@ -69,9 +69,11 @@ export class GeckoTerminalPoolsSource implements QuoteSource {
         if (this.stopped) return;
         try {
           const body = await this.client.getTopPools(network, this.abort.signal);
-          sink(parseGeckoTerminalPools(body, network, Date.now()));
+          const quotes = parseGeckoTerminalPools(body, network, Date.now());
+          this.reports.onQuotes?.(this.name, quotes.length);
+          sink(quotes);
         } catch (error) {
-          if (!this.stopped) this.onError(error);
+          if (!this.stopped) this.reports.onError?.(this.name, error);
         }
       }
       if (!this.stopped) this.timer = this.jobs.after('spreads.geckoterminal-poll', this.pollMs, () => void loop());
