@@ -26,7 +26,17 @@ describe('SourceFailureLog', () => {
     failures.answered('ccxt:gate');
     failures.failed('ccxt:gate:spot', new NetworkError('ECONNRESET'));
     expect(lines).toHaveLength(2);
+    // one leg down, the other answering: in and out of the outage every poll, still one line a minute
+    for (let poll = 0; poll < 10; poll++, now += 5_000) {
+      failures.answered('ccxt:gate');
+      failures.failed('ccxt:gate:futures', new NetworkError('ECONNRESET'));
+    }
+    expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('ccxt:gate unreachable (ccxt:gate:spot: poll failed: ECONNRESET)');
+    now += 15_000;
+    failures.answered('ccxt:gate');
+    failures.failed('ccxt:gate:futures', new NetworkError('ECONNRESET'));
+    expect(lines).toHaveLength(3);
   });
 
   it('keeps venues apart, and names a source without legs by itself', () => {

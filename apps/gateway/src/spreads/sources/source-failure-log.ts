@@ -5,7 +5,7 @@ import { UpstreamError } from '@app/upstream';
  * What failing quote sources write to the log, so that an outage reads as a few lines, not one per leg and minute:
  * - a venue's outage (an error its circuit breaker counts) is one line when its calls start failing; its breaker adds
  *   one when the circuit opens and one when it closes; failures in between are only counted (metrics);
- * - the venue answering again ends the outage, so the next one is logged again;
+ * - the venue answering again ends the outage, so the next one is logged again (a minute later at the earliest);
  * - any other error (a payload ccxt cannot parse, a refused parameter) is one line per source and minute;
  * - a switch between a venue's stream and REST polling is one line per venue and minute, none during its outage.
  *
@@ -34,6 +34,8 @@ export class SourceFailureLog {
     const venue = venueOf(source);
     if (this.venuesDown.has(venue)) return;
     this.venuesDown.add(venue);
+    // a venue with one leg down and another answering goes in and out of "down": still one line a minute at most
+    if (this.perMinute.take(`${venue}:outage`, this.now()) === undefined) return;
     this.warn(`${venue} unreachable (${source}: ${what} failed: ${message}); further failures are counted, not logged, until it answers again`);
   }
 
