@@ -16,8 +16,8 @@ const paths = Object.fromEntries(Object.entries(compilerOptions.paths).map(([ali
 const options = {
   ...swcrc,
   swcrc: false,
-  // stack traces point at the TypeScript lines when node runs with --enable-source-maps
-  sourceMaps: process.execArgv.includes('--enable-source-maps') ? 'inline' : false,
+  // stack traces point at the TypeScript lines when node runs with --enable-source-maps (flag or NODE_OPTIONS)
+  sourceMaps: process.sourceMapsEnabled ? 'inline' : false,
   jsc: { ...swcrc.jsc, baseUrl: root, paths },
 };
 

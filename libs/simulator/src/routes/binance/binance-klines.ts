@@ -147,7 +147,8 @@ export class KlineGenerator {
    * The bars of [start, start + spanMs) opened by `nowMs`, merged: whole hours first summed from their twelve bars,
    * which is how a longer kline equals its hourly ones. Nothing is memoised: a bar is a few arithmetic operations, and
    * a memo of closed bars and hours sized for a full backfill (~72,000 entries) held ~19 MB of the sandbox gateway's
-   * heap for its whole life for about 0.7 s of CPU saved once, at start.
+   * heap for its whole life while saving nothing measurable (seven windows of three symbols, cold: 240 ms with it,
+   * 222 ms without).
    */
   private span(market: BinanceMarket, symbol: string, start: number, spanMs: number, nowMs: number): Bar5m {
     const step = spanMs > HOUR_MS && spanMs % HOUR_MS === 0 && start % HOUR_MS === 0 ? HOUR_MS : BAR_MS;
