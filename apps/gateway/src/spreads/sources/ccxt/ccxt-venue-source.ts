@@ -136,9 +136,9 @@ export function loadCcxtClass(exchangeId: string, pro: boolean): ExchangeClass {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(join(cjs, '_virtual', 'index.cjs.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const module = require(join(cjs, 'src', ...(pro ? ['pro'] : []), `${exchangeId}.js`)) as { default?: ExchangeClass };
-  if (typeof module.default !== 'function') throw new Error(`ccxt has no ${pro ? 'pro ' : ''}exchange ${exchangeId}`);
-  return module.default;
+  const loaded = require(join(cjs, 'src', ...(pro ? ['pro'] : []), `${exchangeId}.js`)) as { default?: ExchangeClass };
+  if (typeof loaded.default !== 'function') throw new Error(`ccxt has no ${pro ? 'pro ' : ''}exchange ${exchangeId}`);
+  return loaded.default;
 }
 
 /**
@@ -162,8 +162,8 @@ export function createCcxtVenueSources(
       let exchange = instances.get(spec.exchangeId);
       if (!exchange) {
         // ccxt.pro classes extend the REST ones: the same instance streams and, on fallback, polls
-        const ExchangeClass = loadCcxtClass(spec.exchangeId, watch);
-        exchange = new ExchangeClass({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
+        const Class = loadCcxtClass(spec.exchangeId, watch);
+        exchange = new Class({ enableRateLimit: true, timeout: 10_000, options: venue.exchangeOptions[spec.exchangeId] ?? {} });
         hooks.prepare?.(exchange, spec.exchangeId);
         instances.set(spec.exchangeId, exchange);
       }
