@@ -99,10 +99,10 @@ export class PgliteWorkerClient implements Session {
   }
 }
 
-/** Compiled builds start the `.js` sibling; from TS sources (Jest, `npm start`) a light TS hook. */
+/** Compiled builds start the `.js` sibling; from TS sources (Jest, `npm start`) the repository's TS hook, as `npm start` does. */
 function workerScript(): { path: string; execArgv: string[] } {
   const extension = extname(__filename);
   const path = join(__dirname, `pglite-worker${extension}`);
   if (extension === '.js') return { path, execArgv: [] };
-  return { path, execArgv: ['--require', join(__dirname, 'ts-worker-hook.js')] };
+  return { path, execArgv: ['--require', join(__dirname, '..', '..', '..', '..', 'scripts', 'ts-register.js')] };
 }
