@@ -78,7 +78,8 @@ class CuttableRelay {
 }
 
 describeWithRedis('RedisLeadership (real Redis, REDIS_URL)', () => {
-  const url = new URL(REDIS_URL!);
+  // describe.skip still runs this body: without REDIS_URL it must not throw while the tests are collected
+  const url = new URL(REDIS_URL ?? 'redis://127.0.0.1:6379');
   const connections: Redis[] = [];
   const leaderships: RedisLeadership[] = [];
   let direct: Redis;
