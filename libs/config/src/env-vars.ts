@@ -40,10 +40,11 @@ export function matching(pattern: RegExp, error: string) {
   return z.string().regex(pattern, { error });
 }
 
-const PROTOCOLS = { web: /^(https?|wss?)$/, postgres: /^postgres(ql)?$/, redis: /^rediss?$/ };
-/** An absolute URL of one family: `web` (http/https/ws/wss), `postgres` or `redis`. */
+const PROTOCOLS = { web: /^(https?|wss?)$/, http: /^https?$/, postgres: /^postgres(ql)?$/, redis: /^rediss?$/ };
+const FAMILY_NAMES: Record<keyof typeof PROTOCOLS, string> = { web: 'http(s) or ws(s)', http: 'http(s)', postgres: 'postgres', redis: 'redis' };
+/** An absolute URL of one family: `web` (http/https/ws/wss), `http` (http/https), `postgres` or `redis`. */
 export function url(family: keyof typeof PROTOCOLS = 'web') {
-  return z.url({ protocol: PROTOCOLS[family], error: `must be a ${family === 'web' ? 'http(s) or ws(s)' : family} URL` });
+  return z.url({ protocol: PROTOCOLS[family], error: `must be a ${FAMILY_NAMES[family]} URL` });
 }
 
 /** A comma-separated list, de-duplicated, blank entries dropped (`upper`: upper-cased). */

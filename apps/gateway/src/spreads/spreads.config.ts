@@ -33,6 +33,10 @@ export const spreadsConfig = defineConfig(
       .describe('quote currencies kept'),
     SPREADS_POLL_MS: env.integer({ min: 200 }).default(3_000).describe('ccxt REST poll period per venue'),
     SPREADS_WATCH_VENUES: venueList('SPREADS_WATCH_VENUES', { none: true }).default(DEFAULT_SPREADS_WATCH_VENUES).describe('venues streamed through ccxt.pro `watch*`'),
+    SPREADS_VENUES_BASE_URL: env
+      .url('http')
+      .optional()
+      .describe("with `ccxt`: every venue URL under this root as `<root>/<venue host>/<path>` (an egress relay); unset: the venues' own hosts"),
     SPREADS_WATCH_STALE_MS: env.integer({ min: 1_000 }).default(10_000).describe('a streamed leg silent this long is polled over REST'),
     SPREADS_SIM_TICK_MS: env.integer({ min: 10 }).default(1_000).describe("simulated venues' tick"),
     SPREADS_OPEN_PCT: env.number({ min: 0 }).default(1).describe('open threshold'),
@@ -57,6 +61,8 @@ export const spreadsConfig = defineConfig(
     return {
       /** ccxt: live venues; simulated: the same ccxt clients pointed at the simulator's venues (sandbox); off: no quotes (tests) */
       source: vars.SPREADS_SOURCE,
+      /** with `ccxt`: the relay every venue URL goes through (`relayVenueUrls`); undefined: the venues themselves */
+      venuesBaseUrl: vars.SPREADS_VENUES_BASE_URL,
       /** with `simulated`: the simulator's venues root (`<simulator>/exchanges`), set at start, never from the environment */
       simulatedVenuesUrl: undefined as string | undefined,
       venues: vars.SPREADS_VENUES,

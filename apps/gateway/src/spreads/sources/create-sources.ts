@@ -5,7 +5,7 @@ import type { SpreadsConfig } from '../spreads.config';
 import type { JobScheduler } from '@app/scheduling';
 import type { SpreadsMetrics } from '../spreads.metrics';
 import { createCcxtVenueSources } from './ccxt/ccxt-venue-source';
-import { pointAtSimulatedVenues } from './ccxt/simulated-venues';
+import { pointAtSimulatedVenues, relayVenueUrls } from './ccxt/simulated-venues';
 import type { QuoteSource, QuoteSourceReports } from './quote-source';
 import { SourceFailureLog } from './source-failure-log';
 import { GeckoTerminalPoolsSource } from './dex/geckoterminal-pools';
@@ -49,8 +49,10 @@ export function createQuoteSources(spreads: SpreadsConfig, metrics: SpreadsMetri
       const dex = { networks: SIM_DEX_NETWORKS, pollMs: spreads.simTickMs };
       return ccxtSources(simulated, dex, metrics, logger, upstreams, jobs, (exchange, exchangeId) => pointAtSimulatedVenues(exchange, exchangeId, venuesUrl));
     }
-    case 'ccxt':
-      return ccxtSources(spreads, { networks: spreads.dexNetworks, pollMs: DEX_POLL_MS }, metrics, logger, upstreams, jobs);
+    case 'ccxt': {
+      const relay = spreads.venuesBaseUrl;
+      return ccxtSources(spreads, { networks: spreads.dexNetworks, pollMs: DEX_POLL_MS }, metrics, logger, upstreams, jobs, relay ? (exchange) => relayVenueUrls(exchange, relay) : undefined);
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 import { loadGatewayConfig as loadConfig } from '../../../gateway-config';
 import { SIM_SYMBOLS, SIM_VENUES, simulatedMarketAt, simulatedTickAt, startUpstreamSimulator, type UpstreamSimulator } from '@app/simulator';
 import type { Quote } from '../../domain/quote';
-import { createCcxtVenueSources, type CcxtVenueSource } from './ccxt-venue-source';
+import { createCcxtVenueSources, loadCcxtClass, type CcxtVenueSource } from './ccxt-venue-source';
 import type { CcxtWatchSource } from './ccxt-watch-source';
-import { pointAtSimulatedVenues } from './simulated-venues';
+import { pointAtSimulatedVenues, relayVenueUrls } from './simulated-venues';
 
 const SEED = 11;
 const TICK_MS = 1_000;
@@ -116,5 +116,36 @@ describe('sandbox venues streaming in bursts (every symbol of a push in one read
     expectModelPrices([...seen.values()], frozenAt);
     // streamed, not polled
     expect(simulator.log.recent().map((request) => request.path).sort()).toEqual(['/stream.bybit.com/v5/public/linear', '/stream.bybit.com/v5/public/spot']);
+  });
+});
+
+describe('relayVenueUrls (SPREADS_VENUES_BASE_URL)', () => {
+  const urlsOf = (value: unknown): string[] =>
+    typeof value === 'string' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(urlsOf) : [];
+
+  it('moves every REST and WebSocket URL under the relay, keeping host and path', () => {
+    const Binance = loadCcxtClass('binance', true);
+    const original = urlsOf(new Binance({}).urls.api);
+    const exchange = new Binance({});
+    relayVenueUrls(exchange, 'https://relay.example/venues/');
+    const relayed = urlsOf(exchange.urls.api);
+    expect(relayed).toHaveLength(original.length);
+    expect(original.some((url) => url.startsWith('wss://'))).toBe(true);
+    relayed.forEach((url, index) => {
+      const expected = original[index].replace(/^https:\/\//, 'https://relay.example/venues/').replace(/^wss:\/\//, 'wss://relay.example/venues/');
+      expect(url).toBe(expected);
+    });
+    expect(relayed.some((url) => url.startsWith('https://relay.example/venues/api.binance.com/'))).toBe(true);
+    expect((exchange as unknown as { httpAgent?: unknown }).httpAgent).toBeUndefined();
+  });
+
+  it('on a plain http relay the streams go over ws:// with an http agent (ccxt.pro refuses ws:// without one)', () => {
+    const Bybit = loadCcxtClass('bybit', true);
+    const exchange = new Bybit({});
+    relayVenueUrls(exchange, 'http://127.0.0.1:9');
+    const relayed = urlsOf(exchange.urls.api);
+    expect(relayed.every((url) => url.startsWith('http://127.0.0.1:9/') || url.startsWith('ws://127.0.0.1:9/'))).toBe(true);
+    expect(relayed.some((url) => url.startsWith('ws://127.0.0.1:9/stream.bybit.com/'))).toBe(true);
+    expect((exchange as unknown as { httpAgent?: unknown }).httpAgent).toBeDefined();
   });
 });
