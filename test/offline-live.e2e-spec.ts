@@ -9,10 +9,10 @@ const MAX_LINES = 30;
 const STREAMS = ['ws/main_table', 'btc_dom', 'overall-market-snapshot', 'derivative/ws/24h_volume', 'ws/event_logs'];
 
 /**
- * `MARKET_DATA=live` with every upstream down (each base URL and the EVM RPC point at a closed loopback port; the
- * ccxt venues are off because ccxt cannot be pointed at loopback here): over 60 s with clients subscribed, the log
- * holds one line per upstream whose circuit opens, not a warning per failed call, and the streams say
- * `upstream_unavailable`.
+ * `MARKET_DATA=live` with every upstream down (each base URL, the EVM RPC and the seven spreads venues, REST and
+ * ccxt.pro streams, through `SPREADS_VENUES_BASE_URL`, point at a closed loopback port): over 60 s with clients
+ * subscribed, the log holds one line per upstream whose circuit opens and one per unreachable venue, not a warning per
+ * failed call, and the streams say `upstream_unavailable`.
  */
 describe('offline live mode (every upstream down)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-offline-'));
@@ -34,7 +34,8 @@ describe('offline live mode (every upstream down)', () => {
         DATA_DIR: dataDir,
         LOG_LEVEL: 'info',
         CAPITAL_FLOW_INGEST: 'true',
-        SPREADS_SOURCE: 'off',
+        SPREADS_SOURCE: 'ccxt',
+        SPREADS_VENUES_BASE_URL: closed,
         COINGECKO_BASE_URL: `${closed}/api/v3`,
         DEFILLAMA_BASE_URL: closed,
         COINDESK_BASE_URL: closed,
@@ -77,7 +78,13 @@ describe('offline live mode (every upstream down)', () => {
     const ready = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as { status: string; details: { upstreams: { circuits: Record<string, string> } } };
     expect(ready.status).toBe('ok');
     expect(ready.details.upstreams.circuits.coingecko).toMatch(/^(open|half_open)$/);
+    // every venue's REST calls (polls, and the streamed venues' markets) go through its policy: each circuit opened
+    for (const venue of ['binance', 'bitget', 'bybit', 'gate', 'kucoin', 'mexc', 'okx']) expect([venue, ready.details.upstreams.circuits[`ccxt-${venue}`]]).toEqual([venue, expect.stringMatching(/^(open|half_open)$/)]);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/upstream_circuit_state\{upstream="coingecko"\} [12]/);
+    // the venues were tried (through the relay at the closed port) and failed, every one of them
+    const failingVenues = new Set([...metrics.matchAll(/spreads_source_errors_total\{source="ccxt:([a-z]+):[^"]*"\} [1-9]/g)].map((match) => match[1]));
+    expect([...failingVenues].sort()).toEqual(['binance', 'bitget', 'bybit', 'gate', 'kucoin', 'mexc', 'okx']);
+    expect(metrics).not.toMatch(/spreads_quotes_total\{[^}]*\} [1-9]/);
   }, 90_000);
 });

@@ -49,7 +49,7 @@ export class CcxtVenueSource implements QuoteSource {
       for (const leg of this.legs) {
         if (this.stopped) return;
         try {
-          const quotes = this.options.runCall ? await this.options.runCall(this.name, () => this.pollLeg(leg)) : await this.pollLeg(leg);
+          const quotes = await this.pollLegUnderPolicy(leg);
           this.options.onQuotes?.(this.name, quotes.length);
           sink(quotes);
         } catch (error) {
@@ -69,6 +69,11 @@ export class CcxtVenueSource implements QuoteSource {
   }
 
   /** One poll of one leg: the venue's tickers of that market kind as quotes. */
+  /** One poll of a leg under the venue's upstream policy (timeout, breaker, `upstream_calls_total`). */
+  pollLegUnderPolicy(leg: CcxtLeg): Promise<Quote[]> {
+    return this.options.runCall ? this.options.runCall(this.name, () => this.pollLeg(leg)) : this.pollLeg(leg);
+  }
+
   async pollLeg(leg: CcxtLeg): Promise<Quote[]> {
     const { exchange, spec } = leg;
     if (!exchange.markets || Object.keys(exchange.markets).length === 0) await exchange.loadMarkets();

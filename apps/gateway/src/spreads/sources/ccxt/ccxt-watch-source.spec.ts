@@ -128,7 +128,7 @@ async function bybitPro(base: string, rest: Array<[RegExp, unknown]> = []): Prom
 const leg = (kind: 'spot' | 'futures', exchange: ccxt.Exchange): CcxtLeg => ({ spec: VENUE_SPECS.bybit.legs.find((l) => l.kind === kind)!, exchange });
 
 function watchSource(legs: CcxtLeg[], options: Partial<WatchSourceOptions> = {}) {
-  const base = { pollMs: 40, quoteCurrencies: ['USDT'], now: () => NOW };
+  const base = { pollMs: 40, quoteCurrencies: ['USDT'], now: () => NOW, runCall: options.runCall };
   const rest = new CcxtVenueSource(VENUE_SPECS.bybit, legs, base);
   return new CcxtWatchSource(VENUE_SPECS.bybit, legs, rest, { staleMs: 10_000, backoffMs: 10, backoffMaxMs: 50, ...base, ...options });
 }
@@ -232,6 +232,21 @@ describe('ccxt.pro watch source on replayed Bybit frames (real ccxt.pro parsing)
     await new Promise((resolve) => setTimeout(resolve, 150)); // > 3 poll intervals
     expect(fetched.length).toBeLessThanOrEqual(polls + 1); // at most the poll already in flight
     expect(modes).toEqual(['rest', 'ws']);
+  });
+
+  it('runs its REST calls (the fallback polls) under the venue policy, as the polled venues do', async () => {
+    replay = new BybitReplay({ '/v5/public/spot': { 'tickers.BTCUSDT': SPOT_TICKER } });
+    const { exchange, fetched } = await bybitPro(await replay.listening(), [[/\/v5\/market\/tickers\?category=spot/, JSON.parse(raw('rest-v5-market-tickers-spot-BTCUSDT.json'))]]);
+    const policed: string[] = [];
+    const runCall = <T>(source: string, call: () => Promise<T>) => {
+      policed.push(source);
+      return call();
+    };
+    source = watchSource([leg('spot', exchange)], { staleMs: 200, runCall });
+    source.start(() => undefined);
+    await waitFor(() => fetched.length >= 2);
+    expect(policed.length).toBeGreaterThanOrEqual(fetched.length);
+    expect(new Set(policed)).toEqual(new Set(['ccxt:bybit']));
   });
 
   it('subscribes in batches of the venue limit (Bybit spot: 10 topics per request)', async () => {

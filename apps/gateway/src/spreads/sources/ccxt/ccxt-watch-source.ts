@@ -126,7 +126,7 @@ export class CcxtWatchSource implements QuoteSource {
     let symbols: string[] | undefined;
     while (!this.stopped && !symbols) {
       try {
-        if (!exchange.markets || Object.keys(exchange.markets).length === 0) await exchange.loadMarkets();
+        if (!exchange.markets || Object.keys(exchange.markets).length === 0) await this.underPolicy(() => exchange.loadMarkets());
         symbols = Object.values(exchange.markets ?? {})
           .filter((market): market is NonNullable<ccxt.Market> => Boolean(market) && isLegMarket(spec.kind, market as NonNullable<ccxt.Market>, this.options.quoteCurrencies))
           .map((market) => market.symbol)
@@ -243,7 +243,7 @@ export class CcxtWatchSource implements QuoteSource {
     const poll = async () => {
       const started = Date.now();
       try {
-        const quotes = await this.rest.pollLeg(state.leg);
+        const quotes = await this.rest.pollLegUnderPolicy(state.leg);
         if (generation !== state.restGeneration || this.stopped) return; // the stream came back meanwhile
         this.options.onQuotes?.(this.name, quotes.length);
         this.sink?.(quotes);
@@ -260,6 +260,14 @@ export class CcxtWatchSource implements QuoteSource {
     state.restGeneration++;
     state.restTimer?.stop();
     state.restTimer = undefined;
+  }
+
+  /**
+   * A REST call (markets, fallback polls) under the venue's upstream policy, like every poll of `CcxtVenueSource`.
+   * The `watch*` calls are not: each resolves with the next update of a long-lived subscription, not one request.
+   */
+  private underPolicy<T>(call: () => Promise<T>): Promise<T> {
+    return this.options.runCall ? this.options.runCall(this.name, call) : call();
   }
 
   private backoff(attempt: number): number {
