@@ -4,6 +4,7 @@ import { isObjectRow } from './field-access';
 import type { RowPredicate } from './filters';
 import { planOf, type QueryPlan } from './query-plan';
 import { haystackCacheFor, searchHaystack } from './search';
+import { ALL_ROWS, type Matches, type QueryMemo } from './snapshot-memo';
 import { sortPositions } from './sort';
 import { timeRangePredicate } from './time-range';
 
@@ -37,22 +38,38 @@ function allPositions(count: number): number[] {
   return positions;
 }
 
+/** Time range, filters, search and dedupe: the positions of the matching rows, or ALL_ROWS. */
+function matches(rows: readonly unknown[], plan: QueryPlan, now: number): Matches {
+  let positions = matchingPositions(rows, plan, now);
+  if (plan.dedupeFields) positions = dedupePositions(rows, positions ?? allPositions(rows.length), plan.dedupeFields);
+  return positions ?? ALL_ROWS;
+}
+
 /**
  * Applies a compiled query: time range, filters and search, then dedupe, then sort, then the page.
  * Never mutates `rows`; `count` is the number of matches before pagination.
  * `now` (epoch ms) anchors `timeframe`.
+ * With a `memo` (one per render pass), the match and the sorted order are shared with the pass's other queries on the
+ * same snapshot that have the same match (and sort).
  */
-export function applyQuery<T>(rows: readonly T[], query: CompiledQuery, now: number = Date.now()): QueryResult<T> {
+export function applyQuery<T>(rows: readonly T[], query: CompiledQuery, now: number = Date.now(), memo?: QueryMemo): QueryResult<T> {
   const plan = planOf(query);
-  let positions = matchingPositions(rows, plan, now);
-  if (plan.dedupeFields) positions = dedupePositions(rows, positions ?? allPositions(rows.length), plan.dedupeFields);
+  const shared = memo?.for(rows);
+  // a `timeframe` counts back from now: its match is only shared with queries at the same instant
+  const matchKey = plan.timeRange?.withinSeconds === undefined ? plan.matchKey : `${plan.matchKey}@${now}`;
+  let positions: Matches = shared ? shared.match(matchKey, () => matches(rows, plan, now)) : matches(rows, plan, now);
 
   const count = positions ? positions.length : rows.length;
   const start = plan.pageSize === undefined ? 0 : (plan.page - 1) * plan.pageSize;
   const end = plan.pageSize === undefined ? count : Math.min(start + plan.pageSize, count);
   if (start >= end) return { rows: [], count };
 
-  if (plan.sort) positions = sortPositions(rows, positions ?? allPositions(rows.length), plan.sort, end);
+  const sort = plan.sort;
+  if (sort) {
+    const from = positions;
+    const sortTo = (limit: number) => sortPositions(rows, from ?? allPositions(rows.length), sort, limit);
+    positions = shared ? shared.sorted(matchKey, plan.sortKey!, count, end, sortTo) : sortTo(end);
+  }
   if (!positions) return { rows: rows.slice(start, end), count };
   const page = new Array<T>(end - start);
   for (let i = start; i < end; i++) page[i - start] = rows[positions[i]];

@@ -136,7 +136,7 @@ function effectiveQuery(parsed: ParsedParams, options: QueryOptions) {
 
 type EffectiveQuery = ReturnType<typeof effectiveQuery>;
 
-function toPlan(effective: EffectiveQuery, parsed: ParsedParams): QueryPlan {
+function toPlan(effective: EffectiveQuery, parsed: ParsedParams, parts: CanonicalParts): QueryPlan {
   const timeRange: TimeRange | undefined = effective.timeField === undefined
     ? undefined
     : {
@@ -153,22 +153,33 @@ function toPlan(effective: EffectiveQuery, parsed: ParsedParams): QueryPlan {
     sort: effective.sort && { field: fieldName(effective.sort.by), descending: effective.sort.order === 'desc' },
     page: effective.page?.page ?? 1,
     pageSize: effective.page?.pageSize,
+    matchKey: matchKey(parts),
+    sortKey: parts.sort && JSON.stringify(parts.sort),
   };
 }
 
 /** Only what changes the result, in a fixed order, times in seconds. */
-function canonicalKey(effective: EffectiveQuery, parsed: ParsedParams): string {
+function canonicalParts(effective: EffectiveQuery, parsed: ParsedParams) {
   const time = effective.timeField && [effective.timeField, parsed.startTime?.seconds ?? null, parsed.endTime?.seconds ?? null, parsed.timeframe?.seconds ?? null];
-  return JSON.stringify(
-    definedEntries({
-      filters: effective.filters?.canonical,
-      search: effective.search,
-      time,
-      dedupe: effective.dedupeFields && [...effective.dedupeFields].sort(),
-      sort: effective.sort && [effective.sort.by, effective.sort.order],
-      page: effective.page && [effective.page.page, effective.page.pageSize],
-    }),
-  );
+  return {
+    filters: effective.filters?.canonical,
+    search: effective.search,
+    time,
+    dedupe: effective.dedupeFields && [...effective.dedupeFields].sort(),
+    sort: effective.sort && [effective.sort.by, effective.sort.order],
+    page: effective.page && [effective.page.page, effective.page.pageSize],
+  };
+}
+
+type CanonicalParts = ReturnType<typeof canonicalParts>;
+
+function canonicalKey(parts: CanonicalParts): string {
+  return JSON.stringify(definedEntries(parts));
+}
+
+/** What decides the matching rows (before sort and page): views with equal match keys share them (`QueryPlan`). */
+function matchKey({ filters, search, time, dedupe }: CanonicalParts): string {
+  return JSON.stringify(definedEntries({ filters, search, time, dedupe }));
 }
 
 /** The params the client gave, typed; page_size as clamped; times in the client's own unit. */
@@ -205,5 +216,6 @@ function echoParams(parsed: ParsedParams, effective: EffectiveQuery): Record<str
 export function compileQuery(raw: RawQuery, options: QueryOptions = {}, extraKnownParams: readonly string[] = []): CompiledQuery {
   const parsed = parseParams(raw, options, extraKnownParams);
   const effective = effectiveQuery(parsed, options);
-  return new CompiledPipeQuery(canonicalKey(effective, parsed), echoParams(parsed, effective), toPlan(effective, parsed));
+  const parts = canonicalParts(effective, parsed);
+  return new CompiledPipeQuery(canonicalKey(parts), echoParams(parsed, effective), toPlan(effective, parsed, parts));
 }

@@ -23,6 +23,10 @@ export interface QueryPlan {
   readonly page: number;
   /** undefined: one page with every row */
   readonly pageSize?: number;
+  /** canonical form of what selects the rows (filters, search, time range, dedupe): equal keys, equal matches */
+  readonly matchKey: string;
+  /** canonical form of `sort` */
+  readonly sortKey?: string;
 }
 
 /** The CompiledQuery that compileQuery hands out: the contract plus its plan. */

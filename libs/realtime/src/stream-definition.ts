@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { applyQuery, type CompiledQuery, type QueryOptions } from '@app/query';
+import { applyQuery, type CompiledQuery, type QueryMemo, type QueryOptions } from '@app/query';
 import type { UpstreamBudget } from '@app/upstream';
 
 /** What one refresh of a stream loaded. */
@@ -33,6 +33,8 @@ export interface RefreshPolicy {
 export interface RenderContext {
   /** epoch ms of this render */
   now: number;
+  /** shared by the views of one refresh: pass it to `applyQuery` so views with the same filters match once */
+  memo?: QueryMemo;
 }
 
 /**
@@ -68,7 +70,7 @@ export type AnyStreamDefinition = StreamDefinition<any, any>;
 export type ViewStreamDefinition<P extends object = object, D = unknown> = StreamDefinition<P, D>;
 
 /** The seed's list frame: `{ [key]: page, count }`, with `count` the matches before pagination. */
-export function filteredList<T>(key: string, rows: readonly T[], query: CompiledQuery, now: number): Record<string, unknown> {
-  const result = applyQuery(rows, query, now);
+export function filteredList<T>(key: string, rows: readonly T[], query: CompiledQuery, { now, memo }: RenderContext): Record<string, unknown> {
+  const result = applyQuery(rows, query, now, memo);
   return { [key]: result.rows, count: result.count };
 }

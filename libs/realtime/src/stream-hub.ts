@@ -5,6 +5,7 @@ import { ClusterStatus } from '@app/cluster';
 import { MetricsService } from '@app/observability';
 import { JobScheduler, waitAtMost, type ScheduledJob } from '@app/scheduling';
 import { UpstreamCache } from '@app/upstream';
+import { QueryMemo } from '@app/query';
 import { ConnectionRegistry, closeGracefully } from './connection-registry';
 import { Feed, Subscriber, View } from './feed';
 import { FEED_LEASES, FeedLeases, type FeedNotice } from './feed-leases';
@@ -500,16 +501,18 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     return Math.min(Math.max(freshRemaining, budgetFloor, minIntervalMs), maxIntervalMs);
   }
 
+  /** Every view of a refresh from one snapshot: the views share matches and sorted orders (`QueryMemo`). */
   private publishAll(feed: Feed, now: number): void {
-    for (const view of feed.views.values()) this.publishView(feed, view, now);
+    const memo = new QueryMemo();
+    for (const view of feed.views.values()) this.publishView(feed, view, now, memo);
   }
 
   /** Renders one view; serialises once; sends the same buffer to every subscriber, unless nothing changed. */
-  private publishView(feed: Feed, view: View, now: number): void {
+  private publishView(feed: Feed, view: View, now: number, memo?: QueryMemo): void {
     const load = feed.last!;
     let body: Record<string, unknown>;
     try {
-      body = feed.definition.render(load.data, view.query, feed.params, { now });
+      body = feed.definition.render(load.data, view.query, feed.params, { now, memo });
     } catch (error) {
       this.logger.error(`render of ${feed.key} view ${view.key} failed: ${(error as Error).stack}`);
       return;

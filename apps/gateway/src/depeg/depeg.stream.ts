@@ -49,8 +49,8 @@ export class DepegStreams {
       }),
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 2, budget: defillama },
       load: (params) => depeg.load(params),
-      render: (log, query, params, { now }) => {
-        const result = applyQuery(log.rows, query, now);
+      render: (log, query, params, { now, memo }) => {
+        const result = applyQuery(log.rows, query, now, memo);
         return {
           headers: EVENT_LOG_HEADERS,
           rows: result.rows,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { rowFields } from '@app/query';
-import { filteredList, type StreamDefinition } from '@app/realtime';
+import { filteredList, type RenderContext, type StreamDefinition } from '@app/realtime';
 import { COINDESK_API, DERIBIT_API, type CoinDeskApi, type DeribitApi } from '@app/upstream';
 import { STABLECOINS_WS_PREFIX } from '../common/seed-paths';
 import { DERIVATIVE_CONTRACTS, type VolumeDetail } from './derivative-volume';
@@ -26,8 +26,8 @@ export class DerivativesStreams {
   readonly btcOpenInterest: StreamDefinition<object, DerivativesFrameData>;
 
   constructor(source: DerivativesSource, @Inject(COINDESK_API) coindesk: CoinDeskApi, @Inject(DERIBIT_API) deribit: DeribitApi) {
-    const render = ({ card }: DerivativesFrameData, query: Parameters<typeof filteredList>[2], _params: object, { now }: { now: number }) =>
-      filteredList('results', [card], query, now);
+    const render = ({ card }: DerivativesFrameData, query: Parameters<typeof filteredList>[2], _params: object, context: RenderContext) =>
+      filteredList('results', [card], query, context);
     this.volume24h = {
       name: '24h_volume',
       path: DERIVATIVES_PATHS.volume24h,

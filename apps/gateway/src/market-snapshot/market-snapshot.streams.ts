@@ -29,7 +29,7 @@ export class MarketSnapshotStreams {
       rowFields: rowFields<SnapshotCard>({ title: true, value: true, logo: true, symbol: true }),
       refresh: refresh(3),
       load: () => source.loadOverall(),
-      render: (input, query, _params, { now }) => filteredList('results', overallSnapshotCards(input), query, now),
+      render: (input, query, _params, context) => filteredList('results', overallSnapshotCards(input), query, context),
     };
     this.btcDominance = {
       name: 'btc_dom',
@@ -38,7 +38,7 @@ export class MarketSnapshotStreams {
       rowFields: dominanceFields,
       refresh: refresh(1),
       load: () => source.loadGlobal(),
-      render: (global, query, _params, { now }) => filteredList('results', [dominanceRow('Bitcoin', dominanceOf(global, 'btc'))], query, now),
+      render: (global, query, _params, context) => filteredList('results', [dominanceRow('Bitcoin', dominanceOf(global, 'btc'))], query, context),
     };
     this.ethDominance = {
       name: 'eth_dom',
@@ -47,7 +47,7 @@ export class MarketSnapshotStreams {
       rowFields: dominanceFields,
       refresh: refresh(1),
       load: () => source.loadGlobal(),
-      render: (global, query, _params, { now }) => filteredList('results', [dominanceRow('Ethereum', dominanceOf(global, 'eth'))], query, now),
+      render: (global, query, _params, context) => filteredList('results', [dominanceRow('Ethereum', dominanceOf(global, 'eth'))], query, context),
     };
   }
 }

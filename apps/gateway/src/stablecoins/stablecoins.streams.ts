@@ -44,8 +44,8 @@ export class StablecoinsStreams {
       // one CoinGecko call per refresh (DefiLlama, 10 min fresh, is mostly served from the cache)
       refresh: { freshMs: COINGECKO_MARKETS_CACHE.freshMs, callsPerRefresh: 1, budget: coingecko },
       load: (params) => this.loadMainTable(params),
-      render: (rows, query, params, { now }) => {
-        const result = applyQuery(rows, query, now);
+      render: (rows, query, params, { now, memo }) => {
+        const result = applyQuery(rows, query, now, memo);
         return { headers: MAIN_TABLE_HEADERS, rows: result.rows, count: result.count, vs_currency: params.vs_currency };
       },
     };
@@ -57,8 +57,8 @@ export class StablecoinsStreams {
       rowFields: rowFields<MarketcapPoint>({ timestamp: true, marketcap: true }),
       refresh: { freshMs: DEFILLAMA_CACHE.freshMs, callsPerRefresh: 1, budget: defillama },
       load: async (params) => fromCached(await defillama.totalCharts(), (charts) => marketcapIndex(charts, params.period)),
-      render: (index, query, params, { now }) => {
-        const result = applyQuery(index.data, query, now);
+      render: (index, query, params, { now, memo }) => {
+        const result = applyQuery(index.data, query, now, memo);
         return {
           chart: { x_label: 'Time (unix timestamp)', y_label: 'Total Market Cap (USD)', data: result.rows },
           key_stats: index.key_stats,
@@ -86,8 +86,8 @@ export class StablecoinsStreams {
         const rows = distributionRows(stablecoins.value.peggedAssets, params.chains, params.period, Math.floor(stablecoins.fetchedAt / 1000));
         return fromCached(stablecoins, () => rows);
       },
-      render: (rows, query, params, { now }) => {
-        const result = applyQuery(rows, query, now);
+      render: (rows, query, params, { now, memo }) => {
+        const result = applyQuery(rows, query, now, memo);
         return { headers: DISTRIBUTION_HEADERS, rows: result.rows, count: result.count, query_params: { chains: params.chains, period: params.period } };
       },
     };
@@ -101,8 +101,8 @@ export class StablecoinsStreams {
       // the default three ids: one market_chart call each when the cache is cold
       refresh: { freshMs: COINGECKO_CHART_CACHE.freshMs, callsPerRefresh: 3, budget: coingecko },
       load: (params) => this.loadComparative(params),
-      render: (points, query, params, { now }) => {
-        const result = applyQuery(points, query, now);
+      render: (points, query, params, { now, memo }) => {
+        const result = applyQuery(points, query, now, memo);
         const echoed = query.params;
         return {
           y_axis: priceAxisLabel(params.vs_currency),
