@@ -142,6 +142,17 @@ describe('HTTP hygiene with ALLOWED_ORIGINS listed (e2e)', () => {
       const ok = await rawRequest(`${gateway.httpUrl}${LIST}`, { method: 'POST', headers: signedHeaders(key, LIST, body), body });
       expect(ok.status).toBe(200);
     });
+
+    it('answers a JSON body of more than 256 keys with 400 before parsing it (fresh keys would fill the old generation)', async () => {
+      const key = await addKey(gateway, 'wide');
+      const wide = `{${Array.from({ length: 300 }, (_, i) => `"fresh_${i}_${Date.now()}":${i}`).join(',')}}`;
+      const open = await rawRequest(`${gateway.httpUrl}${LIST}`, { method: 'POST', headers: signedHeaders(key, LIST, wide), body: wide });
+      expect(open.status).toBe(400);
+      expect(JSON.parse(open.body)).toMatchObject({ code: 40000, message: expect.stringContaining('more than 256 object keys'), data: null });
+      const rest = await rawRequest(`${gateway.httpUrl}/symbol_info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: wide });
+      expect(rest.status).toBe(400);
+      expect(JSON.parse(rest.body)).toEqual({ code: 400, message: 'request body has more than 256 object keys', details: [] });
+    });
   });
 
   describe('rate limits (60/min per IP, 5/min per key in this suite)', () => {

@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { MetricsService } from '@app/observability';
-import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, compileTrustedProxies, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
+import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, JSON_MAX_KEYS, compileTrustedProxies, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
 import { SECURITY, validationErrorResponse } from '@app/contract';
 import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, StreamCatalog, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
@@ -89,7 +89,7 @@ function installHttpHygiene(app: NestExpressApplication, origins: OriginPolicy):
   app.use(refuseForeignOrigins(origins));
   app.enableCors(corsOptions(origins));
   app.use(declaredBodyLimit(BODY_LIMIT_BYTES));
-  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, verify: captureRawBody({ maxDepth: JSON_MAX_DEPTH }) });
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, verify: captureRawBody({ maxDepth: JSON_MAX_DEPTH, maxKeys: JSON_MAX_KEYS }) });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true, verify: captureRawBody() });
   new NestLogger('HttpSecurity').log(origins.describe());
 }

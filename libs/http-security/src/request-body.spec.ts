@@ -1,4 +1,4 @@
-import { captureRawBody, describeBodyError, jsonNestingDepth } from './request-body';
+import { captureRawBody, describeBodyError, jsonNestingDepth, jsonShape } from './request-body';
 
 describe('request body bounds', () => {
   it('measures JSON nesting in one pass, ignoring brackets inside strings', () => {
@@ -23,6 +23,25 @@ describe('request body bounds', () => {
       thrown = error;
     }
     expect(describeBodyError(thrown)).toEqual({ status: 400, message: 'request body nests deeper than 32 levels of objects/arrays' });
+  });
+
+  it('counts the keys of every object, not the colons inside strings, and stops past the bound', () => {
+    expect(jsonShape(Buffer.from('{"a":{"b:c":1,"d":[{"e":"f:\\":"}]}}'))).toEqual({ depth: 4, keys: 4 });
+    const many = Buffer.from(`{${Array.from({ length: 10_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`);
+    expect(jsonShape(many)).toEqual({ depth: 1, keys: 10_000 });
+    expect(jsonShape(many, { maxKeys: 256 }).keys).toBe(257); // stops early
+  });
+
+  it('refuses a JSON body with more keys than the bound before it is parsed', () => {
+    const verify = captureRawBody({ maxDepth: 32, maxKeys: 256 });
+    verify({} as never, {} as never, Buffer.from(`{${Array.from({ length: 256 }, (_, i) => `"k${i}":1`).join(',')}}`));
+    let thrown: unknown;
+    try {
+      verify({} as never, {} as never, Buffer.from(`{${Array.from({ length: 257 }, (_, i) => `"k${i}":1`).join(',')}}`));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(describeBodyError(thrown)).toEqual({ status: 400, message: 'request body has more than 256 object keys' });
   });
 
   it('describes body-parser refusals and nothing else', () => {

@@ -255,15 +255,21 @@ describe('StreamHub', () => {
     }
     const client = connect();
     await client.next();
+    // over QUERY_LIMITS.maxParams: refused as a whole, before any key is validated or echoed
+    const forty: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) forty[`unknown_key_${i}`] = 'y';
+    client.send(forty);
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'invalid_params', details: [{ param: '(params)', message: 'at most 32 parameters' }] });
+
+    // over the message's key bound (CLIENT_MESSAGE_LIMITS): refused before JSON.parse builds anything
     const update: Record<string, string> = {};
     for (let i = 0; Buffer.byteLength(JSON.stringify(update)) < 14_000; i++) update[`unknown_key_${'x'.repeat(40)}_${i}`] = 'y'.repeat(20);
     let replyBytes = 0;
     client.socket.once('message', (data: Buffer) => (replyBytes = data.length));
     client.send(update);
     const error = await client.next();
-    expect(error).toMatchObject({ type: 'error', code: 'invalid_params' });
-    // over QUERY_LIMITS.maxParams: refused as a whole, before any key is validated or echoed
-    expect(error.details).toEqual([{ param: '(params)', message: 'at most 32 parameters' }]);
+    expect(error).toMatchObject({ type: 'error', code: 'invalid_message', message: 'update message has more than 64 keys; the previous view is kept' });
+    expect(error.details).toEqual([]);
     expect(replyBytes).toBeGreaterThan(0);
     expect(replyBytes).toBeLessThan(1024);
   });

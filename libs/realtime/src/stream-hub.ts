@@ -10,7 +10,7 @@ import { ConnectionRegistry, closeGracefully } from './connection-registry';
 import { Feed, Subscriber, View } from './feed';
 import { FEED_LEASES, FeedLeases, type FeedNotice } from './feed-leases';
 import { SocketSink, type FrameSink } from './frame-sink';
-import { InboundMessages } from './inbound-messages';
+import { InboundMessages, parseClientMessage } from './inbound-messages';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import type { AnyStreamDefinition } from './stream-definition';
 import { SubscriptionError, mergeUpdate, queryFromUrl, resolveSubscription, type Subscription } from './subscription';
@@ -132,7 +132,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     subscriber.raw = raw;
     this.join(subscriber, subscription);
     // updates sent while the connection was being accepted, answered in order
-    for (const update of client.inbound.accept()) this.applyUpdate(subscriber, parseUpdate(update));
+    for (const update of client.inbound.accept()) this.applyMessage(subscriber, update);
   }
 
   /**
@@ -225,15 +225,18 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       if (!client.inbound.hold(data)) this.sendError(subscriber, 'rate_limited', 'too many update messages before the connection was accepted; this one was ignored');
       return;
     }
-    this.applyUpdate(subscriber, parseUpdate(data));
+    this.applyMessage(subscriber, data);
+  }
+
+  /** An update message: bounded and parsed (`parseClientMessage`), then applied; or an error frame saying why not. */
+  private applyMessage(subscriber: Subscriber, data: Buffer): void {
+    const parsed = parseClientMessage(data);
+    if (parsed.ok) this.applyUpdate(subscriber, parsed.value);
+    else this.sendError(subscriber, 'invalid_message', `update message ${parsed.problem}; the previous view is kept`);
   }
 
   /** Answers at once: the view's current frame (when data is loaded) or an error frame keeping the previous view. */
   private applyUpdate(subscriber: Subscriber, update: unknown): void {
-    if (update === NOT_JSON) {
-      this.sendError(subscriber, 'invalid_message', 'update message is not valid JSON; the previous view is kept');
-      return;
-    }
     if (!update || typeof update !== 'object' || Array.isArray(update)) {
       this.sendError(subscriber, 'invalid_message', 'update message must be a JSON object of params; the previous view is kept');
       return;
@@ -541,17 +544,6 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     let sent = 0;
     for (const subscriber of view.subscribers) if (this.write(subscriber, type, body)) sent++;
     this.metrics.wsFramesSent.inc({ stream: view.feed.definition.name }, sent);
-  }
-}
-
-/** What `parseUpdate` gives for a message that is not JSON. */
-const NOT_JSON = Symbol('not JSON');
-
-function parseUpdate(data: Buffer): unknown {
-  try {
-    return JSON.parse(data.toString('utf8'));
-  } catch {
-    return NOT_JSON;
   }
 }
 

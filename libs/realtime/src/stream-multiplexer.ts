@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { ConnectionRegistry, closeGracefully, type Connection } from './connection-registry';
 import type { FrameSink } from './frame-sink';
-import { InboundMessages } from './inbound-messages';
+import { InboundMessages, parseClientMessage } from './inbound-messages';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import { StreamCatalog } from './stream-catalog';
 import { StreamHub, closeAtExpiry, type ViewHandle } from './stream-hub';
@@ -205,12 +205,9 @@ export class StreamMultiplexer implements BeforeApplicationShutdown {
 
   /** Every message gets one answer: an ack, a frame of the subscription, or an error frame. */
   private handle(session: Session, data: Buffer): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(data.toString('utf8'));
-    } catch {
-      return this.sendError(session, undefined, 'invalid_message', 'message is not valid JSON');
-    }
+    const parsed = parseClientMessage(data);
+    if (!parsed.ok) return this.sendError(session, undefined, 'invalid_message', `message ${parsed.problem}`);
+    const message = parsed.value;
     if (!isObject(message)) return this.sendError(session, undefined, 'invalid_message', 'message must be a JSON object with an "op"');
     const op = own(message, 'op');
     if (op === 'ping') return this.sendControl(session, '{"type":"pong"}');
