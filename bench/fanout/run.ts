@@ -5,7 +5,8 @@
  * (both servers twice per rate, ABBA): delivered frames/s, latency percentiles, skipped frames, CPU.
  *
  *   npm run bench:fanout      (~1.5-3 min)
- *   knobs: FANOUT_CLIENTS, FANOUT_RATES, FANOUT_STEP_MS, FANOUT_REPEATS, FANOUT_WORKERS, FANOUT_PIN=none, FANOUT_PROFILE=<dir>
+ *   knobs: FANOUT_CLIENTS, FANOUT_RATES, FANOUT_STEP_MS, FANOUT_REPEATS, FANOUT_WORKERS, FANOUT_PIN=none, FANOUT_PROFILE=<dir>,
+ *   FANOUT_GATEWAY_FLAGS / FANOUT_BARE_FLAGS (node flags of one server, e.g. --trace-gc)
  *
  * See bench/README.md for the method and the figures.
  */
@@ -66,11 +67,13 @@ async function main(): Promise<void> {
   log(`scenario: ${SCENARIO === 'stream' ? `/v1/stream (one subscription to ${MULTIPLEX_STREAM} per socket)` : `the stream's own path (${STREAM_PATH})`}`);
   log(`fan-out: ${CLIENTS} clients, ${GROUPS} filter groups, ${WORKERS} client processes; ${PINNED ? `servers on CPU ${SERVER_CPU}, clients on CPU ${CLIENT_CPU}` : 'not pinned to CPUs'}`);
 
+  // FANOUT_GATEWAY_FLAGS / FANOUT_BARE_FLAGS: node flags of one server (e.g. --trace-gc)
+  const flags = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
   // FANOUT_PROFILE=<dir>: CPU profiles of both servers (written when they exit)
   const profile = (name: string) => (process.env.FANOUT_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FANOUT_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   const servers = {
-    gateway: forkModule('gateway', 'gateway-server.ts', SERVER_CPU, profile('gateway')),
-    bare: forkModule('bare', 'bare-server.ts', SERVER_CPU, profile('bare')),
+    gateway: forkModule('gateway', 'gateway-server.ts', SERVER_CPU, [...profile('gateway'), ...flags('FANOUT_GATEWAY_FLAGS')]),
+    bare: forkModule('bare', 'bare-server.ts', SERVER_CPU, [...profile('bare'), ...flags('FANOUT_BARE_FLAGS')]),
   };
   const workers = Array.from({ length: WORKERS }, (_, w) => forkModule(`clients-${w}`, 'client-worker.ts', CLIENT_CPU));
   const children = [servers.gateway, servers.bare, ...workers];
