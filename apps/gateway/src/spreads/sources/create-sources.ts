@@ -78,9 +78,10 @@ function ccxtSources(
   const onMode = (source: string, kind: string, mode: 'ws' | 'rest') => failures.modeChanged(source, kind, mode);
   // each venue is an upstream of its own (`ccxt-binance`, ...): ccxt paces and retries by itself, the policy adds
   // the per-poll timeout, the breaker and `upstream_calls_total`
-  const runCall = <T>(source: string, call: () => Promise<T>) =>
-    upstreams.policies.for(source.replace(':', '-'), { retries: 0, timeoutMs: 30_000, isTransient: isVenueOutage }).run(call);
-  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes, onError, onMode, runCall, jobs, prepare });
+  const policyOf = (source: string) => upstreams.policies.for(source.replace(':', '-'), { retries: 0, timeoutMs: 30_000, isTransient: isVenueOutage });
+  const runCall = <T>(source: string, call: () => Promise<T>) => policyOf(source).run(call);
+  const circuitOpen = (source: string) => policyOf(source).circuitState === 'open';
+  const sources: QuoteSource[] = createCcxtVenueSources(spreads, { onQuotes, onError, onMode, runCall, circuitOpen, jobs, prepare });
   if (dex.networks.length > 0) {
     sources.push(new GeckoTerminalPoolsSource(upstreams.geckoTerminal, [...dex.networks], dex.pollMs, { onQuotes, onError }, jobs));
   }

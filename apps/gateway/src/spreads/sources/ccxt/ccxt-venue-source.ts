@@ -18,6 +18,8 @@ export interface CcxtLeg {
 export interface CcxtSourceHooks extends QuoteSourceReports {
   /** runs one poll of a leg under the venue's upstream policy (timeout, breaker, metrics); absent = called directly */
   runCall?: <T>(source: string, call: () => Promise<T>) => Promise<T>;
+  /** whether the venue's circuit is open now (its REST calls fail fast); absent = never */
+  circuitOpen?: (source: string) => boolean;
   /** where the polls are armed (`spreads.ccxt-poll:<venue>`...); a detached scheduler when absent (unit tests) */
   jobs?: JobScheduler;
 }

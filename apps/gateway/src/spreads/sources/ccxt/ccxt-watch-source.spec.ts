@@ -277,6 +277,24 @@ describe('ccxt.pro watch source on replayed Bybit frames (real ccxt.pro parsing)
     expect(new Set(errors)).toEqual(new Set(['ccxt:bybit:futures:ws']));
     expect(replay.subscriptions.every((s) => s.args.join() === 'tickers.BTCUSDT')).toBe(true);
   });
+
+  it('does not reconnect a dropped stream while the venue circuit is open, and does once it is not', async () => {
+    replay = new BybitReplay({ '/v5/public/linear': { 'tickers.BTCUSDT': LINEAR_TICKER } });
+    replay.dropAfterFirstFrame = true;
+    const { exchange } = await bybitPro(await replay.listening());
+    let open = false;
+    const asked: string[] = [];
+    const circuitOpen = (name: string) => (asked.push(name), open);
+    source = watchSource([leg('futures', exchange)], { circuitOpen, onError: () => (open = true) });
+    source.start(() => undefined);
+    await waitFor(() => asked.length >= 3); // the stream dropped and the loop waits on the circuit
+    const connections = replay.connections;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // > 5 backoff periods of 50 ms
+    expect(replay.connections).toBe(connections);
+    expect(new Set(asked)).toEqual(new Set(['ccxt:bybit']));
+    open = false; // the circuit closed (a REST probe answered): the stream comes back
+    await waitFor(() => replay.connections > connections);
+  });
 });
 
 describe('createCcxtVenueSources with SPREADS_WATCH_VENUES', () => {

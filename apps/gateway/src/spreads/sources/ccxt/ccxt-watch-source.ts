@@ -145,7 +145,10 @@ export class CcxtWatchSource implements QuoteSource {
     await Promise.all(loops);
   }
 
-  /** One subscription: `watch*` again after every update, and after every error with a growing pause. */
+  /**
+   * One subscription: `watch*` again after every update, and after every error with a growing pause, longer while the
+   * venue's circuit is open.
+   */
   private async watchLoop(state: LegState, stream: WatchStream, symbols: string[]): Promise<void> {
     const exchange = state.leg.exchange as unknown as Record<string, (symbols: string[], params: Record<string, unknown>) => Promise<TickerMap | Ticker>>;
     const params = state.leg.spec.watch?.params?.[stream] ?? {};
@@ -159,6 +162,8 @@ export class CcxtWatchSource implements QuoteSource {
         if (this.stopped) return;
         this.options.onError?.(`${this.name}:${state.leg.spec.kind}:ws`, error);
         await this.sleep(this.backoff(attempt++));
+        // a failing stream does not reconnect while the venue's circuit is open: the REST fallback's calls probe it
+        while (!this.stopped && this.options.circuitOpen?.(this.name)) await this.sleep(this.backoff(attempt));
       }
     }
   }
@@ -264,7 +269,8 @@ export class CcxtWatchSource implements QuoteSource {
 
   /**
    * A REST call (markets, fallback polls) under the venue's upstream policy, like every poll of `CcxtVenueSource`.
-   * The `watch*` calls are not: each resolves with the next update of a long-lived subscription, not one request.
+   * The `watch*` calls are not: each resolves with the next update of a long-lived subscription, not one request; but a
+   * failed one is not made again while the venue's circuit is open (`circuitOpen`).
    */
   private underPolicy<T>(call: () => Promise<T>): Promise<T> {
     return this.options.runCall ? this.options.runCall(this.name, call) : call();
