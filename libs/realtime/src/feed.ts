@@ -25,12 +25,8 @@ export class Subscriber {
 /** Subscribers of one feed with the same canonical query: one render and one buffer per refresh for all of them. */
 export class View {
   readonly subscribers = new Set<Subscriber>();
-  /**
-   * how many leading bytes of `body` are the rendered view (the rest is the hub's tail: adaptive_interval, timestamp,
-   * stale fields), and the stale flag: an unchanged view is not re-sent. Compared as bytes rather than kept as the
-   * serialised string, which would survive every refresh and move ~10 KB per view into the old generation each time.
-   */
-  renderedBytes = 0;
+  /** the last rendered body (without timestamp) and stale flag: an unchanged view is not re-sent */
+  lastRendered?: string;
   lastStale = false;
   /**
    * the current frame's shared bytes, without the opening brace: every subscriber gets its own

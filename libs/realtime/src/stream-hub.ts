@@ -523,6 +523,9 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     if (load.missing?.length) Object.assign(body, { partial: true, missing: load.missing });
     const bodyJson = JSON.stringify(body);
     const stale = feed.failing || load.stale === true;
+    if (bodyJson === view.lastRendered && stale === view.lastStale && view.body) return;
+    view.lastRendered = bodyJson;
+    view.lastStale = stale;
 
     // seconds from this frame to the refresh actually scheduled (jitter included), to the nearest second
     const adaptiveInterval = Math.max(0, Math.round((feed.nextRefreshAt - now) / 1000));
@@ -532,14 +535,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       tail += `,"stale":true,"stale_age_seconds":${Math.max(0, Math.round((now - load.fetchedAt) / 1000))},"stale_reason":${JSON.stringify(reason)}`;
     }
     // the shared bytes, without the opening brace: each subscriber's sink writes its own prefix before them
-    const rendered = bodyJson.length > 2;
-    const frame = Buffer.from(rendered ? `${bodyJson.slice(1, -1)},${tail}}` : `${tail}}`);
-    const renderedBytes = rendered ? frame.length - Buffer.byteLength(tail) - 2 : 0;
-    const previous = view.body;
-    if (previous && stale === view.lastStale && renderedBytes === view.renderedBytes && frame.compare(previous, 0, renderedBytes, 0, renderedBytes) === 0) return;
-    view.body = frame;
-    view.renderedBytes = renderedBytes;
-    view.lastStale = stale;
+    view.body = Buffer.from(bodyJson.length > 2 ? `${bodyJson.slice(1, -1)},${tail}}` : `${tail}}`);
     this.sendToView(view, 'view', view.body);
   }
 
