@@ -73,7 +73,12 @@ export class CcxtVenueSource implements QuoteSource {
   /** One poll of one leg: the venue's tickers of that market kind as quotes. */
   /** One poll of a leg under the venue's upstream policy (timeout, breaker, `upstream_calls_total`). */
   pollLegUnderPolicy(leg: CcxtLeg): Promise<Quote[]> {
-    return this.options.runCall ? this.options.runCall(this.name, () => this.pollLeg(leg)) : this.pollLeg(leg);
+    return this.underPolicy(() => this.pollLeg(leg));
+  }
+
+  /** Any REST call to this venue under its upstream policy (the streamed source's market loads use it too). */
+  underPolicy<T>(call: () => Promise<T>): Promise<T> {
+    return this.options.runCall ? this.options.runCall(this.name, call) : call();
   }
 
   async pollLeg(leg: CcxtLeg): Promise<Quote[]> {

@@ -126,7 +126,7 @@ export class CcxtWatchSource implements QuoteSource {
     let symbols: string[] | undefined;
     while (!this.stopped && !symbols) {
       try {
-        if (!exchange.markets || Object.keys(exchange.markets).length === 0) await this.underPolicy(() => exchange.loadMarkets());
+        if (!exchange.markets || Object.keys(exchange.markets).length === 0) await this.rest.underPolicy(() => exchange.loadMarkets());
         symbols = Object.values(exchange.markets ?? {})
           .filter((market): market is NonNullable<ccxt.Market> => Boolean(market) && isLegMarket(spec.kind, market as NonNullable<ccxt.Market>, this.options.quoteCurrencies))
           .map((market) => market.symbol)
@@ -265,15 +265,6 @@ export class CcxtWatchSource implements QuoteSource {
     state.restGeneration++;
     state.restTimer?.stop();
     state.restTimer = undefined;
-  }
-
-  /**
-   * A REST call (markets, fallback polls) under the venue's upstream policy, like every poll of `CcxtVenueSource`.
-   * The `watch*` calls are not: each resolves with the next update of a long-lived subscription, not one request; but a
-   * failed one is not made again while the venue's circuit is open (`circuitOpen`).
-   */
-  private underPolicy<T>(call: () => Promise<T>): Promise<T> {
-    return this.options.runCall ? this.options.runCall(this.name, call) : call();
   }
 
   private backoff(attempt: number): number {
