@@ -46,6 +46,6 @@ autocannon(
   { url, connections, duration: seconds, requests: [{ setupRequest, onResponse }] },
   (error, result) => {
     if (error) throw error;
-    process.stdout.write(JSON.stringify({ result, wrongAnswers, firstWrong }));
+    process.stdout.write(JSON.stringify({ result, wrongAnswers, firstWrong, cpu: process.cpuUsage() }));
   },
 );
