@@ -209,6 +209,28 @@ describe('capital-flow open API (e2e, simulated Binance klines)', () => {
     expect([replay.status, replay.body.code]).toEqual([401, 40105]);
   });
 
+  it('spends the signature of a refused call too: its replay is refused as a replay, and a replay charges nothing', async () => {
+    const timestamp = Date.now();
+    // refused after the signature was checked: bad body, unknown token
+    for (const body of [{ vsTokenId: 'x', date: T0 }, { vsTokenId: 999, date: T0 }]) {
+      const first = await call(gateway, SNAPSHOT, body, key, { timestamp });
+      expect(first.status).toBeGreaterThanOrEqual(400);
+      expect(first.body.code).not.toBe(40105);
+      const replay = await call(gateway, SNAPSHOT, body, key, { timestamp });
+      expect([replay.status, replay.body.code]).toEqual([401, 40105]);
+    }
+    // the free token list spends its signature apart from any charge
+    const list = await call(gateway, LIST, {}, key, { timestamp });
+    expect((await call(gateway, LIST, {}, key, { timestamp })).body.code).toBe(40105);
+    // a charged call, replayed at once: one charge
+    const before = Number(list.headers.get('x-points-remaining'));
+    const body = { vsTokenId: 2, date: T0 };
+    const results = await Promise.all([call(gateway, SNAPSHOT, body, key, { timestamp }), call(gateway, SNAPSHOT, body, key, { timestamp })]);
+    expect(results.map((result) => result.body.code).sort()).toEqual([200, 40105]);
+    const after = await call(gateway, LIST, {}, key);
+    expect(Number(after.headers.get('x-points-remaining'))).toBe(before - 3);
+  });
+
   it('refuses an exhausted key without charging it', async () => {
     const small = await addKey(gateway, 7);
     const results = [];

@@ -2,13 +2,14 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseFilters, UseGuards } fro
 import { S, SECURITY, toOpenApiSchema } from '@app/contract';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CapitalFlowService, VsTokenItem } from './capital-flow.service';
+import { CapitalFlowService } from './capital-flow.service';
 import { CoinTradeSnapshotRequest, VsTokenListRequest } from './capital-flow.dto';
 import { COIN_TRADE_SNAPSHOT_SCHEMA, openApiEnvelopeSchema, VS_TOKEN_ITEM_SCHEMA } from './capital-flow.schemas';
 import { OpenApiAccess, POINTS_COST, SignedHttpRequest, SignedRequestGuard } from './open-api-access';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
-import { OPEN_API_CODES, OpenApiEnvelope, OpenApiError, OpenApiExceptionFilter, requestIdOf, routeOf, success } from './open-api-envelope';
-import { CoinTradeSnapshot, isEmptySnapshot } from './snapshot';
+import { OPEN_API_CODES, OpenApiError, requestIdOf, routeOf, sendSuccess } from './open-api-envelope';
+import { OpenApiExceptionFilter } from './open-api-exception.filter';
+import { isEmptySnapshot } from './snapshot';
 
 export const CAPITAL_FLOW_PATHS = {
   snapshot: '/api/open/v1/trade/getCoinTradeSnapshot',
@@ -37,7 +38,7 @@ export class CapitalFlowController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Capital snapshot of a token at an instant (3 points)' })
   @ApiOkResponse({ description: 'The snapshot, in the seed envelope (errors too: code ≠ 200, data null)', schema: toOpenApiSchema(openApiEnvelopeSchema(COIN_TRADE_SNAPSHOT_SCHEMA)) })
-  async snapshot(@Body() body: CoinTradeSnapshotRequest, @Req() request: SignedHttpRequest, @Res({ passthrough: true }) response: Response): Promise<OpenApiEnvelope<CoinTradeSnapshot>> {
+  async snapshot(@Body() body: CoinTradeSnapshotRequest, @Req() request: SignedHttpRequest, @Res() response: Response): Promise<void> {
     const token = this.flows.token(body.vsTokenId);
     if (!token) throw new OpenApiError(OPEN_API_CODES.unknownToken, 404, `unknown vsTokenId ${body.vsTokenId}: see POST ${CAPITAL_FLOW_PATHS.tokenList}`);
     // read before charging: with no stored point at all (an upstream outage since the very start) nothing is charged
@@ -47,20 +48,20 @@ export class CapitalFlowController {
         'retry-after': String(DATA_UNAVAILABLE_RETRY_S),
       });
     }
-    response.set({ ...(await this.access.charge(request.apiConsumer!, POINTS_COST.snapshot)), 'x-request-id': requestIdOf(request) });
+    response.set({ ...(await this.access.chargeCall(request, POINTS_COST.snapshot)), 'x-request-id': requestIdOf(request) });
     this.counted(request, POINTS_COST.snapshot);
-    return success(request, snapshot);
+    sendSuccess(request, response, snapshot);
   }
 
   @Post(CAPITAL_FLOW_PATHS.tokenList)
   @HttpCode(200)
   @ApiOperation({ summary: 'Tracked tokens and their vsTokenId (free)' })
   @ApiOkResponse({ description: 'The tracked tokens, in the seed envelope', schema: toOpenApiSchema(openApiEnvelopeSchema(S.array(VS_TOKEN_ITEM_SCHEMA))) })
-  async tokenList(@Body() body: VsTokenListRequest, @Req() request: SignedHttpRequest, @Res({ passthrough: true }) response: Response): Promise<OpenApiEnvelope<VsTokenItem[]>> {
-    response.set({ ...(await this.access.charge(request.apiConsumer!, POINTS_COST.tokenList)), 'x-request-id': requestIdOf(request) });
+  async tokenList(@Body() body: VsTokenListRequest, @Req() request: SignedHttpRequest, @Res() response: Response): Promise<void> {
+    response.set({ ...(await this.access.chargeCall(request, POINTS_COST.tokenList)), 'x-request-id': requestIdOf(request) });
     this.counted(request, POINTS_COST.tokenList);
     const symbol = body.symbol?.toUpperCase();
-    return success(request, this.flows.listTokens().filter((token) => !symbol || token.symbol === symbol));
+    sendSuccess(request, response, this.flows.listTokens().filter((token) => !symbol || token.symbol === symbol));
   }
 
   private counted(request: SignedHttpRequest, points: number): void {

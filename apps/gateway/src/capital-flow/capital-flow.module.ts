@@ -12,7 +12,8 @@ import { CapitalFlowService } from './capital-flow.service';
 import { FLOW_SOURCES } from './flow-source';
 import { OpenApiAccess, SignedRequestGuard } from './open-api-access';
 import { openApiRedisProvider } from './shared-redis';
-import { bodyParserErrorsAsEnvelope, OpenApiExceptionFilter } from './open-api-envelope';
+import { bodyParserErrorsAsEnvelope } from './open-api-envelope';
+import { OpenApiExceptionFilter } from './open-api-exception.filter';
 import { SnapshotLiveGateway, SnapshotLiveStream } from './snapshot-live';
 
 /** Seed 002: capital-flow snapshots (REST + live), fed by Binance spot and USD-M klines. */

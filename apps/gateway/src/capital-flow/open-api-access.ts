@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import type { IncomingMessage } from 'node:http';
 import { API_KEY_STORE, ApiConsumer, ApiKeyStore } from '@app/api-keys';
 import { PointsMeter, RedisPointsCounter, SqlPointsCounter } from '@app/api-keys/metering';
-import { RedisReplayGuard, SIGNATURE_HEADERS, SignedRequestError, SignedRequestVerifier, SqlReplayGuard } from '@app/api-keys/signing';
+import { RedisReplayGuard, replayedError, SIGNATURE_HEADERS, SignatureUse, SignedRequestError, SignedRequestVerifier, SqlReplayGuard } from '@app/api-keys/signing';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DATABASE, Database } from '@app/storage';
 import { OPEN_API_CODES, OpenApiError, SIGNATURE_FAILURE_CODES } from './open-api-envelope';
@@ -16,7 +16,12 @@ export const POINTS_COST = { snapshot: 3, tokenList: 0 } as const;
 export const POINTS_HEADERS = { limit: 'x-points-limit', remaining: 'x-points-remaining', reset: 'x-points-reset', cost: 'x-points-cost' } as const;
 
 type RawRequest = IncomingMessage & { rawBody?: Buffer };
-export type SignedHttpRequest = Request & { rawBody?: Buffer; apiConsumer?: ApiConsumer };
+export type SignedHttpRequest = Request & {
+  rawBody?: Buffer;
+  apiConsumer?: ApiConsumer;
+  /** checked by the guard, not spent yet: spent with the call's charge, or when the call is refused (`spendRefused`) */
+  unspentSignature?: SignatureUse;
+};
 
 const header = (request: IncomingMessage, name: string): string | undefined => {
   const value = request.headers[name];
@@ -40,14 +45,77 @@ export class OpenApiAccess {
   ) {
     // with Redis, every replica checks and charges the same keys: a signature is accepted once, a quota spent once
     const prefix = config.redis.keyPrefix;
-    this.verifier = new SignedRequestVerifier(keys, redis ? new RedisReplayGuard(redis, `${prefix}api:replay:`) : new SqlReplayGuard(db));
-    this.meter = new PointsMeter(redis ? new RedisPointsCounter(redis, `${prefix}api:points:`) : new SqlPointsCounter(db), config.auth.pointsPeriod ?? 'month');
+    // the counter spends the signature of a charged call in the same write as the charge (SQL: one statement)
+    if (redis) {
+      const replays = new RedisReplayGuard(redis, `${prefix}api:replay:`);
+      this.verifier = new SignedRequestVerifier(keys, replays);
+      this.meter = new PointsMeter(new RedisPointsCounter(redis, `${prefix}api:points:`, replays), config.auth.pointsPeriod ?? 'month');
+    } else {
+      const replays = new SqlReplayGuard(db);
+      this.verifier = new SignedRequestVerifier(keys, replays);
+      this.meter = new PointsMeter(new SqlPointsCounter(db, replays), config.auth.pointsPeriod ?? 'month');
+    }
   }
 
-  /** Verifies an HTTP request or a WebSocket upgrade (body: the raw bytes; none for an upgrade). */
+  /** Verifies a WebSocket upgrade, its signature spent now (no body). */
   async authenticate(request: RawRequest): Promise<ApiConsumer> {
+    const { consumer, signature } = await this.check(request);
+    await this.spend(signature);
+    return consumer;
+  }
+
+  /**
+   * Verifies an HTTP call without spending its signature: `chargeCall` spends it with the charge (one write, not
+   * two), `spendRefused` when the call is refused before. No call is answered before its signature is spent.
+   */
+  async admit(request: SignedHttpRequest): Promise<void> {
+    const { consumer, signature } = await this.check(request);
+    request.apiConsumer = consumer;
+    request.unspentSignature = signature;
+  }
+
+  /** Charges an admitted call `cost` points and spends its signature; the balance headers (see `charge`). */
+  async chargeCall(request: SignedHttpRequest, cost: number): Promise<Record<string, string>> {
+    const consumer = request.apiConsumer!;
+    const signature = request.unspentSignature;
+    request.unspentSignature = undefined;
+    if (signature && !this.meter.spendsWithCharge(consumer, cost)) {
+      await this.spend(signature);
+      return this.charge(consumer, cost);
+    }
+    return this.charge(consumer, cost, signature);
+  }
+
+  /**
+   * A call refused after `admit` (bad body, unknown token, no data): its signature is spent all the same, so the
+   * same request cannot be replayed later. A replay's refusal replaces the call's own (as when the guard spent it).
+   */
+  async spendRefused(request: SignedHttpRequest): Promise<OpenApiError | undefined> {
+    const signature = request.unspentSignature;
+    if (!signature) return undefined;
+    request.unspentSignature = undefined;
     try {
-      return await this.verifier.verify({
+      await this.spend(signature);
+      return undefined;
+    } catch (error) {
+      if (error instanceof OpenApiError) return error;
+      // the store is down: the call's own refusal stands (it returned nothing and charged nothing)
+      return undefined;
+    }
+  }
+
+  private async spend(signature: SignatureUse): Promise<void> {
+    try {
+      await this.verifier.spend(signature);
+    } catch (error) {
+      if (error instanceof SignedRequestError) throw new OpenApiError(SIGNATURE_FAILURE_CODES[error.reason], 401, error.message);
+      throw error;
+    }
+  }
+
+  private async check(request: RawRequest): Promise<{ consumer: ApiConsumer; signature: SignatureUse }> {
+    try {
+      return await this.verifier.check({
         apiKey: header(request, SIGNATURE_HEADERS.apiKey),
         timestamp: header(request, SIGNATURE_HEADERS.timestamp),
         sign: header(request, SIGNATURE_HEADERS.sign),
@@ -61,9 +129,16 @@ export class OpenApiAccess {
     }
   }
 
-  /** Charges `cost` points; the balance headers either way; a refusal (nothing charged) is a 429 envelope. */
-  async charge(consumer: ApiConsumer, cost: number): Promise<Record<string, string>> {
-    const result = await this.meter.charge(consumer, cost);
+  /**
+   * Charges `cost` points (and spends `signature` with them); the balance headers either way; a refusal (nothing
+   * charged) is a 429 envelope, a replay a 401.
+   */
+  async charge(consumer: ApiConsumer, cost: number, signature?: SignatureUse): Promise<Record<string, string>> {
+    const result = await this.meter.charge(consumer, cost, signature);
+    if (result.replayed) {
+      const replay = replayedError();
+      throw new OpenApiError(SIGNATURE_FAILURE_CODES[replay.reason], 401, replay.message);
+    }
     const headers = {
       [POINTS_HEADERS.limit]: String(result.limit),
       [POINTS_HEADERS.remaining]: String(result.remaining),
@@ -82,14 +157,16 @@ export class OpenApiAccess {
   }
 }
 
-/** Guard of the open API routes: a valid signature or an envelope error (before the body is even validated). */
+/**
+ * Guard of the open API routes: a valid signature or an envelope error (before the body is even validated). The
+ * signature is spent later, with the charge or the refusal (`OpenApiAccess.admit`).
+ */
 @Injectable()
 export class SignedRequestGuard implements CanActivate {
   constructor(private readonly access: OpenApiAccess) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<SignedHttpRequest>();
-    request.apiConsumer = await this.access.authenticate(request);
+    await this.access.admit(context.switchToHttp().getRequest<SignedHttpRequest>());
     return true;
   }
 }

@@ -1,8 +1,5 @@
-import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
 import type { SignatureFailure } from '@app/api-keys/signing';
 import { describeBodyError } from '@app/http-security';
-import { STORE_RETRY_AFTER_SECONDS, unavailableStore } from '@app/storage';
-import { ThrottlerException } from '@nestjs/throttler';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
@@ -71,6 +68,16 @@ export function success<T>(request: Request, data: T): OpenApiEnvelope<T> {
 }
 
 /**
+ * Answers a success envelope as one JSON string, so Node writes headers and body in one go. (Express's `json`
+ * turns a body over 1,000 characters into a Buffer written as a second chunk, and hashes it for an ETag that no
+ * signed POST answer can use: each carries its own requestId.)
+ */
+export function sendSuccess<T>(request: Request, response: Response, data: T): void {
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(success(request, data)));
+}
+
+/**
  * Express error middleware for the open API prefix: a body the JSON parser refused (malformed, too large) never
  * reaches the controller or its filter, so it is answered here in the seed envelope instead of the app-wide shape.
  */
@@ -89,54 +96,4 @@ export function bodyParserErrorsAsEnvelope(metrics: CapitalFlowMetrics) {
 /** the route template (bounded label values), not the raw URL */
 export function routeOf(request: Request): string {
   return (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
-}
-
-/** Controller-scoped: keeps the seed envelope `{code, message, data, requestId}` for every error of the open API. */
-@Catch()
-@Injectable()
-export class OpenApiExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('OpenApi');
-
-  constructor(private readonly metrics: CapitalFlowMetrics) {}
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const request = http.getRequest<RequestWithId>();
-    const response = http.getResponse<Response>();
-    const { code, status, message, headers } = this.describe(exception);
-    const body: OpenApiEnvelope<null> = { code, message, data: null, requestId: requestIdOf(request) };
-    this.metrics.requests.inc({ route: routeOf(request), code: String(code) });
-    response.status(status).set({ ...headers, 'x-request-id': body.requestId }).json(body);
-  }
-
-  private describe(exception: unknown): { code: number; status: number; message: string; headers: Record<string, string> } {
-    if (exception instanceof OpenApiError) return { code: exception.code, status: exception.status, message: exception.message, headers: exception.headers };
-    if (exception instanceof ThrottlerException) {
-      // not 42900: that code means "points exhausted", which a client handles differently from "slow down"
-      return { code: OPEN_API_CODES.rateLimited, status: 429, message: exception.message, headers: {} };
-    }
-    if (exception instanceof BadRequestException) {
-      // ValidationPipe (body fields) or the JSON parser (malformed body)
-      const response = exception.getResponse() as { message?: string | string[] };
-      const detail = Array.isArray(response.message) ? response.message.join('; ') : (response.message ?? exception.message);
-      return { code: OPEN_API_CODES.invalidParams, status: 400, message: `invalid request body: ${detail}`, headers: {} };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      return { code: status * 100, status, message: exception.message, headers: {} };
-    }
-    const store = unavailableStore(exception);
-    if (store) {
-      // Redis (points, replay guard) or Postgres down or restarting: the same request may succeed in a moment
-      this.logger.warn(exception instanceof Error ? exception.message : String(exception));
-      return {
-        code: OPEN_API_CODES.dataUnavailable,
-        status: 503,
-        message: `the ${store} is unavailable right now; retry in a few seconds`,
-        headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) },
-      };
-    }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { code: OPEN_API_CODES.internal, status: 500, message: 'internal error', headers: {} };
-  }
 }

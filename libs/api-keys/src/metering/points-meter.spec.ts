@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import { availableStoreKinds, countingStatements, openMigratedTestDatabase } from '@app/storage/testing/test-stores';
+import { RedisReplayGuard, SqlReplayGuard, type SignatureUse } from '../signing/replay-guard';
 import { PointsCounter, PointsMeter } from './points-meter';
 import { periodBounds } from './points-period';
 import { RedisPointsCounter } from './redis-points-counter';
@@ -33,7 +34,7 @@ if (process.env.REDIS_URL) {
       const redis = new Redis(process.env.REDIS_URL!);
       const prefix = `test:points:${process.pid}:${Date.now()}:`;
       return {
-        counter: new RedisPointsCounter(redis, prefix),
+        counter: new RedisPointsCounter(redis, prefix, new RedisReplayGuard(redis, `${prefix}replay:`)),
         close: async () => {
           const keys = await redis.keys(`${prefix}*`);
           if (keys.length) await redis.del(...keys);
@@ -66,6 +67,16 @@ describe.each(factories)('PointsMeter on $name', (factory) => {
     expect(await meter.charge({ id: 1, points: 2 }, 3)).toMatchObject({ charged: false });
     now += 86_400_000;
     expect(await meter.balance(consumer)).toEqual({ limit: 10, remaining: 10, resetAt: Date.UTC(2026, 2, 20) });
+  });
+
+  it('spends a signature with its charge: charged with it again, a replay that costs nothing', async () => {
+    const consumer = { id: 3, points: 10 };
+    const use: SignatureUse = { consumerId: 3, signature: 'ab12', expiresAtMs: now + 60_000, now };
+    expect(await meter.charge(consumer, 3, use)).toMatchObject({ charged: true, remaining: 7 });
+    expect(await meter.charge(consumer, 3, { ...use, signature: 'AB12' })).toEqual({ charged: false, replayed: true, cost: 3, limit: 10, remaining: 7, resetAt: expect.any(Number) });
+    // a charge that never reaches the counter cannot spend a signature: the caller spends it with the replay guard
+    await expect(meter.charge(consumer, 0, { ...use, signature: 'cd34' })).rejects.toThrow('cannot spend a signature');
+    await expect(meter.charge(consumer, 11, { ...use, signature: 'cd34' })).rejects.toThrow('cannot spend a signature');
   });
 
   it('loses and doubles no charge under 200 concurrent calls', async () => {
@@ -111,5 +122,41 @@ describe.each(availableStoreKinds())('SqlPointsCounter group commit (%s)', (kind
       [false, 0],
       [true, 97],
     ]);
+  });
+
+  it('spends the signatures of concurrent signed calls in the statement of their charges; a spent or repeated one is a replay and costs nothing', async () => {
+    const guard = new SqlReplayGuard(opened.db, Number.MAX_SAFE_INTEGER);
+    const { db, statements } = countingStatements(opened.db);
+    const counter = new SqlPointsCounter(db, guard);
+    const consumer = { id: 21, points: 1_000 };
+    const use = (signature: string): SignatureUse => ({ consumerId: 21, signature, expiresAtMs: now + 60_000, now });
+    expect(await guard.firstUse(21, 'aa01', now + 60_000, now)).toBe(true);
+    const signatures = [...Array.from({ length: 30 }, (_, i) => `5${i}`), 'AA01', '55'];
+    const results = await Promise.all(signatures.map((signature) => counter.tryAdd(consumer, now, now + 1, 3, 1_000, use(signature))));
+    expect(statements()).toBe(1);
+    expect(results.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => ({ added: true, used: 3 * (i + 1) })));
+    // spent by the guard before; the same as call 6 of this batch
+    expect(results.slice(30)).toEqual([
+      { added: false, replayed: true },
+      { added: false, replayed: true },
+    ]);
+    expect(await counter.used(consumer, now)).toBe(90);
+    expect(await guard.firstUse(21, '57', now + 60_000, now)).toBe(false);
+  });
+
+  it('spends a signature even when its charge is refused; exactly the calls that fit pass', async () => {
+    const guard = new SqlReplayGuard(opened.db, Number.MAX_SAFE_INTEGER);
+    const counter = new SqlPointsCounter(opened.db, guard);
+    const consumer = { id: 22, points: 9 };
+    const use = (signature: string): SignatureUse => ({ consumerId: 22, signature, expiresAtMs: now + 60_000, now });
+    const results = await Promise.all(['e1', 'e2', 'e3', 'e4', 'e5'].map((signature) => counter.tryAdd(consumer, now, now + 1, 3, 9, use(signature))));
+    expect(results).toEqual([
+      { added: true, used: 3 },
+      { added: true, used: 6 },
+      { added: true, used: 9 },
+      { added: false, used: 9 },
+      { added: false, used: 9 },
+    ]);
+    for (const signature of ['e1', 'e4', 'e5']) expect(await guard.firstUse(22, signature, now + 60_000, now)).toBe(false);
   });
 });

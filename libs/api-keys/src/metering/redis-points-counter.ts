@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import type { MeteredConsumer, PointsCounter } from './points-meter';
+import type { ReplayGuard, SignatureUse } from '../signing/replay-guard';
+import type { CounterResult, MeteredConsumer, PointsCounter } from './points-meter';
 
 // check-and-add in one script: Redis runs it atomically, so replicas can't interleave between read and write
 const TRY_ADD = `
@@ -16,9 +17,15 @@ export class RedisPointsCounter implements PointsCounter {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'api:points:',
+    /** spends the signatures of `tryAdd` (the `RedisReplayGuard` the verifier uses): a round trip each, first */
+    private readonly replays?: ReplayGuard,
   ) {}
 
-  async tryAdd(consumer: MeteredConsumer, periodStart: number, periodEnd: number, cost: number, quota: number) {
+  async tryAdd(consumer: MeteredConsumer, periodStart: number, periodEnd: number, cost: number, quota: number, spending?: SignatureUse): Promise<CounterResult> {
+    if (spending) {
+      if (!this.replays) throw new Error('RedisPointsCounter: no replay guard to spend signatures with');
+      if (!(await this.replays.firstUse(spending.consumerId, spending.signature, spending.expiresAtMs, spending.now))) return { added: false, replayed: true };
+    }
     const [added, used] = (await this.redis.eval(TRY_ADD, 1, this.key(consumer, periodStart), cost, quota, Math.max(periodEnd, Date.now()) + 86_400_000)) as [number, number];
     return { added: added === 1, used: Number(used) };
   }

@@ -21,12 +21,19 @@ export class RedisReplayGuard implements ReplayGuard {
   }
 }
 
-interface SignatureUse {
+/** One signed request's signature, to be spent once: by the replay guard, or with the call's charge (PointsCounter) */
+export interface SignatureUse {
   consumerId: number;
+  /** lower-case hex */
   signature: string;
+  /** kept until then: past it the timestamp check refuses the request anyway */
   expiresAtMs: number;
+  /** the verifier's clock when it checked the request */
   now: number;
 }
+
+/** the key a signature is unique under (per consumer) */
+export const signatureKey = (use: Pick<SignatureUse, 'consumerId' | 'signature'>): string => `${use.consumerId}:${use.signature}`;
 
 /**
  * Postgres/PGlite: a primary-key insert decides; expired rows are swept now and then. Concurrent calls are written
@@ -45,15 +52,19 @@ export class SqlReplayGuard implements ReplayGuard {
     return this.uses.load({ consumerId, signature: signature.toLowerCase(), expiresAtMs, now });
   }
 
+  /** deletes expired signatures, at most once per `sweepEveryMs` (also called by writers that spend signatures themselves) */
+  async sweepIfDue(now: number): Promise<void> {
+    if (now - this.lastSweep <= this.sweepEveryMs) return;
+    this.lastSweep = now;
+    await this.db.query('delete from api_signed_requests where expires_at < $1', [now]);
+  }
+
   private async insertAll(uses: readonly SignatureUse[]): Promise<boolean[]> {
     const now = Math.min(...uses.map((use) => use.now));
-    if (now - this.lastSweep > this.sweepEveryMs) {
-      this.lastSweep = now;
-      await this.db.query('delete from api_signed_requests where expires_at < $1', [now]);
-    }
+    await this.sweepIfDue(now);
     // a signature twice in one batch: the first goes to the insert, the second is a replay (one statement cannot
     // insert a key twice)
-    const keys = uses.map((use) => `${use.consumerId}:${use.signature}`);
+    const keys = uses.map(signatureKey);
     const firstOf = new Map<string, number>();
     keys.forEach((key, index) => {
       if (!firstOf.has(key)) firstOf.set(key, index);
@@ -68,7 +79,7 @@ export class SqlReplayGuard implements ReplayGuard {
        returning consumer_id, signature`,
       [distinct.map((use) => use.consumerId), distinct.map((use) => use.signature), distinct.map((use) => use.expiresAtMs), now],
     );
-    const inserted = new Set(rows.map((row) => `${row.consumer_id}:${row.signature}`));
+    const inserted = new Set(rows.map((row) => signatureKey({ consumerId: row.consumer_id, signature: row.signature })));
     return keys.map((key, index) => firstOf.get(key) === index && inserted.has(key));
   }
 }

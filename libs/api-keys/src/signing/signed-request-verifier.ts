@@ -1,5 +1,5 @@
 import type { ApiConsumer, ApiKeyStore } from '../contracts';
-import type { ReplayGuard } from './replay-guard';
+import type { ReplayGuard, SignatureUse } from './replay-guard';
 import { SignedParts, signatureMatches } from './request-signature';
 
 export const SIGNATURE_HEADERS = { apiKey: 'x-api-key', timestamp: 'x-timestamp', sign: 'x-sign' } as const;
@@ -47,7 +47,18 @@ export class SignedRequestVerifier {
     this.now = options.now ?? Date.now;
   }
 
+  /** Every check, and the signature spent: a replay is refused. */
   async verify(request: SignedRequest): Promise<ApiConsumer> {
+    const { consumer, signature } = await this.check(request);
+    await this.spend(signature);
+    return consumer;
+  }
+
+  /**
+   * Every check but the replay guard: the signature is returned unspent, for the caller to spend with the call's
+   * charge (`PointsMeter.charge`) or with `spend`. A request is served only once its signature is spent.
+   */
+  async check(request: SignedRequest): Promise<{ consumer: ApiConsumer; signature: SignatureUse }> {
     const { apiKey, timestamp, sign } = request;
     if (!apiKey || !timestamp || !sign) {
       const missing = [!apiKey && 'X-API-KEY', !timestamp && 'X-TIMESTAMP', !sign && 'X-SIGN'].filter(Boolean).join(', ');
@@ -64,8 +75,16 @@ export class SignedRequestVerifier {
     if (!signatureMatches(consumer.secret, { ...request, timestamp }, sign)) {
       throw new SignedRequestError('invalid_signature', 'X-SIGN does not match: hex HMAC-SHA256 of timestamp + method + path + body with the key secret');
     }
-    const firstUse = await this.replays.firstUse(consumer.id, sign, Number(timestamp) + this.windowMs + 1_000, now);
-    if (!firstUse) throw new SignedRequestError('replayed', 'this exact signed request was already received; sign each request anew');
-    return consumer;
+    return { consumer, signature: { consumerId: consumer.id, signature: sign.toLowerCase(), expiresAtMs: Number(timestamp) + this.windowMs + 1_000, now } };
   }
+
+  /** Spends a checked request's signature; a replay is refused. */
+  async spend(signature: SignatureUse): Promise<void> {
+    if (!(await this.replays.firstUse(signature.consumerId, signature.signature, signature.expiresAtMs, signature.now))) throw replayedError();
+  }
+}
+
+/** the refusal of a signature used before, by the replay guard or by a charge that spends it */
+export function replayedError(): SignedRequestError {
+  return new SignedRequestError('replayed', 'this exact signed request was already received; sign each request anew');
 }
