@@ -154,7 +154,10 @@ async function main(): Promise<void> {
     },
   });
   try {
-    const report = await gateway.app.get(CapitalFlowService).sync();
+    const flows = gateway.app.get(CapitalFlowService);
+    // with Redis, the replica ingests once it holds the capital-flow lease
+    for (const deadline = Date.now() + 30_000; !flows.leading && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+    const report = await flows.sync();
     console.log(`ingestion (backfill, 10 tokens × 2 markets × 7 windows): ${report.points} points in ${report.durationMs} ms = ${((report.points / report.durationMs) * 1000).toFixed(0)} points/s (klines parsed, checked, stored, indexed)`);
     const key = { key: `bench-${Date.now()}`, secret: 'bench-secret' };
     await gateway.app.get<ApiKeyStore>(API_KEY_STORE).upsert({ ...key, tier: 'contract', name: 'bench', points: 1_000_000_000 });

@@ -1,9 +1,11 @@
 import type Redis from 'ioredis';
-import type { ReplayGuard, SignatureUse } from '../signing/replay-guard';
+import { RedisReplayGuard, type SignatureUse } from '../signing/replay-guard';
 import type { CounterResult, MeteredConsumer, PointsCounter } from './points-meter';
 
-// check-and-add in one script: Redis runs it atomically, so replicas can't interleave between read and write
+// check-and-add in one script: Redis runs it atomically, so replicas can't interleave between read and write.
+// KEYS[2], when given: the call's signature, spent first (SET NX); already there, nothing is added (-1: a replay)
 const TRY_ADD = `
+if KEYS[2] and not redis.call('SET', KEYS[2], '1', 'PX', ARGV[4], 'NX') then return {-1, 0} end
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 local cost = tonumber(ARGV[1])
 if used + cost > tonumber(ARGV[2]) then return {0, used} end
@@ -17,16 +19,17 @@ export class RedisPointsCounter implements PointsCounter {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'api:points:',
-    /** spends the signatures of `tryAdd` (the `RedisReplayGuard` the verifier uses): a round trip each, first */
-    private readonly replays?: ReplayGuard,
+    /** the replay guard the verifier uses: `tryAdd` spends signatures under its keys, in the charge's own script */
+    private readonly replays?: RedisReplayGuard,
   ) {}
 
   async tryAdd(consumer: MeteredConsumer, periodStart: number, periodEnd: number, cost: number, quota: number, spending?: SignatureUse): Promise<CounterResult> {
-    if (spending) {
-      if (!this.replays) throw new Error('RedisPointsCounter: no replay guard to spend signatures with');
-      if (!(await this.replays.firstUse(spending.consumerId, spending.signature, spending.expiresAtMs, spending.now))) return { added: false, replayed: true };
-    }
-    const [added, used] = (await this.redis.eval(TRY_ADD, 1, this.key(consumer, periodStart), cost, quota, Math.max(periodEnd, Date.now()) + 86_400_000)) as [number, number];
+    if (spending && !this.replays) throw new Error('RedisPointsCounter: no replay guard to spend signatures with');
+    const keys = [this.key(consumer, periodStart), ...(spending ? [this.replays!.keyOf(spending)] : [])];
+    const expireAt = Math.max(periodEnd, Date.now()) + 86_400_000;
+    const args = [cost, quota, expireAt, ...(spending ? [RedisReplayGuard.ttlMs(spending)] : [])];
+    const [added, used] = (await this.redis.eval(TRY_ADD, keys.length, ...keys, ...args)) as [number, number];
+    if (added === -1) return { added: false, replayed: true };
     return { added: added === 1, used: Number(used) };
   }
 

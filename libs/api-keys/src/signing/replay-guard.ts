@@ -15,9 +15,17 @@ export class RedisReplayGuard implements ReplayGuard {
   ) {}
 
   async firstUse(consumerId: number, signature: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    const ttlMs = Math.max(1, expiresAtMs - nowMs);
-    const result = await this.redis.set(`${this.prefix}${consumerId}:${signature.toLowerCase()}`, '1', 'PX', ttlMs, 'NX');
+    const result = await this.redis.set(this.keyOf({ consumerId, signature }), '1', 'PX', RedisReplayGuard.ttlMs({ expiresAtMs, now: nowMs }), 'NX');
     return result === 'OK';
+  }
+
+  /** the key a spent signature is kept under (also set by `RedisPointsCounter`, in its charge script) */
+  keyOf(use: Pick<SignatureUse, 'consumerId' | 'signature'>): string {
+    return `${this.prefix}${use.consumerId}:${use.signature.toLowerCase()}`;
+  }
+
+  static ttlMs(use: Pick<SignatureUse, 'expiresAtMs' | 'now'>): number {
+    return Math.max(1, use.expiresAtMs - use.now);
   }
 }
 
