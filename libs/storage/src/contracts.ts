@@ -1,6 +1,15 @@
 /** One database API over Postgres (`pg`) and embedded PGlite: the same SQL runs on both. */
 export interface SqlExecutor {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }>;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<{ rows: R[]; rowCount: number }>;
+}
+
+export interface QueryOptions {
+  /**
+   * Prepares the statement under this name (Postgres, outside transactions): parsed once per pooled connection, then
+   * only bound and executed, and planned generically once Postgres finds that as good. For hot statements; one
+   * name per SQL text. PGlite and transactions run the SQL as given.
+   */
+  prepareAs?: string;
 }
 
 export interface Database extends SqlExecutor {

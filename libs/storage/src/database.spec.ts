@@ -61,6 +61,12 @@ describe.each(availableStoreKinds())('Database on %s', (kind) => {
     ]);
   });
 
+  it('runs a statement prepared under a name again and again, with new parameters, on every pooled connection', async () => {
+    const sql = 'select $1::int * 2 as n, $2::text[] as tags';
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => db.query(sql, [i, [`t${i}`, null]], { prepareAs: 'spec:double' })));
+    expect(results.map(({ rows }) => rows[0])).toEqual(Array.from({ length: 24 }, (_, i) => ({ n: 2 * i, tags: [`t${i}`, null] })));
+  });
+
   it('returns rows from INSERT ... RETURNING and counts affected rows', async () => {
     const inserted = await db.query<{ name: string; qty: string }>('insert into items (name, qty) values ($1, $2), ($3, $4) returning name, qty', ['apple', 3, 'pear', 5]);
     expect(inserted.rows).toEqual([{ name: 'apple', qty: '3' }, { name: 'pear', qty: '5' }]);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryResult } from 'pg';
-import { Database, SqlExecutor } from './contracts';
+import { Database, QueryOptions, SqlExecutor } from './contracts';
 import { isPostgresConnectionError, StoreUnavailableError } from './store-unavailable';
 import { assertOutsideTransaction, RawResult, runTransaction, Session, toQueryResult } from './transaction';
 
@@ -18,9 +18,10 @@ export class PostgresDatabase implements Database {
     this.pool.on('error', (error) => logger.warn(`idle Postgres connection failed: ${error.message}`));
   }
 
-  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<{ rows: R[]; rowCount: number }> {
     assertOutsideTransaction();
-    return toQueryResult<R>(toRawResult(await unavailableWhenUnreachable(this.pool.query(sql, params))));
+    const pending = options?.prepareAs ? this.pool.query({ name: options.prepareAs, text: sql, values: params }) : this.pool.query(sql, params);
+    return toQueryResult<R>(toRawResult(await unavailableWhenUnreachable(pending)));
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {

@@ -155,6 +155,7 @@ export class SqlPointsCounter implements PointsCounter {
         spends.map((use) => use.expiresAtMs),
         now,
       ],
+      { prepareAs: 'api-keys:spend-and-charge' },
     );
     for (const row of rows) {
       if (row.spent) spent.add(signatureKey({ consumerId: row.consumer_id, signature: row.key }));

@@ -86,6 +86,7 @@ export class SqlReplayGuard implements ReplayGuard {
        where api_signed_requests.expires_at < $4
        returning consumer_id, signature`,
       [distinct.map((use) => use.consumerId), distinct.map((use) => use.signature), distinct.map((use) => use.expiresAtMs), now],
+      { prepareAs: 'api-keys:spend' },
     );
     const inserted = new Set(rows.map((row) => signatureKey({ consumerId: row.consumer_id, signature: row.signature })));
     return keys.map((key, index) => firstOf.get(key) === index && inserted.has(key));

@@ -90,9 +90,9 @@ export async function openMigratedTestDatabase(kind: StoreKind, env: NodeJS.Proc
 export function countingStatements(db: Database): { db: Database; statements: () => number } {
   let statements = 0;
   const counted: Database = Object.create(db);
-  counted.query = (sql, params) => {
+  counted.query = (sql, params, options) => {
     statements++;
-    return db.query(sql, params);
+    return db.query(sql, params, options);
   };
   return { db: counted, statements: () => statements };
 }
