@@ -23,6 +23,9 @@ export type SignedHttpRequest = Request & {
   unspentSignature?: SignatureUse;
 };
 
+/** a refused signature as the open API answers it: 401 and the reason's own code */
+const signatureRefusal = (error: SignedRequestError): OpenApiError => new OpenApiError(SIGNATURE_FAILURE_CODES[error.reason], 401, error.message);
+
 const header = (request: IncomingMessage, name: string): string | undefined => {
   const value = request.headers[name];
   return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
@@ -108,8 +111,7 @@ export class OpenApiAccess {
     try {
       await this.verifier.spend(signature);
     } catch (error) {
-      if (error instanceof SignedRequestError) throw new OpenApiError(SIGNATURE_FAILURE_CODES[error.reason], 401, error.message);
-      throw error;
+      throw error instanceof SignedRequestError ? signatureRefusal(error) : error;
     }
   }
 
@@ -124,7 +126,7 @@ export class OpenApiAccess {
         body: request.rawBody ?? '',
       });
     } catch (error) {
-      if (error instanceof SignedRequestError) throw new OpenApiError(SIGNATURE_FAILURE_CODES[error.reason], 401, error.message);
+      if (error instanceof SignedRequestError) throw signatureRefusal(error);
       throw error;
     }
   }
@@ -135,10 +137,7 @@ export class OpenApiAccess {
    */
   async charge(consumer: ApiConsumer, cost: number, signature?: SignatureUse): Promise<Record<string, string>> {
     const result = await this.meter.charge(consumer, cost, signature);
-    if (result.replayed) {
-      const replay = replayedError();
-      throw new OpenApiError(SIGNATURE_FAILURE_CODES[replay.reason], 401, replay.message);
-    }
+    if (result.replayed) throw signatureRefusal(replayedError());
     const headers = {
       [POINTS_HEADERS.limit]: String(result.limit),
       [POINTS_HEADERS.remaining]: String(result.remaining),
