@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import type { IncomingMessage } from 'node:http';
 import { API_KEY_STORE, ApiConsumer, ApiKeyStore } from '@app/api-keys';
 import { PointsMeter, RedisPointsCounter, SqlPointsCounter } from '@app/api-keys/metering';
-import { RedisReplayGuard, replayedError, SIGNATURE_HEADERS, SignatureUse, SignedRequestError, SignedRequestVerifier, SqlReplayGuard } from '@app/api-keys/signing';
+import { RedisReplayGuard, replayedError, SIGNATURE_HEADERS, SignatureUse, SignedRequest, SignedRequestError, SignedRequestVerifier, SqlReplayGuard } from '@app/api-keys/signing';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { DATABASE, Database } from '@app/storage';
 import { OPEN_API_CODES, OpenApiError, SIGNATURE_FAILURE_CODES } from './open-api-envelope';
@@ -30,6 +30,27 @@ const header = (request: IncomingMessage, name: string): string | undefined => {
   const value = request.headers[name];
   return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
 };
+
+/** Runs a signature check or spend; a refusal becomes the open API's 401 envelope error. */
+async function refusingSignatures<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw error instanceof SignedRequestError ? signatureRefusal(error) : error;
+  }
+}
+
+/** The signed parts of an HTTP request or a WebSocket upgrade (body: the raw bytes; none for an upgrade). */
+function signedParts(request: RawRequest): SignedRequest {
+  return {
+    apiKey: header(request, SIGNATURE_HEADERS.apiKey),
+    timestamp: header(request, SIGNATURE_HEADERS.timestamp),
+    sign: header(request, SIGNATURE_HEADERS.sign),
+    method: request.method ?? 'GET',
+    path: (request as Partial<Request>).originalUrl ?? request.url ?? '/',
+    body: request.rawBody ?? '',
+  };
+}
 
 /**
  * Signed-request auth and points metering of the open API. Replay guard and points counters live in Redis when
@@ -61,10 +82,8 @@ export class OpenApiAccess {
   }
 
   /** Verifies a WebSocket upgrade, its signature spent now (no body). */
-  async authenticate(request: RawRequest): Promise<ApiConsumer> {
-    const { consumer, signature } = await this.check(request);
-    await this.spend(signature);
-    return consumer;
+  authenticate(request: RawRequest): Promise<ApiConsumer> {
+    return refusingSignatures(() => this.verifier.verify(signedParts(request)));
   }
 
   /**
@@ -72,7 +91,7 @@ export class OpenApiAccess {
    * two), `spendRefused` when the call is refused before. No call is answered before its signature is spent.
    */
   async admit(request: SignedHttpRequest): Promise<void> {
-    const { consumer, signature } = await this.check(request);
+    const { consumer, signature } = await refusingSignatures(() => this.verifier.check(signedParts(request)));
     request.apiConsumer = consumer;
     request.unspentSignature = signature;
   }
@@ -107,28 +126,8 @@ export class OpenApiAccess {
     }
   }
 
-  private async spend(signature: SignatureUse): Promise<void> {
-    try {
-      await this.verifier.spend(signature);
-    } catch (error) {
-      throw error instanceof SignedRequestError ? signatureRefusal(error) : error;
-    }
-  }
-
-  private async check(request: RawRequest): Promise<{ consumer: ApiConsumer; signature: SignatureUse }> {
-    try {
-      return await this.verifier.check({
-        apiKey: header(request, SIGNATURE_HEADERS.apiKey),
-        timestamp: header(request, SIGNATURE_HEADERS.timestamp),
-        sign: header(request, SIGNATURE_HEADERS.sign),
-        method: request.method ?? 'GET',
-        path: (request as Partial<Request>).originalUrl ?? request.url ?? '/',
-        body: request.rawBody ?? '',
-      });
-    } catch (error) {
-      if (error instanceof SignedRequestError) throw signatureRefusal(error);
-      throw error;
-    }
+  private spend(signature: SignatureUse): Promise<void> {
+    return refusingSignatures(() => this.verifier.spend(signature));
   }
 
   /**

@@ -57,9 +57,10 @@ export class PointsMeter {
    */
   async charge(consumer: MeteredConsumer, cost: number, spending?: SignatureUse): Promise<ChargeResult> {
     if (!Number.isInteger(cost) || cost < 0) throw new Error(`cost must be a non-negative integer, got ${cost}`);
-    if (spending && !this.spendsWithCharge(consumer, cost)) throw new Error(`a charge of ${cost} of ${consumer.points} points cannot spend a signature`);
+    const reachesCounter = this.spendsWithCharge(consumer, cost);
+    if (spending && !reachesCounter) throw new Error(`a charge of ${cost} of ${consumer.points} points cannot spend a signature`);
     const { start, end } = periodBounds(this.period, this.now());
-    if (!this.spendsWithCharge(consumer, cost)) {
+    if (!reachesCounter) {
       // free calls touch no counter; a call dearer than the whole quota can never pass
       const used = await this.counter.used(consumer, start);
       return { charged: cost === 0, cost, ...balance(consumer.points, used, end) };

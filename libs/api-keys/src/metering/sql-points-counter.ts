@@ -73,13 +73,12 @@ export class SqlPointsCounter implements PointsCounter {
     }
 
     const { spent, usedAfter } = await this.write(charges, summed.flat(), [...spends.values()]);
-    // a charge goes on when it spends no signature or spent a new one
-    const goesOn = (index: number): boolean => {
+    // a charge goes on when it spends no signature or spent a new one; the others are replays
+    for (const index of pending) {
       const spending = charges[index].spending;
-      if (!spending || spent.has(signatureKey(spending))) return true;
-      results[index] = { added: false, replayed: true };
-      return false;
-    };
+      if (spending && !spent.has(signatureKey(spending))) results[index] = { added: false, replayed: true };
+    }
+    const goesOn = (index: number): boolean => results[index] === undefined;
     for (const group of summed) {
       const members = group.filter(goesOn);
       if (members.length === 0) continue;
@@ -98,7 +97,7 @@ export class SqlPointsCounter implements PointsCounter {
     }
     for (const group of oneByOne) {
       // the signatures of these were spent by the statement above (or the members come from a summed group)
-      for (const index of group.filter((member) => results[member] === undefined && goesOn(member))) results[index] = await this.chargeOne(charges[index]);
+      for (const index of group.filter(goesOn)) results[index] = await this.chargeOne(charges[index]);
     }
     return results;
   }
