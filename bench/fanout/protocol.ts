@@ -18,6 +18,8 @@ export interface RunReport {
   elapsedMs: number;
   /** CPU of the server process during the run (user + system), ms */
   cpuMs: number;
+  /** of which system (kernel: the socket writes, and on loopback much of the receiving side's TCP work), ms */
+  cpuSystemMs: number;
   /** time inside the tick function (load + render + send loop for the gateway; send loop for bare), ms per tick */
   tickMs: { mean: number; max: number };
   eventLoopUtilization: number;

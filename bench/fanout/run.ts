@@ -47,6 +47,8 @@ interface Step {
   serverSkipped: number;
   serverFramesSent: number;
   serverCpuUsPerFrame: number;
+  /** the kernel's part of serverCpuUsPerFrame */
+  serverSystemCpuUsPerFrame: number;
   avgFrameBytes: number;
   serverCpuMsPerTick: number;
   serverCpuShare: number;
@@ -195,6 +197,7 @@ async function step(server: Child, workers: Child[], kind: ServerKind, hz: numbe
     serverSkipped: report.framesSkipped,
     serverFramesSent: report.framesSent,
     serverCpuUsPerFrame: (report.cpuMs * 1000) / report.framesSent,
+    serverSystemCpuUsPerFrame: (report.cpuSystemMs * 1000) / report.framesSent,
     avgFrameBytes: delivered ? sum(clientReports, (r) => r.bytes) / delivered : 0,
     serverCpuMsPerTick: report.cpuMs / report.ticks,
     serverCpuShare: report.cpuMs / report.elapsedMs,
@@ -220,6 +223,8 @@ interface Summary {
   throughputRatio: number;
   /** server CPU per frame written, median over all runs: the capacity of each side once the server CPU is the limit */
   cpuUsPerFrame: Record<ServerKind, number>;
+  /** the kernel's part of it (median over all runs) */
+  systemCpuUsPerFrame: Record<ServerKind, number>;
   /** bare CPU per frame / gateway CPU per frame: frames per CPU-second of the gateway relative to bare */
   cpuCapacityRatio: number;
   /** client CPU (share of one core) in bare's best run at its max rate: near 1 means the clients were the limit */
@@ -260,6 +265,8 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     .map((p) => ({ ...p, p99Ratio: p.gateway.latencyMs.p99 / p.bare.latencyMs.p99 }));
   const cpuUsPerFrame = (server: ServerKind) => median(steps.filter((s) => s.server === server && s.serverFramesSent > 0).map((s) => s.serverCpuUsPerFrame));
   const cpu = { gateway: cpuUsPerFrame('gateway'), bare: cpuUsPerFrame('bare') };
+  const systemCpuUsPerFrame = (server: ServerKind) =>
+    median(steps.filter((s) => s.server === server && s.serverFramesSent > 0).map((s) => s.serverSystemCpuUsPerFrame));
   const throughputRatio = best.gateway && best.bare ? best.gateway.framesPerSecond / best.bare.framesPerSecond : NaN;
   const serverCpuWhileTicking = median(steps.map((s) => s.serverCpuWhileTicking));
   const contended = serverCpuWhileTicking < 0.8;
@@ -274,6 +281,7 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     maxSustained: best,
     throughputRatio,
     cpuUsPerFrame: cpu,
+    systemCpuUsPerFrame: { gateway: systemCpuUsPerFrame('gateway'), bare: systemCpuUsPerFrame('bare') },
     cpuCapacityRatio: cpu.bare / cpu.gateway,
     clientCpuAtBareMax: best.bare?.clientCpuShare ?? NaN,
     serverCpuWhileTicking,
@@ -303,6 +311,7 @@ function printSummary(s: Summary): void {
   log(`  gateway ${g ? `${g.hz} Hz = ${fmt(g.framesPerSecond, 0)} frames/s` : 'none'}; bare ws ${b ? `${b.hz} Hz = ${fmt(b.framesPerSecond, 0)} frames/s` : 'none'}; ratio ${fmt(s.throughputRatio)}x`);
   log(`  client CPU in bare's best run at its max rate: ${fmt(s.clientCpuAtBareMax * 100, 0)} % of one core${s.clientBound ? ' (the clients were the limit)' : ''}`);
   log(`server CPU per frame (median of all runs): gateway ${fmt(s.cpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.cpuUsPerFrame.bare, 1)} us = capacity ratio ${fmt(s.cpuCapacityRatio)}x`);
+  log(`  of which system (kernel): gateway ${fmt(s.systemCpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.systemCpuUsPerFrame.bare, 1)} us`);
   if (s.contended) {
     log(`!! the servers got a median ${fmt(s.serverCpuWhileTicking * 100, 0)} % of a CPU while ticking: other processes competed for the CPUs, so the`);
     log(`   wall-clock figures (latency, max rate) understate both servers; the throughput verdict uses the CPU-per-frame ratio`);

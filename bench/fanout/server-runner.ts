@@ -62,6 +62,7 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
     ticks,
     elapsedMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuSystemMs: cpu.system / 1000,
     tickMs: { mean: busy / ticks, max: maxTick },
     eventLoopUtilization: performance.eventLoopUtilization(eluBefore).utilization,
     framesSent: after.sent - before.sent,
@@ -72,7 +73,8 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
 
 /**
  * With `FANOUT_PROFILE_RUNS=<dir>`, a CPU profile of each run alone (`<dir>/<pid>-<hz>hz-<n>.cpuprofile`): start-up
- * and connection set-up, which `FANOUT_PROFILE` includes, stay out of it.
+ * and connection set-up, which `FANOUT_PROFILE` includes, stay out of it. `FANOUT_PROFILE_INTERVAL_US` sets the sampling
+ * interval.
  */
 let profiledRuns = 0;
 async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -83,6 +85,9 @@ async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  // FANOUT_PROFILE_INTERVAL_US: V8's sampling interval (default 1000 µs, too coarse for a few µs per frame)
+  const interval = Number(process.env.FANOUT_PROFILE_INTERVAL_US);
+  if (interval > 0) await session.post('Profiler.setSamplingInterval', { interval });
   await session.post('Profiler.start');
   try {
     return await work();

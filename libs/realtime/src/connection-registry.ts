@@ -7,7 +7,7 @@ import { clientAddress, compileTrustedProxies, type TrustProxy } from '@app/http
 import { Heartbeat, type HeartbeatMember } from './heartbeat';
 import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime.options';
 import { SharedConnectionCounts } from './shared-connection-counts';
-import { SocketSender, type Outlet } from './socket-sender';
+import { SocketSender, type Outlet, type WireFrame } from './socket-sender';
 import { CloseCode, errorBody, errorFrame, type ErrorCode, type ErrorDetail } from './ws-protocol';
 
 export interface RegisterOptions {
@@ -194,6 +194,10 @@ export class ConnectionRegistry implements OnApplicationShutdown {
   /** Writes `prefix` + the shared `body` as one frame through the bounded sender, without copying the body. */
   sendPrefixed(outlet: Outlet, prefix: string, body: Buffer): boolean {
     return this.sender.sendPrefixed(outlet, prefix, body);
+  }
+
+  sendWire(outlet: Outlet, frame: WireFrame): boolean {
+    return this.sender.sendWire(outlet, frame);
   }
 
   broadcast(outlets: Iterable<Outlet>, frame: Buffer): number {

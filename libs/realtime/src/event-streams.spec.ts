@@ -6,7 +6,7 @@ import { InMemoryEventLog } from './event-log';
 import { eventLogSource } from './event-log-source';
 import { refusal, type EventStreamDefinition, type StreamEvent } from './event-stream-definition';
 import { DEFAULT_EVENT_STREAM_OPTIONS, EventStreams, type EventStreamOptions } from './event-streams';
-import { objectBody, type FrameSink } from './frame-sink';
+import { objectBody, type FrameSink, type SharedFrame } from './frame-sink';
 import { DEFAULT_REALTIME_OPTIONS } from './realtime.options';
 import { CloseCode } from './ws-protocol';
 
@@ -29,6 +29,10 @@ class RecordingSink implements FrameSink {
     if (!this.writable) return false;
     this.frames.push(JSON.parse(`{${fields}${body.toString()}`));
     return true;
+  }
+
+  writeShared(frame: SharedFrame): boolean {
+    return this.write(frame.fields, frame.body);
   }
 
   end(closeCode: number, reason: string): void {

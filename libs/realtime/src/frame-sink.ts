@@ -1,4 +1,5 @@
 import type { Connection } from './connection-registry';
+import { WireFrame } from './socket-sender';
 
 /**
  * Where one subscription's frames go: a whole socket (a single-stream path) or one subscription on the
@@ -15,10 +16,45 @@ export interface FrameSink {
    */
   write(fields: string, body: Buffer): boolean;
   /**
+   * `write(frame.fields, frame.body)`, for a frame going to many sinks: a sink whose bytes another sink already wrote
+   * writes the frame's shared wire frame (`SharedFrame.wireFor`) instead of building its own.
+   */
+  writeShared(frame: SharedFrame): boolean;
+  /**
    * Ends the subscription from the server side after its error frame was written: a single-stream socket is closed
    * with `closeCode`; a `/v1/stream` subscription is removed and the socket stays open for the others.
    */
   end(closeCode: number, reason: string): void;
+}
+
+/**
+ * One frame for many sinks: the stream's per-client fields and the shared body. Sinks whose frames come out byte for
+ * byte the same (the subscribers of a view at the same `seq`, with the same `sub` on `/v1/stream`) share one wire
+ * frame: header, prefix and body framed once and written as one buffer. The first sink of a kind writes its prefix in
+ * front of the body as before; the copy is only made once a second sink needs the same bytes, so subscribers that
+ * all differ cost no more than they did.
+ */
+export class SharedFrame {
+  /** by the sink's own head (`{`, or `{"sub":"<id>",`): null once written, the wire frame from the second time */
+  private readonly wires = new Map<string, WireFrame | null>();
+
+  constructor(
+    readonly fields: string,
+    readonly body: Buffer,
+  ) {}
+
+  /** The frame of a sink whose own bytes are `head`, to write as is; undefined the first time (write it prefixed). */
+  wireFor(head: string): WireFrame | undefined {
+    const known = this.wires.get(head);
+    if (known) return known;
+    if (known === undefined) {
+      this.wires.set(head, null);
+      return undefined;
+    }
+    const wire = new WireFrame(head + this.fields, this.body);
+    this.wires.set(head, wire);
+    return wire;
+  }
 }
 
 /** The body bytes of a serialised object for `FrameSink.write`: everything after its opening `{`. */
@@ -30,6 +66,7 @@ export function objectBody(json: string | Buffer): Buffer {
 /** Writes through the registry's bounded sender; what both sinks need of `ConnectionRegistry`. */
 export interface PrefixedWriter {
   sendPrefixed(outlet: Connection, prefix: string, body: Buffer): boolean;
+  sendWire(outlet: Connection, frame: WireFrame): boolean;
 }
 
 /** The sink of a single-stream path: the whole socket is the subscription; ending it closes the socket. */
@@ -41,6 +78,11 @@ export class SocketSink implements FrameSink {
 
   write(fields: string, body: Buffer): boolean {
     return this.writer.sendPrefixed(this.connection, `{${fields}`, body);
+  }
+
+  writeShared(frame: SharedFrame): boolean {
+    const wire = frame.wireFor('{');
+    return wire ? this.writer.sendWire(this.connection, wire) : this.write(frame.fields, frame.body);
   }
 
   end(closeCode: number, reason: string): void {

@@ -84,6 +84,19 @@ export class SocketSender {
     return true;
   }
 
+  /**
+   * Writes a frame framed beforehand (`WireFrame`), same rules as `send`: one buffer, one socket write, and the same
+   * buffer for every socket whose frame has the same bytes. Node keeps a reference until it is written; a wire frame
+   * is never changed after it is built.
+   */
+  sendWire(outlet: Outlet, frame: WireFrame): boolean {
+    if (!this.writable(outlet, frame.payloadLength)) return false;
+    const raw = rawSender(outlet.socket);
+    if (raw) raw.sendFrame([frame.bytes]);
+    else outlet.socket.send(frame.payload(), { binary: false });
+    return true;
+  }
+
   /** Whether `send` would write `bytes` now (open, under the backpressure bound), without marking anything. */
   hasRoom(outlet: Outlet, bytes: number): boolean {
     return outlet.socket.readyState === WebSocket.OPEN && outlet.socket.bufferedAmount + bytes <= this.limits.backpressureBytes;
@@ -181,6 +194,29 @@ function hasNoExtensions(socket: WebSocket): boolean {
   if (negotiated === undefined) return socket.extensions === '';
   for (const _ in negotiated) return false;
   return true;
+}
+
+/**
+ * A whole unmasked text frame whose payload is a small `prefix` (e.g. `{"type":"view","seq":7,`) and then `body`:
+ * the WebSocket header and the payload in one buffer, built once and written as is to every socket it is for.
+ */
+export class WireFrame {
+  readonly bytes: Buffer;
+  readonly payloadLength: number;
+
+  constructor(prefix: string, body: Buffer) {
+    const prefixBytes = Buffer.byteLength(prefix);
+    this.payloadLength = prefixBytes + body.length;
+    this.bytes = frameHeader(this.payloadLength, this.payloadLength);
+    const payloadStart = this.bytes.length - this.payloadLength;
+    this.bytes.write(prefix, payloadStart);
+    body.copy(this.bytes, payloadStart + prefixBytes);
+  }
+
+  /** the payload without the header (for a socket ws must frame itself) */
+  payload(): Buffer {
+    return this.bytes.subarray(this.bytes.length - this.payloadLength);
+  }
 }
 
 /** An unmasked, final text frame (RFC 6455 section 5.2): the header the server puts before `payload`, then `payload`. */

@@ -113,6 +113,26 @@ describe('StreamHub', () => {
     expect(btc.results).toEqual([{ symbol: 'BTC', price: 101 }]);
   });
 
+  it('gives every subscriber of a view its own seq when some share one frame and others do not', async () => {
+    await start();
+    const first = connect('?sort_by=price');
+    expect((await first.next()).seq).toBe(1);
+    state.rows[0].price = 101;
+    await hub.refreshNow();
+    expect((await first.next()).seq).toBe(2);
+    // three join after that refresh: the same seq as each other, one behind the first subscriber
+    const later = [connect('?sort_by=price'), connect('?sort_by=price'), connect('?sort_by=price')];
+    for (const client of later) expect((await client.next()).seq).toBe(1);
+    for (const price of [102, 103]) {
+      state.rows[0].price = price;
+      await hub.refreshNow();
+      const frames = await Promise.all([first, ...later].map((client) => client.next()));
+      expect(frames.map((frame) => frame.seq)).toEqual(price === 102 ? [3, 2, 2, 2] : [4, 3, 3, 3]);
+      for (const frame of frames) expect(frame.results[2]).toEqual({ symbol: 'BTC', price });
+      expect(new Set(frames.map((frame) => frame.timestamp)).size).toBe(1);
+    }
+  });
+
   it('does not re-send a view whose content did not change', async () => {
     await start();
     const eth = connect('?filters={"symbol":"ETH"}');

@@ -9,7 +9,7 @@ import { QueryMemo } from '@app/query';
 import { ConnectionRegistry, closeGracefully } from './connection-registry';
 import { Feed, Subscriber, View } from './feed';
 import { FEED_LEASES, FeedLeases, type FeedNotice } from './feed-leases';
-import { SocketSink, type FrameSink } from './frame-sink';
+import { SharedFrame, SocketSink, type FrameSink } from './frame-sink';
 import { InboundMessages, parseClientMessage } from './inbound-messages';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import type { AnyStreamDefinition } from './stream-definition';
@@ -198,7 +198,10 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Writes one frame with the subscriber's next `seq`; a skipped view frame is re-sent (latest) once the socket drains. */
   private write(subscriber: Subscriber, type: 'view' | 'error', body: Buffer): boolean {
-    const written = subscriber.sink.write(`"type":"${type}","seq":${subscriber.seq + 1},`, body);
+    return this.written(subscriber, type, subscriber.sink.write(frameFields(type, subscriber.seq + 1), body));
+  }
+
+  private written(subscriber: Subscriber, type: 'view' | 'error', written: boolean): boolean {
     if (written) subscriber.seq++;
     else if (type === 'view') subscriber.missed = true;
     return written;
@@ -507,23 +510,32 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   /** Every view of a refresh from one snapshot: the views share matches and sorted orders (`QueryMemo`). */
   private publishAll(feed: Feed, now: number): void {
     const memo = new QueryMemo();
-    for (const view of feed.views.values()) this.publishView(feed, view, now, memo);
+    const changed: View[] = [];
+    for (const view of feed.views.values()) if (this.renderView(feed, view, now, memo)) changed.push(view);
+    // all renders first, then all sends in one tight loop: interleaved, the render's garbage and rows evict the
+    // sockets' state between groups and every write costs more (bench/README.md, fan-out, 2026-12-05)
+    for (const view of changed) this.sendToView(view, 'view', view.body!);
   }
 
   /** Renders one view; serialises once; sends the same buffer to every subscriber, unless nothing changed. */
-  private publishView(feed: Feed, view: View, now: number, memo?: QueryMemo): void {
+  private publishView(feed: Feed, view: View, now: number): void {
+    if (this.renderView(feed, view, now)) this.sendToView(view, 'view', view.body!);
+  }
+
+  /** Renders one view into `view.body`, serialised once for all its subscribers; false when nothing changed. */
+  private renderView(feed: Feed, view: View, now: number, memo?: QueryMemo): boolean {
     const load = feed.last!;
     let body: Record<string, unknown>;
     try {
       body = feed.definition.render(load.data, view.query, feed.params, { now, memo });
     } catch (error) {
       this.logger.error(`render of ${feed.key} view ${view.key} failed: ${(error as Error).stack}`);
-      return;
+      return false;
     }
     if (load.missing?.length) Object.assign(body, { partial: true, missing: load.missing });
     const bodyJson = JSON.stringify(body);
     const stale = feed.failing || load.stale === true;
-    if (bodyJson === view.lastRendered && stale === view.lastStale && view.body) return;
+    if (bodyJson === view.lastRendered && stale === view.lastStale && view.body) return false;
     view.lastRendered = bodyJson;
     view.lastStale = stale;
 
@@ -536,15 +548,28 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     }
     // the shared bytes, without the opening brace: each subscriber's sink writes its own prefix before them
     view.body = Buffer.from(bodyJson.length > 2 ? `${bodyJson.slice(1, -1)},${tail}}` : `${tail}}`);
-    this.sendToView(view, 'view', view.body);
+    return true;
   }
 
   /** One body for every subscriber of the view; each gets its own few prefix bytes (seq, sub) in front of it. */
   private sendToView(view: View, type: 'view' | 'error', body: Buffer): void {
+    // subscribers at the same seq (those that joined between the same two refreshes, e.g. all the clients of a
+    // reconnect after a deploy) get identical frames: one head (header + prefix) per seq, written to each of them
+    const frames = new Map<number, SharedFrame>();
     let sent = 0;
-    for (const subscriber of view.subscribers) if (this.write(subscriber, type, body)) sent++;
+    for (const subscriber of view.subscribers) {
+      const seq = subscriber.seq + 1;
+      let frame = frames.get(seq);
+      if (frame === undefined) frames.set(seq, (frame = new SharedFrame(frameFields(type, seq), body)));
+      if (this.written(subscriber, type, subscriber.sink.writeShared(frame))) sent++;
+    }
     this.metrics.wsFramesSent.inc({ stream: view.feed.definition.name }, sent);
   }
+}
+
+/** The hub's per-client fields of a frame, in front of the shared body. */
+function frameFields(type: 'view' | 'error', seq: number): string {
+  return `"type":"${type}","seq":${seq},`;
 }
 
 /** Runs `expire` once `expiresAt` (epoch ms) has passed (at once if it has); returns the cancel function. */

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from 
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { ConnectionRegistry, closeGracefully, type Connection } from './connection-registry';
-import type { FrameSink } from './frame-sink';
+import type { FrameSink, SharedFrame } from './frame-sink';
 import { InboundMessages, parseClientMessage } from './inbound-messages';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
 import { StreamCatalog } from './stream-catalog';
@@ -84,6 +84,16 @@ class SubscriptionSink implements FrameSink {
   write(fields: string, body: Buffer): boolean {
     if (this.ended) return false;
     const written = this.connections.sendPrefixed(this.connection, (this.confirmed ? this.subHead : this.idHead) + fields, body);
+    if (written) this.written++;
+    return written;
+  }
+
+  /** Subscriptions with the same id (clients running the same frontend code) share the frame's bytes. */
+  writeShared(frame: SharedFrame): boolean {
+    if (this.ended) return false;
+    const wire = frame.wireFor(this.confirmed ? this.subHead : this.idHead);
+    if (!wire) return this.write(frame.fields, frame.body);
+    const written = this.connections.sendWire(this.connection, wire);
     if (written) this.written++;
     return written;
   }
