@@ -67,7 +67,7 @@ export function applyQuery<T>(rows: readonly T[], query: CompiledQuery, now: num
   const sort = plan.sort;
   if (sort) {
     const from = positions;
-    const sortTo = (limit: number) => sortPositions(rows, from ?? allPositions(rows.length), sort, limit);
+    const sortTo = (limit: number) => sortPositions(rows, from ?? allPositions(rows.length), sort, limit, shared?.sortColumn(sort.field));
     positions = shared ? shared.sorted(matchKey, plan.sortKey!, count, end, sortTo) : sortTo(end);
   }
   if (!positions) return { rows: rows.slice(start, end), count };

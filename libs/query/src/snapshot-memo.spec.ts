@@ -64,6 +64,36 @@ describe('QueryMemo: the views of one render pass share matches and sorted order
     expect(next.reads.chain).toBe(400);
   });
 
+  it('reads each row once per sort field, however many orders of overlapping matches sort by it', () => {
+    const { rows } = countedRows(400);
+    let volumeReads = 0;
+    rows.forEach((row, index) => {
+      // mixed kinds: formatted numbers, a string, null (missing), so every sort path (number, string, missing) is taken
+      const volume = index % 10 === 0 ? 'N/A' : index % 13 === 0 ? null : `$${((index * 104_729) % 100_000).toLocaleString('en-US')}`;
+      Object.defineProperty(row, 'volume', { enumerable: true, get: () => (volumeReads++, volume) });
+    });
+    const views = [
+      ...CHAINS.map((chain) => ({ filters: JSON.stringify({ chain }), sort_by: 'volume', sort_order: 'desc', page_size: '5' })),
+      { filters: '{"price":">20"}', sort_by: 'volume', page: '2', page_size: '30' },
+      { sort_by: 'volume', sort_order: 'desc' },
+      { sort_by: 'volume', sort_order: 'asc', page_size: '3' },
+    ].map((raw) => compileQuery(raw));
+    const alone = views.map((query) => applyQuery(rows, query, 0));
+    volumeReads = 0;
+    const memo = new QueryMemo();
+    expect(views.map((query) => applyQuery(rows, query, 0, memo))).toEqual(alone);
+    expect(volumeReads).toBe(400);
+  });
+
+  it('sorts a full snapshot through the radix path to the order it has without a memo, ties in input order', () => {
+    const { rows } = countedRows(3_000);
+    const memo = new QueryMemo();
+    for (const raw of [{ sort_by: 'price' }, { sort_by: 'price', sort_order: 'desc' }, { sort_by: 'change_24h', sort_order: 'desc', page: '40', page_size: '50' }]) {
+      const query = compileQuery(raw);
+      expect(symbols(applyQuery(rows, query, 0, memo))).toEqual(symbols(applyQuery(rows, query, 0)));
+    }
+  });
+
   it('reuses a longer sorted prefix for an earlier page and sorts again for a later one', () => {
     const { rows } = countedRows(300);
     const memo = new QueryMemo();

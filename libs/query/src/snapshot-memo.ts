@@ -2,11 +2,15 @@
  * Work shared by the queries of one render pass (`QueryMemo`, passed to `applyQuery`). The realtime hub renders every
  * view of a feed from the same snapshot, and views often differ only in what follows the match: the pages of one
  * filter, or one filter under several sorts. Within a pass, each distinct match of a snapshot (filters, search, time
- * range, dedupe) is computed once, and each distinct order of it once, as the longest sorted prefix asked for so far.
+ * range, dedupe) is computed once, each distinct order of it once, as the longest sorted prefix asked for so far, and
+ * each row's sort key for a field once, whichever orders need it.
  *
  * It assumes what the search haystacks assume: a snapshot is not mutated in place while it is being rendered. Entries
  * per snapshot are capped; past the cap a query is computed without being kept.
  */
+import type { FieldName } from './field-access';
+import { sortColumn, type SortColumn } from './sort';
+
 export const MAX_MEMO_ENTRIES = 256;
 
 /** matching positions, or ALL_ROWS when the query keeps every row */
@@ -23,6 +27,16 @@ interface SortedPrefix {
 export class SnapshotMemo {
   private readonly matches = new Map<string, Matches>();
   private readonly orders = new Map<string, SortedPrefix>();
+  private readonly columns = new Map<string, SortColumn>();
+
+  constructor(private readonly size: number) {}
+
+  /** The sort keys of `field` for this snapshot's rows (`SortColumn`), shared by every order that sorts by it. */
+  sortColumn(field: FieldName): SortColumn | undefined {
+    let column = this.columns.get(field.name);
+    if (column === undefined && this.columns.size < MAX_MEMO_ENTRIES) this.columns.set(field.name, (column = sortColumn(this.size)));
+    return column;
+  }
 
   /** The match of `key`, computed by `compute` unless known. */
   match(key: string, compute: () => Matches): Matches {
@@ -58,7 +72,7 @@ export class QueryMemo {
   for(rows: readonly unknown[]): SnapshotMemo {
     let entry = this.bySnapshot.get(rows);
     if (entry === undefined || entry.length !== rows.length) {
-      entry = { length: rows.length, memo: new SnapshotMemo() };
+      entry = { length: rows.length, memo: new SnapshotMemo(rows.length) };
       this.bySnapshot.set(rows, entry);
     }
     return entry.memo;

@@ -38,37 +38,63 @@ interface SortKeys {
   readonly allNumeric: boolean;
 }
 
+/** Not yet computed (a `SortColumn` slot). */
+const KIND_UNKNOWN = 3;
+
+/**
+ * The sort keys of one field for every row of a snapshot, by row position, computed as orders need them: the views of
+ * one refresh often sort overlapping matches by the same field (each chain's rows by volume, then every category's),
+ * and parsing "$1,234,567" once per row and field is the bulk of building keys.
+ */
+export interface SortColumn {
+  readonly kinds: Uint8Array;
+  readonly numbers: Float64Array;
+  readonly strings: Array<string | undefined>;
+}
+
+export function sortColumn(size: number): SortColumn {
+  return { kinds: new Uint8Array(size).fill(KIND_UNKNOWN), numbers: new Float64Array(size), strings: new Array<string | undefined>(size) };
+}
+
+/** Writes the key of `row`'s field at `at` and returns its kind. */
+function keyInto(row: unknown, field: FieldName, kinds: Uint8Array, numbers: Float64Array, strings: Array<string | undefined>, at: number): number {
+  const value = isObjectRow(row) ? readField(row, field) : MISSING;
+  let numeric = NaN;
+  if (typeof value === 'number') numeric = value;
+  else if (typeof value === 'string') {
+    numeric = parseNumericString(value);
+    if (Number.isNaN(numeric)) {
+      strings[at] = value.toLowerCase();
+      return (kinds[at] = KIND_STRING);
+    }
+  } else if (typeof value === 'boolean') {
+    strings[at] = String(value);
+    return (kinds[at] = KIND_STRING);
+  }
+  if (Number.isNaN(numeric)) return (kinds[at] = KIND_MISSING);
+  numbers[at] = numeric;
+  return (kinds[at] = KIND_NUMBER);
+}
+
 function computeKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName): SortKeys {
   const count = positions.length;
   const kinds = new Uint8Array(count);
   const numbers = new Float64Array(count);
   const strings = new Array<string | undefined>(count);
   let allNumeric = true;
-  for (let i = 0; i < count; i++) {
-    const row = rows[positions[i]];
-    const value = isObjectRow(row) ? readField(row, field) : MISSING;
-    let numeric = NaN;
-    if (typeof value === 'number') numeric = value;
-    else if (typeof value === 'string') {
-      numeric = parseNumericString(value);
-      if (Number.isNaN(numeric)) {
-        kinds[i] = KIND_STRING;
-        strings[i] = value.toLowerCase();
-        allNumeric = false;
-        continue;
-      }
-    } else if (typeof value === 'boolean') {
-      kinds[i] = KIND_STRING;
-      strings[i] = String(value);
-      allNumeric = false;
-      continue;
-    }
-    if (Number.isNaN(numeric)) {
-      kinds[i] = KIND_MISSING;
-      allNumeric = false;
-    } else {
-      numbers[i] = numeric;
-    }
+  for (let i = 0; i < count; i++) if (keyInto(rows[positions[i]], field, kinds, numbers, strings, i) !== KIND_NUMBER) allNumeric = false;
+  return { kinds, numbers, strings, allNumeric };
+}
+
+/** The column's keys for `positions`, computing the missing ones: the keys to sort the positions themselves by. */
+function columnKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName, column: SortColumn): SortKeys {
+  const { kinds, numbers, strings } = column;
+  let allNumeric = true;
+  for (let i = 0; i < positions.length; i++) {
+    const position = positions[i];
+    let kind = kinds[position];
+    if (kind === KIND_UNKNOWN) kind = keyInto(rows[position], field, kinds, numbers, strings, position);
+    if (kind !== KIND_NUMBER) allNumeric = false;
   }
   return { kinds, numbers, strings, allNumeric };
 }
@@ -118,27 +144,29 @@ function siftDown(heap: number[], start: number, compare: Compare): void {
   }
 }
 
-/** The `limit` first slots in sorted order, via a max-heap of the best so far: O(n log limit). */
-function firstSorted(count: number, limit: number, compare: Compare): number[] {
+/** The `limit` first of `candidates` (key slots) in sorted order, via a max-heap of the best so far: O(n log limit). */
+function firstSorted(candidates: ArrayLike<number>, limit: number, compare: Compare): number[] {
   const heap: number[] = [];
-  for (let slot = 0; slot < limit; slot++) heap.push(slot);
+  for (let i = 0; i < limit; i++) heap.push(candidates[i]);
   for (let i = (limit >> 1) - 1; i >= 0; i--) siftDown(heap, i, compare);
-  for (let slot = limit; slot < count; slot++) {
-    if (compare(slot, heap[0]) < 0) {
-      heap[0] = slot;
+  for (let i = limit; i < candidates.length; i++) {
+    const candidate = candidates[i];
+    if (compare(candidate, heap[0]) < 0) {
+      heap[0] = candidate;
       siftDown(heap, 0, compare);
     }
   }
   return heap.sort(compare);
 }
 
-/** Numbers by value (radix when many), then strings, then missing values in input order. */
-function allSorted(keys: SortKeys, compare: Compare, descending: boolean): number[] {
+/** `candidates` (key slots, ascending): numbers by value (radix when many), then strings, then missing values in order. */
+function allSorted(candidates: ArrayLike<number>, keys: SortKeys, compare: Compare, descending: boolean): number[] {
   const numberSlots: number[] = [];
   const stringSlots: number[] = [];
   const missingSlots: number[] = [];
   const { kinds, numbers } = keys;
-  for (let slot = 0; slot < kinds.length; slot++) {
+  for (let i = 0; i < candidates.length; i++) {
+    const slot = candidates[i];
     const kind = kinds[slot];
     if (kind === KIND_NUMBER) numberSlots.push(slot);
     else if (kind === KIND_STRING) stringSlots.push(slot);
@@ -161,21 +189,34 @@ function allSorted(keys: SortKeys, compare: Compare, descending: boolean): numbe
 /**
  * Sorts `positions` (row indices) by the spec and returns the first `limit` of them
  * (all when limit is undefined). The comparator is a strict total order, so a partial sort
- * returns exactly the prefix a full sort would.
+ * returns exactly the prefix a full sort would. With a `column` (the snapshot's keys of `spec.field`), keys computed by
+ * an earlier order of the same snapshot are reused and new ones kept; `positions` must then be ascending, as every
+ * match is.
  */
 export function sortPositions(
   rows: readonly unknown[],
   positions: ArrayLike<number>,
   spec: SortSpec,
   limit?: number,
+  column?: SortColumn,
 ): number[] {
   const count = positions.length;
   const wanted = limit === undefined ? count : Math.min(limit, count);
   if (wanted === 0) return [];
+  if (column !== undefined) {
+    // keys by row position: the positions (ascending, so a - b still keeps input order) are sorted themselves
+    const keys = columnKeys(rows, positions, spec.field, column);
+    const compare = comparator(keys, spec.descending);
+    if (wanted < count * PARTIAL_SORT_RATIO) return firstSorted(positions, wanted, compare);
+    const sorted = allSorted(positions, keys, compare, spec.descending);
+    return sorted.length > wanted ? sorted.slice(0, wanted) : sorted;
+  }
   const keys = computeKeys(rows, positions, spec.field);
   const compare = comparator(keys, spec.descending);
-  const slots = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(count, wanted, compare) : allSorted(keys, compare, spec.descending);
+  const slots = new Array<number>(count);
+  for (let slot = 0; slot < count; slot++) slots[slot] = slot;
+  const ordered = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(slots, wanted, compare) : allSorted(slots, keys, compare, spec.descending);
   const sorted = new Array<number>(wanted);
-  for (let i = 0; i < wanted; i++) sorted[i] = positions[slots[i]];
+  for (let i = 0; i < wanted; i++) sorted[i] = positions[ordered[i]];
   return sorted;
 }
