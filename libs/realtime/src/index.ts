@@ -23,3 +23,4 @@ export * from './stream-multiplexer';
 export * from './stream-descriptor';
 export * from './protocol-schemas';
 export * from './shared-connection-counts';
+export * from './view-json';

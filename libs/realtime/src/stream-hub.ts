@@ -15,6 +15,7 @@ import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type Stre
 import type { AnyStreamDefinition } from './stream-definition';
 import { SubscriptionError, mergeUpdate, queryFromUrl, resolveSubscription, type Subscription } from './subscription';
 import { CloseCode, errorBody, type ErrorCode, type ErrorDetail } from './ws-protocol';
+import { RowJsonMemo } from './view-json';
 
 /** setTimeout's largest delay; a token expiring later is re-checked then */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -507,11 +508,12 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     return Math.min(Math.max(freshRemaining, budgetFloor, minIntervalMs), maxIntervalMs);
   }
 
-  /** Every view of a refresh from one snapshot: the views share matches and sorted orders (`QueryMemo`). */
+  /** Every view of a refresh from one snapshot: the views share matches, sorted orders (`QueryMemo`) and row texts. */
   private publishAll(feed: Feed, now: number): void {
     const memo = new QueryMemo();
+    const json = new RowJsonMemo();
     const changed: View[] = [];
-    for (const view of feed.views.values()) if (this.renderView(feed, view, now, memo)) changed.push(view);
+    for (const view of feed.views.values()) if (this.renderView(feed, view, now, memo, json)) changed.push(view);
     // all renders first, then all sends in one tight loop: interleaved, the render's garbage and rows evict the
     // sockets' state between groups and every write costs more (bench/README.md, fan-out, 2026-12-05)
     for (const view of changed) this.sendToView(view, 'view', view.body!);
@@ -523,7 +525,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Renders one view into `view.body`, serialised once for all its subscribers; false when nothing changed. */
-  private renderView(feed: Feed, view: View, now: number, memo?: QueryMemo): boolean {
+  private renderView(feed: Feed, view: View, now: number, memo?: QueryMemo, json?: RowJsonMemo): boolean {
     const load = feed.last!;
     let body: Record<string, unknown>;
     try {
@@ -533,7 +535,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       return false;
     }
     if (load.missing?.length) Object.assign(body, { partial: true, missing: load.missing });
-    const bodyJson = JSON.stringify(body);
+    const bodyJson = json ? json.view(body) : JSON.stringify(body);
     const stale = feed.failing || load.stale === true;
     if (bodyJson === view.lastRendered && stale === view.lastStale && view.body) return false;
     view.lastRendered = bodyJson;
