@@ -144,13 +144,16 @@ function siftDown(heap: number[], start: number, compare: Compare): void {
   }
 }
 
-/** The `limit` first of `candidates` (key slots) in sorted order, via a max-heap of the best so far: O(n log limit). */
-function firstSorted(candidates: ArrayLike<number>, limit: number, compare: Compare): number[] {
+/**
+ * The `limit` first of `count` key slots in sorted order, via a max-heap of the best so far: O(n log limit). The slots
+ * are `candidates` (ascending) when given, else 0 … count - 1.
+ */
+function firstSorted(count: number, limit: number, compare: Compare, candidates?: ArrayLike<number>): number[] {
   const heap: number[] = [];
-  for (let i = 0; i < limit; i++) heap.push(candidates[i]);
+  for (let i = 0; i < limit; i++) heap.push(candidates === undefined ? i : candidates[i]);
   for (let i = (limit >> 1) - 1; i >= 0; i--) siftDown(heap, i, compare);
-  for (let i = limit; i < candidates.length; i++) {
-    const candidate = candidates[i];
+  for (let i = limit; i < count; i++) {
+    const candidate = candidates === undefined ? i : candidates[i];
     if (compare(candidate, heap[0]) < 0) {
       heap[0] = candidate;
       siftDown(heap, 0, compare);
@@ -159,14 +162,17 @@ function firstSorted(candidates: ArrayLike<number>, limit: number, compare: Comp
   return heap.sort(compare);
 }
 
-/** `candidates` (key slots, ascending): numbers by value (radix when many), then strings, then missing values in order. */
-function allSorted(candidates: ArrayLike<number>, keys: SortKeys, compare: Compare, descending: boolean): number[] {
+/**
+ * `count` key slots (`candidates`, ascending, when given, else 0 … count - 1): numbers by value (radix when many), then
+ * strings, then missing values in order.
+ */
+function allSorted(count: number, keys: SortKeys, compare: Compare, descending: boolean, candidates?: ArrayLike<number>): number[] {
   const numberSlots: number[] = [];
   const stringSlots: number[] = [];
   const missingSlots: number[] = [];
   const { kinds, numbers } = keys;
-  for (let i = 0; i < candidates.length; i++) {
-    const slot = candidates[i];
+  for (let i = 0; i < count; i++) {
+    const slot = candidates === undefined ? i : candidates[i];
     const kind = kinds[slot];
     if (kind === KIND_NUMBER) numberSlots.push(slot);
     else if (kind === KIND_STRING) stringSlots.push(slot);
@@ -207,16 +213,14 @@ export function sortPositions(
     // keys by row position: the positions (ascending, so a - b still keeps input order) are sorted themselves
     const keys = columnKeys(rows, positions, spec.field, column);
     const compare = comparator(keys, spec.descending);
-    if (wanted < count * PARTIAL_SORT_RATIO) return firstSorted(positions, wanted, compare);
-    const sorted = allSorted(positions, keys, compare, spec.descending);
+    if (wanted < count * PARTIAL_SORT_RATIO) return firstSorted(count, wanted, compare, positions);
+    const sorted = allSorted(count, keys, compare, spec.descending, positions);
     return sorted.length > wanted ? sorted.slice(0, wanted) : sorted;
   }
   const keys = computeKeys(rows, positions, spec.field);
   const compare = comparator(keys, spec.descending);
-  const slots = new Array<number>(count);
-  for (let slot = 0; slot < count; slot++) slots[slot] = slot;
-  const ordered = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(slots, wanted, compare) : allSorted(slots, keys, compare, spec.descending);
+  const slots = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(count, wanted, compare) : allSorted(count, keys, compare, spec.descending);
   const sorted = new Array<number>(wanted);
-  for (let i = 0; i < wanted; i++) sorted[i] = positions[ordered[i]];
+  for (let i = 0; i < wanted; i++) sorted[i] = positions[slots[i]];
   return sorted;
 }
