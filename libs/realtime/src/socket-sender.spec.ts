@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
+import { socketPairs } from '../../../test/support/ws-pairs';
 import { SocketSender, textFrame, type Outlet } from './socket-sender';
 
 function fakeSocket() {
@@ -100,84 +100,36 @@ describe('textFrame', () => {
 });
 
 describe('SocketSender.broadcast over real sockets', () => {
-  let server: WebSocketServer;
-  afterEach(() => {
-    for (const socket of server.clients) socket.terminate();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-
   it('writes the pre-framed bytes through ws, which clients read as the same text messages', async () => {
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-    await new Promise((resolve) => server.once('listening', resolve));
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const accepted = new Promise<WebSocket[]>((resolve) => {
-      const sockets: WebSocket[] = [];
-      server.on('connection', (socket) => sockets.push(socket) === 2 && resolve(sockets));
-    });
-    const clients = [new WebSocket(url), new WebSocket(url)];
     const payloads = [Buffer.from('{"a":1}'), Buffer.alloc(300, 'x'), Buffer.alloc(70_000, 'y')];
-    const received = clients.map(
-      (client) =>
-        new Promise<Array<{ text: string; isBinary: boolean }>>((resolve) => {
-          const messages: Array<{ text: string; isBinary: boolean }> = [];
-          client.on('message', (data: Buffer, isBinary) => messages.push({ text: data.toString(), isBinary }) === payloads.length && resolve(messages));
-        }),
-    );
-    const sockets = await accepted;
-    const viaSend = sockets.map((socket) => jest.spyOn(socket, 'send'));
+    const pairs = await socketPairs(2, payloads.length);
+    const viaSend = pairs.sockets.map((socket) => jest.spyOn(socket, 'send'));
     const sender = new SocketSender({ backpressureBytes: 1 << 20, hardCapBytes: 8 << 20, stuckMs: 1_000 }, { onSent() {}, onSkipped() {}, onTerminated() {} });
-    const outlets = sockets.map((socket) => ({ socket, latestFrame: () => undefined, lagSince: 0 }));
+    const outlets = pairs.sockets.map((socket) => ({ socket, latestFrame: () => undefined, lagSince: 0 }));
     for (const payload of payloads) expect(sender.broadcast(outlets, payload)).toBe(2);
 
     const expected = payloads.map((payload) => ({ text: payload.toString(), isBinary: false }));
-    expect(await Promise.all(received)).toEqual([expected, expected]);
+    expect(await pairs.received()).toEqual([expected, expected]);
     for (const spy of viaSend) expect(spy).not.toHaveBeenCalled(); // the pre-framed path, not ws.send
-    for (const client of clients) client.terminate();
+    await pairs.close();
   });
 });
 
 describe('SocketSender.sendPrefixed over real sockets', () => {
-  let server: WebSocketServer;
-  afterEach(() => {
-    for (const socket of server.clients) socket.terminate();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-
   it('frames [prefix, shared body] as one valid text message per client, handing ws the shared body itself (no copy)', async () => {
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-    await new Promise((resolve) => server.once('listening', resolve));
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const accepted = new Promise<WebSocket[]>((resolve) => {
-      const sockets: WebSocket[] = [];
-      server.on('connection', (socket) => sockets.push(socket) === 2 && resolve(sockets));
-    });
-    const clients = [new WebSocket(url), new WebSocket(url)];
     // bodies whose framed lengths need each header size: 7-bit, 16-bit (crossing 126 with the prefix) and 64-bit
     const bodies = [Buffer.from('"a":1}'), Buffer.from(`"x":"${'x'.repeat(100)}"}`), Buffer.from(`"y":"${'y'.repeat(70_000)}"}`)];
-    const received = clients.map(
-      (client) =>
-        new Promise<string[]>((resolve) => {
-          const messages: string[] = [];
-          client.on('message', (data: Buffer, isBinary) => {
-            expect(isBinary).toBe(false);
-            if (messages.push(data.toString()) === bodies.length) resolve(messages);
-          });
-        }),
-    );
-    const sockets = await accepted;
-    const frames = sockets.map((socket) => {
-      const raw = (socket as unknown as { _sender: { sendFrame(list: Buffer[]): void } })._sender;
-      return jest.spyOn(raw, 'sendFrame');
-    });
-    const viaSend = sockets.map((socket) => jest.spyOn(socket, 'send'));
+    const pairs = await socketPairs(2, bodies.length);
+    const frames = pairs.sendFrameSpies();
+    const viaSend = pairs.sockets.map((socket) => jest.spyOn(socket, 'send'));
     const sender = new SocketSender({ backpressureBytes: 1 << 20, hardCapBytes: 8 << 20, stuckMs: 1_000 }, { onSent() {}, onSkipped() {}, onTerminated() {} });
-    const outlets = sockets.map((socket) => ({ socket, latestFrame: () => undefined, lagSince: 0 }));
+    const outlets = pairs.sockets.map((socket) => ({ socket, latestFrame: () => undefined, lagSince: 0 }));
     const prefixOf = (client: number, seq: number) => `{"sub":"c${client}","type":"view","seq":${seq},`;
     bodies.forEach((body, b) => outlets.forEach((outlet, c) => expect(sender.sendPrefixed(outlet, prefixOf(c, b + 1), body)).toBe(true)));
 
-    const messages = await Promise.all(received);
-    messages.forEach((list, c) => expect(list).toEqual(bodies.map((body, b) => prefixOf(c, b + 1) + body.toString())));
-    for (const list of messages) for (const message of list) expect(() => JSON.parse(message)).not.toThrow();
+    const messages = await pairs.received();
+    messages.forEach((list, c) => expect(list).toEqual(bodies.map((body, b) => ({ text: prefixOf(c, b + 1) + body.toString(), isBinary: false }))));
+    for (const list of messages) for (const message of list) expect(() => JSON.parse(message.text)).not.toThrow();
     for (const spy of viaSend) expect(spy).not.toHaveBeenCalled();
     for (const [c, spy] of frames.entries()) {
       expect(spy).toHaveBeenCalledTimes(bodies.length);
@@ -187,6 +139,6 @@ describe('SocketSender.sendPrefixed over real sockets', () => {
         expect(list[0].length).toBeLessThanOrEqual(10 + Buffer.byteLength(prefixOf(c, b + 1)));
       });
     }
-    for (const client of clients) client.terminate();
+    await pairs.close();
   });
 });
