@@ -514,8 +514,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     const json = new RowJsonMemo();
     const changed: View[] = [];
     for (const view of feed.views.values()) if (this.renderView(feed, view, now, memo, json)) changed.push(view);
-    // all renders first, then all sends in one tight loop: interleaved, the render's garbage and rows evict the
-    // sockets' state between groups and every write costs more (bench/README.md, fan-out, 2026-12-05)
+    // all renders first, then the sends back to back, not a render between two groups of sends
     for (const view of changed) this.sendToView(view, 'view', view.body!);
   }
 
@@ -556,7 +555,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   /** One body for every subscriber of the view; each gets its own few prefix bytes (seq, sub) in front of it. */
   private sendToView(view: View, type: 'view' | 'error', body: Buffer): void {
     // subscribers at the same seq (those that joined between the same two refreshes, e.g. all the clients of a
-    // reconnect after a deploy) get identical frames: one head (header + prefix) per seq, written to each of them
+    // reconnect after a deploy) get identical frames: one SharedFrame per seq, framed once for all but the first
     const frames = new Map<number, SharedFrame>();
     let sent = 0;
     for (const subscriber of view.subscribers) {
