@@ -207,6 +207,10 @@ describe.each(backends)('UpstreamCache over %s', (_name, createStore) => {
   it('reports a healthy store', async () => {
     expect(await cache.isHealthy()).toBe(true);
   });
+
+  it('reports a healthy store to every one of several checks at once (a load balancer probe and an operator)', async () => {
+    expect(await Promise.all(Array.from({ length: 5 }, () => cache.isHealthy()))).toEqual([true, true, true, true, true]);
+  });
 });
 
 describe('UpstreamCache with a broken store', () => {

@@ -84,7 +84,7 @@ export class UpstreamCache {
   private readonly observer?: UpstreamCacheObserver;
   private readonly logger: UpstreamLogger;
   private readonly now: () => number;
-  private readonly healthKey = `__health__:${randomUUID()}`;
+  private readonly healthKey = '__health__';
   private readonly reads = new Map<string, Promise<ReadResult<unknown>>>();
   private readonly loads = new Map<string, Promise<StoredEntry<unknown>>>();
   /** key → why its last load failed; cleared by the next successful load (keys are ours, never client input) */
@@ -142,10 +142,14 @@ export class UpstreamCache {
     await this.withTimeout(this.store.del(this.keyPrefix + key));
   }
 
-  /** True when a value written to the store can be read back within the store timeout. */
+  /**
+   * True when a value written to the store can be read back within the store timeout. Each check writes its own key:
+   * with one key, two checks at once (the load balancer's probe and anyone else's) read each other's value and both
+   * report the store broken.
+   */
   async isHealthy(): Promise<boolean> {
     const probe = randomUUID();
-    const probeKey = this.keyPrefix + this.healthKey;
+    const probeKey = `${this.keyPrefix}${this.healthKey}:${probe}`;
     try {
       await this.withTimeout(this.store.set(probeKey, probe, 10_000));
       const healthy = (await this.withTimeout(this.store.get<string>(probeKey))) === probe;
