@@ -209,18 +209,14 @@ export function sortPositions(
   const count = positions.length;
   const wanted = limit === undefined ? count : Math.min(limit, count);
   if (wanted === 0) return [];
-  if (column !== undefined) {
-    // keys by row position: the positions (ascending, so a - b still keeps input order) are sorted themselves
-    const keys = columnKeys(rows, positions, spec.field, column);
-    const compare = comparator(keys, spec.descending);
-    if (wanted < count * PARTIAL_SORT_RATIO) return firstSorted(count, wanted, compare, positions);
-    const sorted = allSorted(count, keys, compare, spec.descending, positions);
-    return sorted.length > wanted ? sorted.slice(0, wanted) : sorted;
-  }
-  const keys = computeKeys(rows, positions, spec.field);
+  // with a column, keys are by row position and the positions (ascending, so a - b still keeps input order) are sorted
+  // themselves; without one, keys are by slot 0 … count - 1 and the slots map back to positions
+  const keys = column ? columnKeys(rows, positions, spec.field, column) : computeKeys(rows, positions, spec.field);
+  const candidates = column ? positions : undefined;
   const compare = comparator(keys, spec.descending);
-  const slots = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(count, wanted, compare) : allSorted(count, keys, compare, spec.descending);
+  const ordered = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(count, wanted, compare, candidates) : allSorted(count, keys, compare, spec.descending, candidates);
+  if (candidates) return ordered.length > wanted ? ordered.slice(0, wanted) : ordered;
   const sorted = new Array<number>(wanted);
-  for (let i = 0; i < wanted; i++) sorted[i] = positions[slots[i]];
+  for (let i = 0; i < wanted; i++) sorted[i] = positions[ordered[i]];
   return sorted;
 }

@@ -200,10 +200,6 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     return this.sender.sendWire(outlet, frame);
   }
 
-  broadcast(outlets: Iterable<Outlet>, frame: Buffer): number {
-    return this.sender.broadcast(outlets, frame);
-  }
-
   /** An error frame (bounded, see `errorFrame`) through the sender; the connection stays open. */
   sendError(outlet: Outlet, code: ErrorCode, message: string, details: readonly ErrorDetail[] = []): boolean {
     return this.send(outlet, errorFrame(code, message, details));

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { socketPairs } from '../../../test/support/ws-pairs';
-import { SocketSender, textFrame, type Outlet } from './socket-sender';
+import { SocketSender, WireFrame, type Outlet } from './socket-sender';
 
 function fakeSocket() {
   return { readyState: WebSocket.OPEN, bufferedAmount: 0, sent: [] as Buffer[], terminated: false, send(frame: Buffer) { this.sent.push(frame); }, terminate() { this.terminated = true; } };
@@ -47,16 +47,20 @@ describe('SocketSender', () => {
     sender.stop();
   });
 
-  it('broadcast skips closed and congested sockets, counts the written ones and falls back to ws.send', () => {
+  it('sendWire skips closed and congested sockets, counts the payload against the bound and falls back to ws.send', () => {
     const sender = new SocketSender(limits, stats);
     const open = fakeSocket();
+    const full = fakeSocket();
     const congested = fakeSocket();
     const closed = fakeSocket();
-    congested.bufferedAmount = 95;
+    // the 15 payload bytes count against the bound, the 2 header bytes do not (as with ws.send): 85 + 15 fits, 86 + 15 not
+    full.bufferedAmount = 85;
+    congested.bufferedAmount = 86;
     (closed as { readyState: number }).readyState = WebSocket.CLOSED;
-    const frame = Buffer.from('frame-1');
-    expect(sender.broadcast([outlet(open), outlet(congested), outlet(closed)], frame)).toBe(1);
-    expect(open.sent).toEqual([frame]); // a socket without ws internals gets ws.send
+    const frame = new WireFrame('{"seq":1,', Buffer.from('"a":1}'));
+    const written = [open, full, congested, closed].map((socket) => sender.sendWire(outlet(socket), frame));
+    expect(written).toEqual([true, true, false, false]);
+    expect(open.sent.map(String)).toEqual(['{"seq":1,"a":1}']); // a socket without ws internals gets ws.send of the payload
     expect(congested.sent).toEqual([]);
     expect(sender.laggingCount).toBe(1);
     sender.stop();
@@ -89,28 +93,32 @@ describe('SocketSender.sendPrefixed', () => {
   });
 });
 
-describe('textFrame', () => {
-  it('puts the RFC 6455 header for each payload-length encoding before the payload', () => {
-    expect([...textFrame(Buffer.from('hi'))]).toEqual([0x81, 2, 0x68, 0x69]);
-    const medium = textFrame(Buffer.alloc(300, 'a'));
-    expect([medium[0], medium[1], medium.readUInt16BE(2), medium.length]).toEqual([0x81, 126, 300, 304]);
-    const large = textFrame(Buffer.alloc(70_000, 'b'));
-    expect([large[0], large[1], Number(large.readBigUInt64BE(2)), large.length, large[10]]).toEqual([0x81, 127, 70_000, 70_010, 0x62]);
+describe('WireFrame', () => {
+  it('puts the RFC 6455 header for each payload-length encoding before prefix and body', () => {
+    expect([...new WireFrame('', Buffer.from('hi')).bytes]).toEqual([0x81, 2, 0x68, 0x69]);
+    const medium = new WireFrame('{', Buffer.alloc(299, 'a')).bytes;
+    expect([medium[0], medium[1], medium.readUInt16BE(2), medium.length, medium[4], medium[5]]).toEqual([0x81, 126, 300, 304, 0x7b, 0x61]);
+    const large = new WireFrame('{', Buffer.alloc(69_999, 'b')).bytes;
+    expect([large[0], large[1], Number(large.readBigUInt64BE(2)), large.length, large[10], large[11]]).toEqual([0x81, 127, 70_000, 70_010, 0x7b, 0x62]);
+    expect(new WireFrame('{"é":', Buffer.from('1}')).payload().toString()).toBe('{"é":1}'); // UTF-8 prefix: bytes, not chars
   });
 });
 
-describe('SocketSender.broadcast over real sockets', () => {
-  it('writes the pre-framed bytes through ws, which clients read as the same text messages', async () => {
-    const payloads = [Buffer.from('{"a":1}'), Buffer.alloc(300, 'x'), Buffer.alloc(70_000, 'y')];
-    const pairs = await socketPairs(2, payloads.length);
+describe('SocketSender.sendWire over real sockets', () => {
+  it('hands ws the one framed buffer for every socket, which clients read as the same text messages', async () => {
+    const frames = [Buffer.from('"a":1}'), Buffer.alloc(300, 'x'), Buffer.alloc(70_000, 'y')].map((body) => new WireFrame('{"s":', body));
+    const pairs = await socketPairs(2, frames.length);
+    const spies = pairs.sendFrameSpies();
     const viaSend = pairs.sockets.map((socket) => jest.spyOn(socket, 'send'));
     const sender = new SocketSender({ backpressureBytes: 1 << 20, hardCapBytes: 8 << 20, stuckMs: 1_000 }, { onSent() {}, onSkipped() {}, onTerminated() {} });
     const outlets = pairs.sockets.map((socket) => ({ socket, latestFrame: () => undefined, lagSince: 0 }));
-    for (const payload of payloads) expect(sender.broadcast(outlets, payload)).toBe(2);
+    for (const frame of frames) for (const target of outlets) expect(sender.sendWire(target, frame)).toBe(true);
 
-    const expected = payloads.map((payload) => ({ text: payload.toString(), isBinary: false }));
+    const expected = frames.map((frame) => ({ text: frame.payload().toString(), isBinary: false }));
     expect(await pairs.received()).toEqual([expected, expected]);
     for (const spy of viaSend) expect(spy).not.toHaveBeenCalled(); // the pre-framed path, not ws.send
+    for (const spy of spies) expect(spy.mock.calls.map(([list]) => list)).toEqual(frames.map((frame) => [frame.bytes]));
+    frames.forEach((frame, f) => expect(spies[1].mock.calls[f][0][0]).toBe(spies[0].mock.calls[f][0][0])); // the same buffer
     await pairs.close();
   });
 });

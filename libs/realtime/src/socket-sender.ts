@@ -43,25 +43,6 @@ export class SocketSender {
   }
 
   /**
-   * Sends one text frame to many outlets, with the same rules as `send`. The WebSocket framing is built
-   * once and the framed bytes written as one buffer per socket: `ws.send` would frame again per socket
-   * and write header and payload as two chunks (~13 % more CPU per send, bench/README.md "fan-out").
-   * Returns how many sockets were written to.
-   */
-  broadcast(outlets: Iterable<Outlet>, frame: Buffer): number {
-    let wire: Buffer | undefined;
-    let sent = 0;
-    for (const outlet of outlets) {
-      if (!this.writable(outlet, frame.length)) continue;
-      const raw = rawSender(outlet.socket);
-      if (raw) raw.sendFrame([(wire ??= textFrame(frame))]);
-      else outlet.socket.send(frame, { binary: false });
-      sent++;
-    }
-    return sent;
-  }
-
-  /**
    * Sends one text frame made of a small per-client `prefix` (ASCII or UTF-8 text, e.g. `{"type":"view","seq":7,`)
    * and a `body` shared by many clients, same rules as `send`. The WebSocket header is built for the combined length
    * in the same small buffer as the prefix, and ws writes `[header + prefix, body]` corked: the body is written by
@@ -217,13 +198,6 @@ export class WireFrame {
   payload(): Buffer {
     return this.bytes.subarray(this.bytes.length - this.payloadLength);
   }
-}
-
-/** An unmasked, final text frame (RFC 6455 section 5.2): the header the server puts before `payload`, then `payload`. */
-export function textFrame(payload: Buffer): Buffer {
-  const wire = frameHeader(payload.length, payload.length);
-  payload.copy(wire, wire.length - payload.length);
-  return wire;
 }
 
 /**
