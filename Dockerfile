@@ -19,8 +19,10 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/libs/storage/migrations ./libs/storage/migrations
 COPY --from=build --chown=node:node /app/libs/simulator/fixtures ./libs/simulator/fixtures
 COPY --from=build --chown=node:node /app/package.json ./package.json
+COPY --from=build --chown=node:node /app/scripts/gateway-node.sh ./scripts/gateway-node.sh
 USER node
 EXPOSE 8000
 VOLUME ["/data"]
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "dist/apps/gateway/apps/gateway/src/main.js"]
+# the launcher picks V8's GC threading for the CPUs the container gets (scripts/gateway-node.sh), then execs node
+CMD ["sh", "scripts/gateway-node.sh", "dist/apps/gateway/apps/gateway/src/main.js"]

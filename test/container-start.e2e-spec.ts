@@ -53,12 +53,16 @@ describe('the Dockerfile CMD starts the built service', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('runs node on a file the build produces and the image copies', () => {
+  it('runs node, through the GC launcher, on a file the build produces and the image copies', () => {
     expect(stage.workdir).toBe('/app');
-    expect(stage.cmd[0]).toBe('node');
-    const script = normalize(stage.cmd[1]);
-    expect(existsSync(join(REPO_ROOT, script))).toBe(true);
-    expect(stage.copied.some((destination) => script.startsWith(`${destination}/`))).toBe(true);
+    // `sh scripts/gateway-node.sh <entry>`: the launcher picks V8's GC threading for the container's CPUs, then execs node
+    expect(stage.cmd.slice(0, 2)).toEqual(['sh', 'scripts/gateway-node.sh']);
+    const launcher = normalize(stage.cmd[1]);
+    const script = normalize(stage.cmd[2]);
+    for (const file of [launcher, script]) {
+      expect(existsSync(join(REPO_ROOT, file))).toBe(true);
+      expect(stage.copied.some((destination) => file === destination || file.startsWith(`${destination}/`))).toBe(true);
+    }
     // `npm run start:prod` is the same start outside a container
     const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     // (its leading VAR=value settings are the image's ENV: same command, same environment)

@@ -1,7 +1,8 @@
 /**
  * bench:abuse — does one hostile client hurt the process or the others? (issue 9 §A, items 1–3)
  *
- * Three processes on loopback: the gateway (`apps/gateway/src/main.ts`, sandbox, exactly as `npm start` runs it),
+ * Three processes on loopback: the gateway (`apps/gateway/src/main.ts`, sandbox, started as `npm start` starts it:
+ * through `scripts/gateway-node.sh`, which sees the one core it is pinned to and picks single-threaded GC),
  * the attackers (`hostile.ts`), and this orchestrator, which probes `GET /health/live` every 20 ms, keeps one
  * well-behaved stream client, and samples the gateway's RSS from /proc. Phases, same process, same run:
  *   idle (probe only) → hostile (20 attackers: ReDoS numbers, non-reading floods, prototype-key filters) → after.
@@ -9,7 +10,7 @@
  * whether the well-behaved client (an update a second, timed to its answer) was served throughout. Writes
  * bench/results/abuse-<date>.json.
  * The gateway and the probe run on core 0, the attackers on core 1 (taskset), so the probe measures the gateway.
- * Knobs: ABUSE_SETTLE_S (20), ABUSE_IDLE_S (60), ABUSE_HOSTILE_S (60), ABUSE_AFTER_S (10), ABUSE_CLIENTS (20); DATABASE_URL is passed on
+ * Knobs: ABUSE_PIN=0 (no pinning: the gateway gets both cores, and V8's background GC threads with them), ABUSE_SETTLE_S (20), ABUSE_IDLE_S (60), ABUSE_HOSTILE_S (60), ABUSE_AFTER_S (10), ABUSE_CLIENTS (20); DATABASE_URL is passed on
  * (a fresh database is best), ABUSE_EMBEDDED=1 uses the embedded PGlite instead.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -248,7 +249,12 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-abuse-'));
   const inspectorPort = await freePort();
   // the inspector (loopback only) lets this bench force a full GC before reading memory: garbage is not growth
-  const gateway = spawn(process.execPath, [...(process.env.ABUSE_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean), `--inspect=127.0.0.1:${inspectorPort}`, '-r', TS_REGISTER, 'apps/gateway/src/main.ts'], {
+  // the launcher of `npm start` and the image, under `taskset` from the first instruction: it reads the affinity
+  // mask, so the gateway runs as it would in a container given one CPU (single-threaded GC)
+  const nodeArgs = [...(process.env.ABUSE_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean), `--inspect=127.0.0.1:${inspectorPort}`, '-r', TS_REGISTER, 'apps/gateway/src/main.ts'];
+  const launch = ['sh', join(ROOT, 'scripts/gateway-node.sh'), ...nodeArgs];
+  const [command, ...args] = PIN ? ['taskset', '-c', '0', ...launch] : launch;
+  const gateway = spawn(command, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -268,12 +274,14 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  pin(gateway.pid!, 0);
   pin(process.pid, 0);
   const stopGateway = () => gateway.exitCode === null && gateway.kill('SIGTERM');
   process.on('exit', stopGateway);
   try {
     await waitReady(baseUrl, 120_000);
+    // the node command line the launcher ran (its flags: single-threaded GC on one core)
+    const gatewayArgv = readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    console.log(`gateway: ${gatewayArgv.filter((arg) => arg.startsWith('--') && !arg.startsWith('--inspect')).join(' ') || 'V8 defaults'}${PIN ? ' (pinned to core 0)' : ''}`);
     await sleep(SETTLE_S * 1000);
 
     const good = await GoodClient.connect(`ws://127.0.0.1:${port}${STREAM_PATH}?page_size=20`);
@@ -323,7 +331,7 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       loadavg: loadavg(),
-      config: { ATTACKS, SETTLE_S, IDLE_S, HOSTILE_S, AFTER_S, CLIENTS, PROBE_EVERY_MS, heartbeatMs: 10_000, pinned: PIN, storage: process.env.ABUSE_EMBEDDED || !process.env.DATABASE_URL ? 'pglite' : 'postgres' },
+      config: { ATTACKS, SETTLE_S, IDLE_S, HOSTILE_S, AFTER_S, CLIENTS, PROBE_EVERY_MS, heartbeatMs: 10_000, pinned: PIN, gatewayArgv, storage: process.env.ABUSE_EMBEDDED || !process.env.DATABASE_URL ? 'pglite' : 'postgres' },
       phases: rows,
       ratio,
       rssGrowthMb: growth,
