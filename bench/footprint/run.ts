@@ -61,18 +61,19 @@ const median = (values: number[]) => {
 };
 
 /**
- * The `start` script (`NAME=value ... node -r ./scripts/ts-register.js apps/gateway/src/main.ts`) as environment and node
- * arguments, so the bench runs exactly what `npm start` runs with the gateway as the measured pid.
+ * The `start` script (`NAME=value ... sh scripts/gateway-node.sh <node args>`, or `... node <node args>`) as
+ * environment, command and arguments, so the bench runs exactly what `npm start` runs. The launcher `exec`s node, so
+ * the spawned pid is the gateway itself either way.
  */
-function startCommand(): { env: Record<string, string>; args: string[] } {
+function startCommand(): { env: Record<string, string>; command: string; args: string[] } {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.split(/\s+/);
-  const node = words.indexOf('node');
-  if (node < 0 || words.slice(0, node).some((word) => !/^[A-Z_]+=\S*$/.test(word))) {
-    throw new Error(`the start script is no longer "[NAME=value ...] node ...": ${pkg.scripts.start}`);
-  }
-  const env = Object.fromEntries(words.slice(0, node).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
-  return { env, args: words.slice(node + 1) };
+  const first = words.findIndex((word) => !/^[A-Z_]+=\S*$/.test(word));
+  const env = Object.fromEntries(words.slice(0, first).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
+  const [command, ...args] = words.slice(first);
+  if (command === 'node') return { env, command: process.execPath, args };
+  if (command === 'sh' && args[0] === 'scripts/gateway-node.sh') return { env, command: 'sh', args };
+  throw new Error(`the start script is no longer "[NAME=value ...] (node | sh scripts/gateway-node.sh) ...": ${pkg.scripts.start}`);
 }
 
 /** VmRSS, RssAnon and VmHWM (peak) of `pid`, in kB. */
@@ -141,7 +142,7 @@ async function measure(mode: Mode, store: Store, storage: { dataDir: string; dat
   const started = performance.now();
   const start = startCommand();
   const env = { ...start.env, ...environment(mode, port, storage) };
-  const child = spawn(process.execPath, start.args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(start.command, start.args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   try {
