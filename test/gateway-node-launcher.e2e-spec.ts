@@ -8,8 +8,11 @@ import { REPO_ROOT } from './support/service-process';
 const LAUNCHER = join(REPO_ROOT, 'scripts/gateway-node.sh');
 const run = promisify(execFile);
 
-/** What node was started with, through the launcher (optionally under `taskset -c <cpus>`), with a fake cgroup fs. */
-async function execArgvThrough(cgroupFs: string, options: { cpus?: string; script?: string } = {}): Promise<string> {
+/**
+ * The stdout of a node script started through the launcher (optionally under `taskset -c <cpus>`), with a fake cgroup
+ * fs; by default the script prints the flags node was started with.
+ */
+async function runThrough(cgroupFs: string, options: { cpus?: string; script?: string } = {}): Promise<string> {
   const script = options.script ?? 'process.stdout.write(process.execArgv.join(" "))';
   const command = ['sh', LAUNCHER, '-e', script];
   const [file, ...args] = options.cpus ? ['taskset', '-c', options.cpus, ...command] : command;
@@ -36,31 +39,31 @@ describe('scripts/gateway-node.sh: V8 GC threading fitted to the CPUs the proces
 
   (multiCore ? it : it.skip)('keeps V8 defaults with two CPUs or more and no quota (v2 "max", v1 -1, or no cgroup file)', async () => {
     cgroupV2('max 100000');
-    expect(await execArgvThrough(cgroupFs)).not.toContain('--single-threaded-gc');
+    expect(await runThrough(cgroupFs)).not.toContain('--single-threaded-gc');
     rmSync(join(cgroupFs, 'cpu.max'));
-    expect(await execArgvThrough(cgroupFs)).not.toContain('--single-threaded-gc');
+    expect(await runThrough(cgroupFs)).not.toContain('--single-threaded-gc');
     cgroupV1(-1, 100000);
-    expect(await execArgvThrough(cgroupFs)).not.toContain('--single-threaded-gc');
+    expect(await runThrough(cgroupFs)).not.toContain('--single-threaded-gc');
   });
 
   it('single-threaded GC on an affinity mask of one CPU (taskset, --cpuset-cpus)', async () => {
     cgroupV2('max 100000');
-    expect(await execArgvThrough(cgroupFs, { cpus: '0' })).toContain('--single-threaded-gc');
+    expect(await runThrough(cgroupFs, { cpus: '0' })).toContain('--single-threaded-gc');
   });
 
   it('single-threaded GC under a quota of at most one CPU (cgroup v2 cpu.max, v1 cfs quota); rounds a larger quota up', async () => {
     cgroupV2('100000 100000');
-    expect(await execArgvThrough(cgroupFs)).toContain('--single-threaded-gc');
+    expect(await runThrough(cgroupFs)).toContain('--single-threaded-gc');
     cgroupV2('50000 100000');
-    expect(await execArgvThrough(cgroupFs)).toContain('--single-threaded-gc');
+    expect(await runThrough(cgroupFs)).toContain('--single-threaded-gc');
     if (multiCore) {
       // 1.5 CPUs: two CPUs' worth of threads may run at once
       cgroupV2('150000 100000');
-      expect(await execArgvThrough(cgroupFs)).not.toContain('--single-threaded-gc');
+      expect(await runThrough(cgroupFs)).not.toContain('--single-threaded-gc');
     }
     rmSync(join(cgroupFs, 'cpu.max'));
     cgroupV1(80000, 100000);
-    expect(await execArgvThrough(cgroupFs)).toContain('--single-threaded-gc');
+    expect(await runThrough(cgroupFs)).toContain('--single-threaded-gc');
   });
 
   it('passes the node arguments through and exits with node (exec: same pid, same exit code)', async () => {
@@ -86,7 +89,7 @@ describe('scripts/gateway-node.sh: V8 GC threading fitted to the CPUs the proces
       const main = ticks(String(process.pid));
       const others = tasks.filter((t) => t !== String(process.pid)).reduce((sum, t) => sum + ticks(t), 0);
       process.stdout.write(JSON.stringify({ main, others, execArgv: process.execArgv.filter((a) => a.startsWith('--')) }));`;
-    const { main, others, execArgv } = JSON.parse(await execArgvThrough(cgroupFs, { script })) as { main: number; others: number; execArgv: string[] };
+    const { main, others, execArgv } = JSON.parse(await runThrough(cgroupFs, { script })) as { main: number; others: number; execArgv: string[] };
     expect(execArgv).toEqual(['--single-threaded-gc']);
     expect(main).toBeGreaterThan(50);
     // with V8's background threads the others take ~30-40 % of the main thread's time on this churn; here next to none

@@ -44,7 +44,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 const PIN = process.env.ABUSE_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
 function pin(pid: number, core: number): void {
-  if (PIN) spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' });
+  // -a: every thread (V8's and libuv's too), not just the main one
+  if (PIN) spawnSync('taskset', ['-a', '-cp', String(core), String(pid)], { stdio: 'ignore' });
 }
 
 /**

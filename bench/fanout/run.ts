@@ -263,10 +263,12 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     .map((hz) => ({ hz, gateway: bestRun(steps, 'gateway', hz), bare: bestRun(steps, 'bare', hz) }))
     .filter((p): p is { hz: number; gateway: Step; bare: Step } => !!p.gateway && !!p.bare)
     .map((p) => ({ ...p, p99Ratio: p.gateway.latencyMs.p99 / p.bare.latencyMs.p99 }));
-  const cpuUsPerFrame = (server: ServerKind) => median(steps.filter((s) => s.server === server && s.serverFramesSent > 0).map((s) => s.serverCpuUsPerFrame));
-  const cpu = { gateway: cpuUsPerFrame('gateway'), bare: cpuUsPerFrame('bare') };
-  const systemCpuUsPerFrame = (server: ServerKind) =>
-    median(steps.filter((s) => s.server === server && s.serverFramesSent > 0).map((s) => s.serverSystemCpuUsPerFrame));
+  // a figure per frame of one server: the median over its runs that wrote frames
+  const perFrame = (pick: (s: Step) => number) => {
+    const of = (server: ServerKind) => median(steps.filter((s) => s.server === server && s.serverFramesSent > 0).map(pick));
+    return { gateway: of('gateway'), bare: of('bare') };
+  };
+  const cpu = perFrame((s) => s.serverCpuUsPerFrame);
   const throughputRatio = best.gateway && best.bare ? best.gateway.framesPerSecond / best.bare.framesPerSecond : NaN;
   const serverCpuWhileTicking = median(steps.map((s) => s.serverCpuWhileTicking));
   const contended = serverCpuWhileTicking < 0.8;
@@ -281,7 +283,7 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     maxSustained: best,
     throughputRatio,
     cpuUsPerFrame: cpu,
-    systemCpuUsPerFrame: { gateway: systemCpuUsPerFrame('gateway'), bare: systemCpuUsPerFrame('bare') },
+    systemCpuUsPerFrame: perFrame((s) => s.serverSystemCpuUsPerFrame),
     cpuCapacityRatio: cpu.bare / cpu.gateway,
     clientCpuAtBareMax: best.bare?.clientCpuShare ?? NaN,
     serverCpuWhileTicking,

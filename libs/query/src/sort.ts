@@ -56,47 +56,45 @@ export function sortColumn(size: number): SortColumn {
   return { kinds: new Uint8Array(size).fill(KIND_UNKNOWN), numbers: new Float64Array(size), strings: new Array<string | undefined>(size) };
 }
 
-/** Writes the key of `row`'s field at `at` and returns its kind. */
-function keyInto(row: unknown, field: FieldName, kinds: Uint8Array, numbers: Float64Array, strings: Array<string | undefined>, at: number): number {
+/** Writes the key of `row`'s field into `keys` at `at` and returns its kind. */
+function keyInto(row: unknown, field: FieldName, keys: SortColumn, at: number): number {
   const value = isObjectRow(row) ? readField(row, field) : MISSING;
   let numeric = NaN;
   if (typeof value === 'number') numeric = value;
   else if (typeof value === 'string') {
     numeric = parseNumericString(value);
     if (Number.isNaN(numeric)) {
-      strings[at] = value.toLowerCase();
-      return (kinds[at] = KIND_STRING);
+      keys.strings[at] = value.toLowerCase();
+      return (keys.kinds[at] = KIND_STRING);
     }
   } else if (typeof value === 'boolean') {
-    strings[at] = String(value);
-    return (kinds[at] = KIND_STRING);
+    keys.strings[at] = String(value);
+    return (keys.kinds[at] = KIND_STRING);
   }
-  if (Number.isNaN(numeric)) return (kinds[at] = KIND_MISSING);
-  numbers[at] = numeric;
-  return (kinds[at] = KIND_NUMBER);
+  if (Number.isNaN(numeric)) return (keys.kinds[at] = KIND_MISSING);
+  keys.numbers[at] = numeric;
+  return (keys.kinds[at] = KIND_NUMBER);
 }
 
 function computeKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName): SortKeys {
   const count = positions.length;
-  const kinds = new Uint8Array(count);
-  const numbers = new Float64Array(count);
-  const strings = new Array<string | undefined>(count);
+  // every slot is written below: no KIND_UNKNOWN fill as in a column
+  const keys: SortColumn = { kinds: new Uint8Array(count), numbers: new Float64Array(count), strings: new Array<string | undefined>(count) };
   let allNumeric = true;
-  for (let i = 0; i < count; i++) if (keyInto(rows[positions[i]], field, kinds, numbers, strings, i) !== KIND_NUMBER) allNumeric = false;
-  return { kinds, numbers, strings, allNumeric };
+  for (let i = 0; i < count; i++) if (keyInto(rows[positions[i]], field, keys, i) !== KIND_NUMBER) allNumeric = false;
+  return { ...keys, allNumeric };
 }
 
 /** The column's keys for `positions`, computing the missing ones: the keys to sort the positions themselves by. */
 function columnKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName, column: SortColumn): SortKeys {
-  const { kinds, numbers, strings } = column;
   let allNumeric = true;
   for (let i = 0; i < positions.length; i++) {
     const position = positions[i];
-    let kind = kinds[position];
-    if (kind === KIND_UNKNOWN) kind = keyInto(rows[position], field, kinds, numbers, strings, position);
+    let kind = column.kinds[position];
+    if (kind === KIND_UNKNOWN) kind = keyInto(rows[position], field, column, position);
     if (kind !== KIND_NUMBER) allNumeric = false;
   }
-  return { kinds, numbers, strings, allNumeric };
+  return { ...column, allNumeric };
 }
 
 /** Not `a - b`: that is NaN for two equal infinities. */

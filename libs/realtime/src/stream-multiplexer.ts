@@ -83,17 +83,22 @@ class SubscriptionSink implements FrameSink {
 
   write(fields: string, body: Buffer): boolean {
     if (this.ended) return false;
-    const written = this.connections.sendPrefixed(this.connection, (this.confirmed ? this.subHead : this.idHead) + fields, body);
-    if (written) this.written++;
-    return written;
+    return this.counted(this.connections.sendPrefixed(this.connection, this.head + fields, body));
   }
 
   /** Subscriptions with the same id (clients running the same frontend code) share the frame's bytes. */
   writeShared(frame: SharedFrame): boolean {
     if (this.ended) return false;
-    const wire = frame.wireFor(this.confirmed ? this.subHead : this.idHead);
-    if (!wire) return this.write(frame.fields, frame.body);
-    const written = this.connections.sendWire(this.connection, wire);
+    const wire = frame.wireFor(this.head);
+    return wire ? this.counted(this.connections.sendWire(this.connection, wire)) : this.write(frame.fields, frame.body);
+  }
+
+  /** what goes before the stream's fields: the subscription's `sub`, or its `id` until `subscribed` was sent */
+  private get head(): string {
+    return this.confirmed ? this.subHead : this.idHead;
+  }
+
+  private counted(written: boolean): boolean {
     if (written) this.written++;
     return written;
   }

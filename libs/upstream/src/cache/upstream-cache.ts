@@ -84,7 +84,6 @@ export class UpstreamCache {
   private readonly observer?: UpstreamCacheObserver;
   private readonly logger: UpstreamLogger;
   private readonly now: () => number;
-  private readonly healthKey = '__health__';
   private readonly reads = new Map<string, Promise<ReadResult<unknown>>>();
   private readonly loads = new Map<string, Promise<StoredEntry<unknown>>>();
   /** key → why its last load failed; cleared by the next successful load (keys are ours, never client input) */
@@ -149,7 +148,7 @@ export class UpstreamCache {
    */
   async isHealthy(): Promise<boolean> {
     const probe = randomUUID();
-    const probeKey = `${this.keyPrefix}${this.healthKey}:${probe}`;
+    const probeKey = `${this.keyPrefix}__health__:${probe}`;
     try {
       await this.withTimeout(this.store.set(probeKey, probe, 10_000));
       const healthy = (await this.withTimeout(this.store.get<string>(probeKey))) === probe;
