@@ -1,13 +1,14 @@
-import { Logger as NestLogger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
 import type { DestinationStream } from 'pino';
 import { MetricsService } from '@app/observability';
 import { BODY_LIMIT_BYTES, JSON_MAX_DEPTH, JSON_MAX_KEYS, compileTrustedProxies, OriginPolicy, captureRawBody, corsOptions, declaredBodyLimit, refuseForeignOrigins } from '@app/http-security';
-import { SECURITY, validationErrorResponse } from '@app/contract';
+import { SECURITY, validationPipes } from '@app/contract';
 import { ConnectionRegistry, GatewayWsAdapter, REALTIME_OPTIONS, StreamCatalog, type RealtimeOptions } from '@app/realtime';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
@@ -45,9 +46,10 @@ export async function createGatewayApp(config: GatewayConfig, options: GatewayAp
   installHttpHygiene(app, origins);
   app.useGlobalFilters(new HttpErrorFilter());
   // DTO errors in the app's shape: { code: 400, message, details: [{ param, message }] }
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationErrorResponse }));
+  app.useGlobalPipes(...validationPipes());
 
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, openApiConfig()));
+  // nestjs-zod's DTOs leave markers in the document that its cleanup turns into plain OpenAPI 3.0
+  SwaggerModule.setup('docs', app, cleanupOpenApiDoc(SwaggerModule.createDocument(app, openApiConfig())));
   return app;
 }
 

@@ -6,3 +6,4 @@ export * from './asyncapi';
 export * from './dto-schema';
 export * from './openapi';
 export * from './view-descriptor';
+export * from './validation-pipes';

@@ -1,5 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
+import type { ZodError } from 'zod';
 
 /** OpenAPI security scheme names (bootstrap declares them, controllers apply them). */
 export const SECURITY = {
@@ -45,6 +46,37 @@ export function validationProblems(errors: readonly ValidationError[], prefix = 
 export function validationErrorResponse(errors: ValidationError[]): BadRequestException {
   const details = validationProblems(errors);
   return new BadRequestException({ code: 400, message: details.map((detail) => detail.message).join('; '), details });
+}
+
+/** At most this many problems are listed: a body of many bad or unknown fields gets a short answer. */
+const MAX_ZOD_PROBLEMS = 20;
+
+/**
+ * A zod DTO's errors in the same shape (`ZodDtoValidationPipe`): one problem per parameter, its first issue; an
+ * unknown field is "unknown parameter", as with class-validator. No value is echoed, and field names are cut short.
+ */
+export function zodValidationErrorResponse(error: unknown): BadRequestException {
+  const problems: ParamProblem[] = [];
+  const seen = new Set<string>();
+  const add = (param: string, message: string): void => {
+    if (seen.has(param) || problems.length >= MAX_ZOD_PROBLEMS) return;
+    seen.add(param);
+    problems.push({ param, message });
+  };
+  for (const issue of (error as ZodError).issues ?? []) {
+    const at = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const param = clip(at ? `${at}.${key}` : key);
+        add(param, `${param}: unknown parameter`);
+      }
+    } else {
+      const param = clip(at || 'body');
+      add(param, issue.code === 'custom' || at === '' ? issue.message : `${param}: ${issue.message}`);
+    }
+  }
+  if (problems.length === 0) problems.push({ param: 'body', message: 'the request body is not valid' });
+  return new BadRequestException({ code: 400, message: problems.map((problem) => problem.message).join('; '), details: problems });
 }
 
 type Schema = Record<string, unknown>;

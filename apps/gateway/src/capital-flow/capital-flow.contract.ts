@@ -1,12 +1,12 @@
 import { dtoSchema, S } from '@app/contract';
 import { describeStreams, ERROR_FRAME, eventFrameSchema, PING_FRAME, ResumeParams, welcomeFrame } from '@app/realtime';
-import { IntersectionType, PickType } from '@nestjs/swagger';
+import { IntersectionType } from '@nestjs/swagger';
 import { CAPITAL_FLOW_PATHS } from './capital-flow.controller';
-import { CoinTradeSnapshotRequest } from './capital-flow.dto';
+import { VsTokenIdParam } from './capital-flow.dto';
 import { COIN_TRADE_SNAPSHOT_SCHEMA } from './capital-flow.schemas';
 
 /** `WS /api/open/v1/trade/snapshot/live` params: the token (as the REST body takes it) and resume_from. */
-export class SnapshotLiveParams extends IntersectionType(PickType(CoinTradeSnapshotRequest, ['vsTokenId'] as const), ResumeParams) {}
+export class SnapshotLiveParams extends IntersectionType(VsTokenIdParam, ResumeParams) {}
 
 /** The contract of the capital-flow live socket (seed 002 snapshots, pushed). */
 export const CapitalFlowContract = describeStreams(() => [
