@@ -49,6 +49,8 @@ interface Step {
   serverCpuUsPerFrame: number;
   /** the kernel's part of serverCpuUsPerFrame */
   serverSystemCpuUsPerFrame: number;
+  /** main-thread GC pauses per frame written, µs */
+  serverGcUsPerFrame: number;
   avgFrameBytes: number;
   serverCpuMsPerTick: number;
   serverCpuShare: number;
@@ -198,6 +200,7 @@ async function step(server: Child, workers: Child[], kind: ServerKind, hz: numbe
     serverFramesSent: report.framesSent,
     serverCpuUsPerFrame: (report.cpuMs * 1000) / report.framesSent,
     serverSystemCpuUsPerFrame: (report.cpuSystemMs * 1000) / report.framesSent,
+    serverGcUsPerFrame: (report.gcMs * 1000) / report.framesSent,
     avgFrameBytes: delivered ? sum(clientReports, (r) => r.bytes) / delivered : 0,
     serverCpuMsPerTick: report.cpuMs / report.ticks,
     serverCpuShare: report.cpuMs / report.elapsedMs,
@@ -225,6 +228,7 @@ interface Summary {
   cpuUsPerFrame: Record<ServerKind, number>;
   /** the kernel's part of it (median over all runs) */
   systemCpuUsPerFrame: Record<ServerKind, number>;
+  gcUsPerFrame: Record<ServerKind, number>;
   /** bare CPU per frame / gateway CPU per frame: frames per CPU-second of the gateway relative to bare */
   cpuCapacityRatio: number;
   /** client CPU (share of one core) in bare's best run at its max rate: near 1 means the clients were the limit */
@@ -284,6 +288,7 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     throughputRatio,
     cpuUsPerFrame: cpu,
     systemCpuUsPerFrame: perFrame((s) => s.serverSystemCpuUsPerFrame),
+    gcUsPerFrame: perFrame((s) => s.serverGcUsPerFrame),
     cpuCapacityRatio: cpu.bare / cpu.gateway,
     clientCpuAtBareMax: best.bare?.clientCpuShare ?? NaN,
     serverCpuWhileTicking,
@@ -314,6 +319,7 @@ function printSummary(s: Summary): void {
   log(`  client CPU in bare's best run at its max rate: ${fmt(s.clientCpuAtBareMax * 100, 0)} % of one core${s.clientBound ? ' (the clients were the limit)' : ''}`);
   log(`server CPU per frame (median of all runs): gateway ${fmt(s.cpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.cpuUsPerFrame.bare, 1)} us = capacity ratio ${fmt(s.cpuCapacityRatio)}x`);
   log(`  of which system (kernel): gateway ${fmt(s.systemCpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.systemCpuUsPerFrame.bare, 1)} us`);
+  log(`  GC pauses of the main thread: gateway ${fmt(s.gcUsPerFrame.gateway, 2)} us, bare ${fmt(s.gcUsPerFrame.bare, 2)} us per frame`);
   if (s.contended) {
     log(`!! the servers got a median ${fmt(s.serverCpuWhileTicking * 100, 0)} % of a CPU while ticking: other processes competed for the CPUs, so the`);
     log(`   wall-clock figures (latency, max rate) understate both servers; the throughput verdict uses the CPU-per-frame ratio`);

@@ -2,7 +2,7 @@
  * The part both benchmark servers share: answers the orchestrator's IPC commands and runs ticks on a
  * fixed schedule, measuring the server's own CPU and event-loop use while it does.
  */
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import type { MemorySample, RunReport, ServerCommand } from './protocol';
 
 export interface BenchServer {
@@ -28,6 +28,12 @@ function memory(server: BenchServer): MemorySample {
   return { rss: usage.rss, heapUsed: usage.heapUsed, connections: server.connections() };
 }
 
+/** GC pauses of the main thread so far, ms (entries arrive after the pause, on a later turn: read after the run's sleep) */
+let gcPauseMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauseMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -39,6 +45,7 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
   const ticks = Math.max(1, Math.round((durationMs / 1000) * hz));
   const before = await server.counters();
   const cpuBefore = process.cpuUsage();
+  const gcBefore = gcPauseMs;
   const eluBefore = performance.eventLoopUtilization();
   const start = performance.now();
   let busy = 0;
@@ -64,6 +71,7 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
     cpuMs: (cpu.user + cpu.system) / 1000,
     cpuSystemMs: cpu.system / 1000,
     tickMs: { mean: busy / ticks, max: maxTick },
+    gcMs: gcPauseMs - gcBefore,
     eventLoopUtilization: performance.eventLoopUtilization(eluBefore).utilization,
     framesSent: after.sent - before.sent,
     framesSkipped: after.skipped - before.skipped,
