@@ -79,6 +79,11 @@ async function counterTotal(metric: MetricsService['wsFramesSent']): Promise<num
   return (await metric.get()).values.reduce((sum, sample) => sum + sample.value, 0);
 }
 
+/** A histogram's running sum (seconds), in ms. */
+async function histogramSumMs(metric: MetricsService['renderDuration']): Promise<number> {
+  return (await metric.get()).values.filter((sample) => sample.metricName?.endsWith('_sum')).reduce((sum, sample) => sum + sample.value * 1000, 0);
+}
+
 async function main(): Promise<void> {
   const app = await NestFactory.create(FanoutBenchModule, { logger: ['error', 'warn'] });
   app.useWebSocketAdapter(new GatewayWsAdapter(app, { maxPayloadBytes: MAX_PAYLOAD_BYTES, router: app.get(StreamCatalog) }));
@@ -93,7 +98,11 @@ async function main(): Promise<void> {
     port,
     connections: () => hub.stats().subscribers,
     tick: () => hub.refreshNow(STREAM_NAME),
-    counters: async () => ({ sent: await counterTotal(metrics.wsFramesSent), skipped: await counterTotal(metrics.wsFramesSkipped) }),
+    counters: async () => ({
+      sent: await counterTotal(metrics.wsFramesSent),
+      skipped: await counterTotal(metrics.wsFramesSkipped),
+      renderMs: await histogramSumMs(metrics.renderDuration),
+    }),
     probe: (ticks) => {
       // what publishAll does per refresh, minus the sends: render every view (sharing one QueryMemo and RowJsonMemo), serialise, frame buffer
       const before = process.cpuUsage();

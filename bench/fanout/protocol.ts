@@ -22,6 +22,8 @@ export interface RunReport {
   cpuSystemMs: number;
   /** time inside the tick function (load + render + send loop for the gateway; send loop for bare), ms per tick */
   tickMs: { mean: number; max: number };
+  /** gateway: event-loop time rendering and serialising views during the run (the hub's render histogram), ms */
+  renderMs: number;
   /** time in GC pauses of the main thread during the run (perf_hooks 'gc' entries), ms */
   gcMs: number;
   eventLoopUtilization: number;

@@ -51,6 +51,8 @@ interface Step {
   serverSystemCpuUsPerFrame: number;
   /** main-thread GC pauses per frame written, µs */
   serverGcUsPerFrame: number;
+  /** gateway: rendering and serialising the views (the hub's own measure, in the running server) per frame written, µs */
+  serverRenderUsPerFrame: number;
   avgFrameBytes: number;
   serverCpuMsPerTick: number;
   serverCpuShare: number;
@@ -201,6 +203,7 @@ async function step(server: Child, workers: Child[], kind: ServerKind, hz: numbe
     serverCpuUsPerFrame: (report.cpuMs * 1000) / report.framesSent,
     serverSystemCpuUsPerFrame: (report.cpuSystemMs * 1000) / report.framesSent,
     serverGcUsPerFrame: (report.gcMs * 1000) / report.framesSent,
+    serverRenderUsPerFrame: (report.renderMs * 1000) / report.framesSent,
     avgFrameBytes: delivered ? sum(clientReports, (r) => r.bytes) / delivered : 0,
     serverCpuMsPerTick: report.cpuMs / report.ticks,
     serverCpuShare: report.cpuMs / report.elapsedMs,
@@ -229,6 +232,7 @@ interface Summary {
   /** the kernel's part of it (median over all runs) */
   systemCpuUsPerFrame: Record<ServerKind, number>;
   gcUsPerFrame: Record<ServerKind, number>;
+  renderUsPerFrame: number;
   /** bare CPU per frame / gateway CPU per frame: frames per CPU-second of the gateway relative to bare */
   cpuCapacityRatio: number;
   /** client CPU (share of one core) in bare's best run at its max rate: near 1 means the clients were the limit */
@@ -289,6 +293,7 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     cpuUsPerFrame: cpu,
     systemCpuUsPerFrame: perFrame((s) => s.serverSystemCpuUsPerFrame),
     gcUsPerFrame: perFrame((s) => s.serverGcUsPerFrame),
+    renderUsPerFrame: perFrame((s) => s.serverRenderUsPerFrame).gateway,
     cpuCapacityRatio: cpu.bare / cpu.gateway,
     clientCpuAtBareMax: best.bare?.clientCpuShare ?? NaN,
     serverCpuWhileTicking,
@@ -320,6 +325,8 @@ function printSummary(s: Summary): void {
   log(`server CPU per frame (median of all runs): gateway ${fmt(s.cpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.cpuUsPerFrame.bare, 1)} us = capacity ratio ${fmt(s.cpuCapacityRatio)}x`);
   log(`  of which system (kernel): gateway ${fmt(s.systemCpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.systemCpuUsPerFrame.bare, 1)} us`);
   log(`  GC pauses of the main thread: gateway ${fmt(s.gcUsPerFrame.gateway, 2)} us, bare ${fmt(s.gcUsPerFrame.bare, 2)} us per frame`);
+  log(`  the gateway's render + serialise of the views in the running server (stream_render_duration_seconds): ${fmt(s.renderUsPerFrame, 2)} us per frame;`);
+  log(`  without it the gateway would use ${fmt(s.cpuUsPerFrame.gateway - s.renderUsPerFrame, 1)} us per frame (ratio ${fmt(s.cpuUsPerFrame.bare / (s.cpuUsPerFrame.gateway - s.renderUsPerFrame))}x)`);
   if (s.contended) {
     log(`!! the servers got a median ${fmt(s.serverCpuWhileTicking * 100, 0)} % of a CPU while ticking: other processes competed for the CPUs, so the`);
     log(`   wall-clock figures (latency, max rate) understate both servers; the throughput verdict uses the CPU-per-frame ratio`);

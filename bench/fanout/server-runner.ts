@@ -10,8 +10,8 @@ export interface BenchServer {
   connections(): number;
   /** one tick: publish a new frame to every client */
   tick(): void | Promise<void>;
-  /** frames written and skipped so far (monotonic counters) */
-  counters(): Promise<{ sent: number; skipped: number }>;
+  /** frames written and skipped so far, and (gateway) ms spent rendering views (monotonic counters) */
+  counters(): Promise<{ sent: number; skipped: number; renderMs?: number }>;
   onFrames?(frames: Buffer[]): void;
   /** CPU ms per tick of the tick's work without the sends (gateway only) */
   probe?(ticks: number): number;
@@ -75,6 +75,7 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
     eventLoopUtilization: performance.eventLoopUtilization(eluBefore).utilization,
     framesSent: after.sent - before.sent,
     framesSkipped: after.skipped - before.skipped,
+    renderMs: (after.renderMs ?? 0) - (before.renderMs ?? 0),
     rssAfter: process.memoryUsage().rss,
   };
 }

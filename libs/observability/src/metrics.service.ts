@@ -68,6 +68,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly renderDuration = new Histogram({
+    name: 'stream_render_duration_seconds',
+    help: 'Event-loop time to render and serialise every view of one stream refresh, before its frames are sent',
+    labelNames: ['stream'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
   readonly dexMessages = new Counter({
     name: 'dex_metrics_messages_total',
     help: 'DEX metrics messages by sink (ws, kafka) and kind (metrics, tombstone)',

@@ -48,6 +48,7 @@ describe('StreamHub', () => {
   let wss: WebSocketServer;
   let hub: StreamHub;
   let registry: ConnectionRegistry;
+  let metrics: MetricsService;
   let url: string;
   let state: { rows: Row[]; loads: number; fail?: boolean; freshMs?: number; loadMs?: number };
   let authenticator: StreamAuthenticator & { allow: boolean; delayMs: number; expiresAt?: number };
@@ -65,7 +66,7 @@ describe('StreamHub', () => {
       },
     };
     const hubOptions = { ...DEFAULT_REALTIME_OPTIONS, jitterMs: 0, lingerMs: 50, errorBackoffMs: 50, ...options };
-    const metrics = new MetricsService();
+    metrics = new MetricsService();
     registry = new ConnectionRegistry(hubOptions, metrics);
     hub = new StreamHub(hubOptions, metrics, registry, authenticator);
     const definition = tableStream(state);
@@ -106,11 +107,15 @@ describe('StreamHub', () => {
     await Promise.all(group.map((client) => client.next()));
     expect(state.loads).toBe(1);
     expect(hub.stats()).toMatchObject({ subscribers: 60, feeds: 1, views: 6 });
+    const renders = async () => (await metrics.renderDuration.get()).values.find((sample) => sample.metricName === 'stream_render_duration_seconds_count')?.value ?? 0;
+    const rendersBefore = await renders();
     state.rows[0].price = 101;
     await hub.refreshNow();
     expect(state.loads).toBe(2);
     const btc = await group[0].next();
     expect(btc.results).toEqual([{ symbol: 'BTC', price: 101 }]);
+    // one render measure per refresh, for all six views together
+    expect((await renders()) - rendersBefore).toBe(1);
   });
 
   it('gives every subscriber of a view its own seq when some share one frame and others do not', async () => {

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { ClusterStatus } from '@app/cluster';
 import { MetricsService } from '@app/observability';
@@ -513,7 +514,10 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     const memo = new QueryMemo();
     const json = new RowJsonMemo();
     const changed: View[] = [];
+    const rendering = performance.now();
     for (const view of feed.views.values()) if (this.renderView(feed, view, now, memo, json)) changed.push(view);
+    // the render's share of a refresh: what a stream costs the event loop beyond the sends themselves
+    this.metrics.renderDuration.observe({ stream: feed.definition.name }, (performance.now() - rendering) / 1000);
     // all renders first, then the sends back to back, not a render between two groups of sends
     for (const view of changed) this.sendToView(view, 'view', view.body!);
   }
