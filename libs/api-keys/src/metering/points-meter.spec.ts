@@ -160,3 +160,53 @@ describe.each(availableStoreKinds())('SqlPointsCounter group commit (%s)', (kind
     for (const signature of ['e1', 'e4', 'e5']) expect(await guard.firstUse(22, signature, now + 60_000, now)).toBe(false);
   });
 });
+
+(process.env.REDIS_URL ? describe : describe.skip)('RedisPointsCounter group commit', () => {
+  const now = Date.UTC(2026, 2, 18, 13, 45);
+  const prefix = `test:points-batch:${process.pid}:${Date.now()}:`;
+  let redis: Redis;
+  let guard: RedisReplayGuard;
+  let counter: RedisPointsCounter;
+  let scriptCalls: jest.SpyInstance;
+  beforeAll(() => {
+    redis = new Redis(process.env.REDIS_URL!);
+    guard = new RedisReplayGuard(redis, `${prefix}replay:`);
+    counter = new RedisPointsCounter(redis, prefix, guard);
+    scriptCalls = jest.spyOn(redis as unknown as Record<string, () => Promise<unknown>>, 'gatewayPointsTryAddAll');
+  });
+  beforeEach(() => scriptCalls.mockClear());
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('charges concurrent calls of several consumers in one script call, each answered as if charged alone in order', async () => {
+    const meter = new PointsMeter(counter, 'day', () => now);
+    const alice = { id: 11, points: 1_000 };
+    const bob = { id: 12, points: 1_000 };
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => meter.charge(i % 2 ? bob : alice, 3)));
+    expect(scriptCalls).toHaveBeenCalledTimes(1);
+    expect(results.filter((_, i) => i % 2 === 0).map((result) => result.remaining)).toEqual(Array.from({ length: 20 }, (_, i) => 1_000 - 3 * (i + 1)));
+    expect((await meter.balance(bob)).remaining).toBe(940);
+  });
+
+  it('spends the signatures of a batch with its charges: a spent or repeated one is a replay, a refused charge still spends it', async () => {
+    const consumer = { id: 21, points: 9 };
+    const use = (signature: string): SignatureUse => ({ consumerId: 21, signature, expiresAtMs: now + 60_000, now });
+    expect(await guard.firstUse(21, 'aa01', now + 60_000, now)).toBe(true);
+    const signatures = ['e1', 'AA01', 'e2', 'E1', 'e3', 'e4', 'e5'];
+    const results = await Promise.all(signatures.map((signature) => counter.tryAdd(consumer, now, now + 1, 3, 9, use(signature))));
+    expect(scriptCalls).toHaveBeenCalledTimes(1);
+    expect(results).toEqual([
+      { added: true, used: 3 },
+      { added: false, replayed: true },
+      { added: true, used: 6 },
+      { added: false, replayed: true },
+      { added: true, used: 9 },
+      { added: false, used: 9 },
+      { added: false, used: 9 },
+    ]);
+    for (const signature of ['e1', 'e4', 'e5']) expect(await guard.firstUse(21, signature, now + 60_000, now)).toBe(false);
+  });
+});
