@@ -72,7 +72,7 @@ export function zodValidationErrorResponse(error: unknown): BadRequestException 
       }
     } else {
       const param = clip(at || 'body');
-      add(param, issue.code === 'custom' || at === '' ? issue.message : `${param}: ${issue.message}`);
+      add(param, at === '' ? issue.message : `${param}: ${issue.message}`);
     }
   }
   if (problems.length === 0) problems.push({ param: 'body', message: 'the request body is not valid' });

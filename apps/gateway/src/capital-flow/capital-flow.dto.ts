@@ -9,7 +9,8 @@ const VS_TOKEN_ID_DOCS = {
   description: 'token id from vs-token/list (BTC = 1): an integer or the numeric string the list returns',
   example: 1,
 } as const;
-const VS_TOKEN_ID_RULE = `vsTokenId must be an integer from 1 to ${VS_TOKEN_ID_MAX}, or its digits as a string`;
+// the error pipe names the field in front of each message
+const VS_TOKEN_ID_RULE = `an integer from 1 to ${VS_TOKEN_ID_MAX}, or its digits as a string`;
 
 /**
  * The open API's request bodies are zod DTOs (nestjs-zod): they are checked on every signed, metered call, where
@@ -31,7 +32,7 @@ export class CoinTradeSnapshotRequest extends createZodDto(
   z.strictObject({
     vsTokenId: vsTokenIdBody,
     date: z
-      .int({ error: 'date must be an integer: epoch milliseconds' })
+      .int()
       .min(0)
       .max(8_640_000_000_000_000)
       .meta({ description: 'target instant, epoch ms; floored to whole 5 minutes', example: 1773654600000 }),
@@ -44,7 +45,7 @@ export class VsTokenListRequest extends createZodDto(
     symbol: z
       .string()
       .max(20)
-      .regex(/^[A-Za-z0-9]*$/, { error: 'symbol must be letters and digits' })
+      .regex(/^[A-Za-z0-9]*$/, { error: 'letters and digits only' })
       .nullish()
       .meta({ description: 'only this symbol (case-insensitive)', example: 'BTC' }),
   }),
