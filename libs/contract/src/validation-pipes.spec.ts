@@ -49,6 +49,8 @@ describe('the global validation pipes', () => {
     expect(response.code).toBe(400);
     expect(response.details.map((detail) => detail.param)).toEqual(['n', `${'k'.repeat(64)}…`]);
     expect(response.details[1].message).toBe(`${'k'.repeat(64)}…: unknown parameter`);
+    expect(response.details[0].message).toBe('n: Invalid input: expected number, received string');
+    expect((await refusal({ n: 11 }, body(ZodBody))).details).toEqual([{ param: 'n', message: 'n: Too big: expected number to be <=10' }]);
     expect(response.message).toBe(response.details.map((detail) => detail.message).join('; '));
     expect(response.message).not.toContain('xxxx');
     expect(response.message.length).toBeLessThan(300);
