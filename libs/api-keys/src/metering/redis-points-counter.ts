@@ -94,8 +94,7 @@ export class RedisPointsCounter implements PointsCounter {
     for (const charge of charges) {
       args.push(keyIndex(charge.pointsKey), charge.signatureKey ? keyIndex(charge.signatureKey) : 0, charge.cost, charge.quota, charge.expireAt, charge.signatureTtlMs);
     }
-    const tryAddAll = (this.redis as unknown as Record<typeof COMMAND, TryAddAll>)[COMMAND].bind(this.redis);
-    const pairs = await tryAddAll(keys.length, ...keys, ...args);
+    const pairs = await (this.redis as unknown as Record<typeof COMMAND, TryAddAll>)[COMMAND](keys.length, ...keys, ...args);
     return charges.map((_, i): CounterResult => {
       const added = Number(pairs[2 * i]);
       if (added === -1) return { added: false, replayed: true };
