@@ -1,4 +1,4 @@
-import { applyQuery, compileQuery, type QueryOptions, type RawQuery } from './index';
+import { applyQuery, compileQuery, QueryMemo, type QueryOptions, type RawQuery } from './index';
 
 function run<T>(rows: readonly T[], raw: RawQuery, options?: QueryOptions, now?: number) {
   return applyQuery(rows, compileQuery(raw, options), now);
@@ -240,6 +240,38 @@ describe('sort', () => {
       const direction = sort_order === 'asc' ? 1 : -1;
       const expected = [...rows].sort((a, b) => (numeric(a) - numeric(b)) * direction || a.id - b.id).map((row) => row.id);
       expect(run(rows, { sort_by: 'v', sort_order }).rows.map((row) => row.id)).toEqual(expected);
+    }
+  });
+
+  it('gives the same pages of all-numeric keys (ties, -0, infinities) with and without a memo, filtered or not', () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const specials = [0, -0, Infinity, -Infinity, 5, -5];
+    const rows = Array.from({ length: 4000 }, (_, id) => {
+      const pick = random();
+      const v = pick < 0.1 ? specials[Math.floor(random() * specials.length)] : pick < 0.5 ? Math.floor(random() * 50) - 25 : `$${Math.floor(random() * 40)}`;
+      return { id, v, odd: id % 2 === 1 ? 'yes' : 'no' };
+    });
+    const numeric = (row: { v: string | number }) => (typeof row.v === 'number' ? row.v : Number(row.v.slice(1)));
+    const memo = new QueryMemo();
+    for (const filters of [undefined, JSON.stringify({ odd: 'yes' })]) {
+      for (const sort_order of ['asc', 'desc']) {
+        const direction = sort_order === 'asc' ? 1 : -1;
+        const expected = rows
+          .filter((row) => filters === undefined || row.odd === 'yes')
+          .sort((a, b) => {
+            const left = numeric(a) * direction;
+            const right = numeric(b) * direction;
+            return left < right ? -1 : left > right ? 1 : a.id - b.id;
+          })
+          .map((row) => row.id);
+        for (const page of [1, 3]) {
+          const query = compileQuery({ sort_by: 'v', sort_order, page, page_size: 40, ...(filters ? { filters } : {}) });
+          const want = expected.slice((page - 1) * 40, page * 40);
+          expect(applyQuery(rows, query, 0).rows.map((row) => row.id)).toEqual(want);
+          expect(applyQuery(rows, query, 0, memo).rows.map((row) => row.id)).toEqual(want);
+        }
+      }
     }
   });
 

@@ -4,17 +4,17 @@ import { isObjectRow } from './field-access';
 import type { RowPredicate } from './filters';
 import { planOf, type QueryPlan } from './query-plan';
 import { haystackCacheFor, searchHaystack } from './search';
-import { ALL_ROWS, type Matches, type QueryMemo } from './snapshot-memo';
+import { ALL_ROWS, type Matches, type QueryMemo, type SnapshotMemo } from './snapshot-memo';
 import { sortPositions } from './sort';
 import { timeRangePredicate } from './time-range';
 
 /** Indices of the rows passing time range, filters and search, in input order; undefined = all rows. */
-function matchingPositions(rows: readonly unknown[], plan: QueryPlan, now: number): number[] | undefined {
+function matchingPositions(rows: readonly unknown[], plan: QueryPlan, now: number, shared?: SnapshotMemo): number[] | undefined {
   const { filter, search } = plan;
   const inTimeRange: RowPredicate | undefined = plan.timeRange && timeRangePredicate(plan.timeRange, now);
   if (!filter && search === undefined && !inTimeRange) return undefined;
 
-  const haystacks = search === undefined ? undefined : haystackCacheFor(rows);
+  const haystacks = search === undefined ? undefined : shared ? shared.haystacks() : haystackCacheFor(rows);
   const positions: number[] = [];
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
@@ -39,8 +39,8 @@ function allPositions(count: number): number[] {
 }
 
 /** Time range, filters, search and dedupe: the positions of the matching rows, or ALL_ROWS. */
-function matches(rows: readonly unknown[], plan: QueryPlan, now: number): Matches {
-  let positions = matchingPositions(rows, plan, now);
+function matches(rows: readonly unknown[], plan: QueryPlan, now: number, shared?: SnapshotMemo): Matches {
+  let positions = matchingPositions(rows, plan, now, shared);
   if (plan.dedupeFields) positions = dedupePositions(rows, positions ?? allPositions(rows.length), plan.dedupeFields);
   return positions ?? ALL_ROWS;
 }
@@ -57,7 +57,7 @@ export function applyQuery<T>(rows: readonly T[], query: CompiledQuery, now: num
   const shared = memo?.for(rows);
   // a `timeframe` counts back from now: its match is only shared with queries at the same instant
   const matchKey = plan.timeRange?.withinSeconds === undefined ? plan.matchKey : `${plan.matchKey}@${now}`;
-  let positions: Matches = shared ? shared.match(matchKey, () => matches(rows, plan, now)) : matches(rows, plan, now);
+  let positions: Matches = shared ? shared.match(matchKey, () => matches(rows, plan, now, shared)) : matches(rows, plan, now);
 
   const count = positions ? positions.length : rows.length;
   const start = plan.pageSize === undefined ? 0 : (plan.page - 1) * plan.pageSize;

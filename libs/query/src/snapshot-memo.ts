@@ -28,14 +28,20 @@ export class SnapshotMemo {
   private readonly matches = new Map<string, Matches>();
   private readonly orders = new Map<string, SortedPrefix>();
   private readonly columns = new Map<string, SortColumn>();
+  private searchHaystacks?: Array<string | undefined>;
 
-  constructor(private readonly size: number) {}
+  constructor(private readonly rows: readonly unknown[]) {}
 
   /** The sort keys of `field` for this snapshot's rows (`SortColumn`), shared by every order that sorts by it. */
   sortColumn(field: FieldName): SortColumn | undefined {
     let column = this.columns.get(field.name);
-    if (column === undefined && this.columns.size < MAX_MEMO_ENTRIES) this.columns.set(field.name, (column = sortColumn(this.size)));
+    if (column === undefined && this.columns.size < MAX_MEMO_ENTRIES) this.columns.set(field.name, (column = sortColumn(this.rows, field)));
     return column;
+  }
+
+  /** The rows' search haystacks, built as searches need them and shared by every search of the pass. */
+  haystacks(): Array<string | undefined> {
+    return (this.searchHaystacks ??= new Array<string | undefined>(this.rows.length));
   }
 
   /** The match of `key`, computed by `compute` unless known. */
@@ -72,7 +78,7 @@ export class QueryMemo {
   for(rows: readonly unknown[]): SnapshotMemo {
     let entry = this.bySnapshot.get(rows);
     if (entry === undefined || entry.length !== rows.length) {
-      entry = { length: rows.length, memo: new SnapshotMemo(rows.length) };
+      entry = { length: rows.length, memo: new SnapshotMemo(rows) };
       this.bySnapshot.set(rows, entry);
     }
     return entry.memo;

@@ -38,26 +38,30 @@ interface SortKeys {
   readonly allNumeric: boolean;
 }
 
-/** Not yet computed (a `SortColumn` slot). */
-const KIND_UNKNOWN = 3;
-
 /**
- * The sort keys of one field for every row of a snapshot, by row position, computed as orders need them: the views of
- * one refresh often sort overlapping matches by the same field (each chain's rows by volume, then every category's),
- * and parsing "$1,234,567" once per row and field is the bulk of building keys.
+ * The sort keys of one field for every row of a snapshot, by row position: the views of one refresh often sort
+ * overlapping matches by the same field (each chain's rows by volume, then every category's), and parsing
+ * "$1,234,567" once per row and field is the bulk of building keys. Built in one pass over the snapshot the first
+ * time an order needs it: as cheap per row as building the keys of one match, and no per-row check afterwards.
  */
 export interface SortColumn {
   readonly kinds: Uint8Array;
   readonly numbers: Float64Array;
   readonly strings: Array<string | undefined>;
+  /** every row's key is a number: every subset sorts by number alone */
+  readonly allNumeric: boolean;
 }
 
-export function sortColumn(size: number): SortColumn {
-  return { kinds: new Uint8Array(size).fill(KIND_UNKNOWN), numbers: new Float64Array(size), strings: new Array<string | undefined>(size) };
+export function sortColumn(rows: readonly unknown[], field: FieldName): SortColumn {
+  const size = rows.length;
+  const keys = { kinds: new Uint8Array(size), numbers: new Float64Array(size), strings: new Array<string | undefined>(size) };
+  let allNumeric = true;
+  for (let i = 0; i < size; i++) if (keyInto(rows[i], field, keys, i) !== KIND_NUMBER) allNumeric = false;
+  return { ...keys, allNumeric };
 }
 
 /** Writes the key of `row`'s field into `keys` at `at` and returns its kind. */
-function keyInto(row: unknown, field: FieldName, keys: SortColumn, at: number): number {
+function keyInto(row: unknown, field: FieldName, keys: Omit<SortKeys, 'allNumeric'>, at: number): number {
   const value = isObjectRow(row) ? readField(row, field) : MISSING;
   let numeric = NaN;
   if (typeof value === 'number') numeric = value;
@@ -78,23 +82,18 @@ function keyInto(row: unknown, field: FieldName, keys: SortColumn, at: number): 
 
 function computeKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName): SortKeys {
   const count = positions.length;
-  // every slot is written below: no KIND_UNKNOWN fill as in a column
-  const keys: SortColumn = { kinds: new Uint8Array(count), numbers: new Float64Array(count), strings: new Array<string | undefined>(count) };
+  const keys = { kinds: new Uint8Array(count), numbers: new Float64Array(count), strings: new Array<string | undefined>(count) };
   let allNumeric = true;
   for (let i = 0; i < count; i++) if (keyInto(rows[positions[i]], field, keys, i) !== KIND_NUMBER) allNumeric = false;
   return { ...keys, allNumeric };
 }
 
-/** The column's keys for `positions`, computing the missing ones: the keys to sort the positions themselves by. */
-function columnKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName, column: SortColumn): SortKeys {
-  let allNumeric = true;
-  for (let i = 0; i < positions.length; i++) {
-    const position = positions[i];
-    let kind = column.kinds[position];
-    if (kind === KIND_UNKNOWN) kind = keyInto(rows[position], field, column, position);
-    if (kind !== KIND_NUMBER) allNumeric = false;
-  }
-  return { ...column, allNumeric };
+/** The column's keys, to sort `positions` themselves by. */
+function columnKeys(positions: ArrayLike<number>, column: SortColumn): SortKeys {
+  if (column.allNumeric) return column;
+  const kinds = column.kinds;
+  for (let i = 0; i < positions.length; i++) if (kinds[positions[i]] !== KIND_NUMBER) return { ...column, allNumeric: false };
+  return { ...column, allNumeric: true };
 }
 
 /** Not `a - b`: that is NaN for two equal infinities. */
@@ -161,6 +160,62 @@ function firstSorted(count: number, limit: number, compare: Compare, candidates?
 }
 
 /**
+ * `firstSorted` for keys that are all numbers, without a comparator call per step: the candidates' keys are copied
+ * into one array, negated for a descending order (so smaller is always better; -0 and 0 still tie), and a heap of
+ * indices into it (ties: the lower index, which is input order) keeps the `limit` best. Then heapsort in place.
+ */
+function firstSortedNumbers(numbers: Float64Array, count: number, limit: number, descending: boolean, candidates?: ArrayLike<number>): number[] {
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const value = numbers[candidates === undefined ? i : candidates[i]];
+    keys[i] = descending ? -value : value;
+  }
+  // max-heap on (key, index): the root is the worst of the best so far
+  const heap = new Int32Array(limit);
+  for (let i = 0; i < limit; i++) heap[i] = i;
+  for (let i = (limit >> 1) - 1; i >= 0; i--) siftDownNumbers(heap, limit, i, keys);
+  for (let i = limit; i < count; i++) {
+    const root = heap[0];
+    // i is later than every index in the heap: it only wins with a strictly smaller key
+    if (keys[i] < keys[root]) {
+      heap[0] = i;
+      siftDownNumbers(heap, limit, 0, keys);
+    }
+  }
+  for (let end = limit - 1; end > 0; end--) {
+    const worst = heap[0];
+    heap[0] = heap[end];
+    heap[end] = worst;
+    siftDownNumbers(heap, end, 0, keys);
+  }
+  const sorted = new Array<number>(limit);
+  for (let i = 0; i < limit; i++) sorted[i] = candidates === undefined ? heap[i] : candidates[heap[i]];
+  return sorted;
+}
+
+/** Whether index `a` (key `keys[a]`) sorts after index `b`. */
+function after(keys: Float64Array, a: number, b: number): boolean {
+  const left = keys[a];
+  const right = keys[b];
+  return left > right || (left === right && a > b);
+}
+
+function siftDownNumbers(heap: Int32Array, size: number, start: number, keys: Float64Array): void {
+  let parent = start;
+  for (;;) {
+    const left = 2 * parent + 1;
+    if (left >= size) return;
+    const right = left + 1;
+    const larger = right < size && after(keys, heap[right], heap[left]) ? right : left;
+    if (!after(keys, heap[larger], heap[parent])) return;
+    const swapped = heap[parent];
+    heap[parent] = heap[larger];
+    heap[larger] = swapped;
+    parent = larger;
+  }
+}
+
+/**
  * `count` key slots (`candidates`, ascending, when given, else 0 … count - 1): numbers by value (radix when many), then
  * strings, then missing values in order.
  */
@@ -209,10 +264,14 @@ export function sortPositions(
   if (wanted === 0) return [];
   // with a column, keys are by row position and the positions (ascending, so a - b still keeps input order) are sorted
   // themselves; without one, keys are by slot 0 … count - 1 and the slots map back to positions
-  const keys = column ? columnKeys(rows, positions, spec.field, column) : computeKeys(rows, positions, spec.field);
+  const keys = column ? columnKeys(positions, column) : computeKeys(rows, positions, spec.field);
   const candidates = column ? positions : undefined;
   const compare = comparator(keys, spec.descending);
-  const ordered = wanted < count * PARTIAL_SORT_RATIO ? firstSorted(count, wanted, compare, candidates) : allSorted(count, keys, compare, spec.descending, candidates);
+  const partial = wanted < count * PARTIAL_SORT_RATIO;
+  let ordered: number[];
+  if (partial && keys.allNumeric) ordered = firstSortedNumbers(keys.numbers, count, wanted, spec.descending, candidates);
+  else if (partial) ordered = firstSorted(count, wanted, compare, candidates);
+  else ordered = allSorted(count, keys, compare, spec.descending, candidates);
   if (candidates) return ordered.length > wanted ? ordered.slice(0, wanted) : ordered;
   const sorted = new Array<number>(wanted);
   for (let i = 0; i < wanted; i++) sorted[i] = positions[ordered[i]];
