@@ -26,6 +26,8 @@ export interface RunReport {
   renderMs: number;
   /** time in GC pauses of the main thread during the run (perf_hooks 'gc' entries), ms */
   gcMs: number;
+  /** minor page faults of the server process during the run (kernel work that allocation causes) */
+  minorFaults: number;
   eventLoopUtilization: number;
   /** frames the server wrote (gateway: hub counter; bare: sends) and skipped under backpressure */
   framesSent: number;

@@ -51,6 +51,8 @@ interface Step {
   serverSystemCpuUsPerFrame: number;
   /** main-thread GC pauses per frame written, µs */
   serverGcUsPerFrame: number;
+  /** minor page faults per 1,000 frames written */
+  serverFaultsPerKFrame: number;
   /** gateway: rendering and serialising the views (the hub's own measure, in the running server) per frame written, µs */
   serverRenderUsPerFrame: number;
   avgFrameBytes: number;
@@ -203,6 +205,7 @@ async function step(server: Child, workers: Child[], kind: ServerKind, hz: numbe
     serverCpuUsPerFrame: (report.cpuMs * 1000) / report.framesSent,
     serverSystemCpuUsPerFrame: (report.cpuSystemMs * 1000) / report.framesSent,
     serverGcUsPerFrame: (report.gcMs * 1000) / report.framesSent,
+    serverFaultsPerKFrame: (report.minorFaults * 1000) / report.framesSent,
     serverRenderUsPerFrame: (report.renderMs * 1000) / report.framesSent,
     avgFrameBytes: delivered ? sum(clientReports, (r) => r.bytes) / delivered : 0,
     serverCpuMsPerTick: report.cpuMs / report.ticks,
@@ -232,6 +235,7 @@ interface Summary {
   /** the kernel's part of it (median over all runs) */
   systemCpuUsPerFrame: Record<ServerKind, number>;
   gcUsPerFrame: Record<ServerKind, number>;
+  faultsPerKFrame: Record<ServerKind, number>;
   renderUsPerFrame: number;
   /** bare CPU per frame / gateway CPU per frame: frames per CPU-second of the gateway relative to bare */
   cpuCapacityRatio: number;
@@ -293,6 +297,7 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     cpuUsPerFrame: cpu,
     systemCpuUsPerFrame: perFrame((s) => s.serverSystemCpuUsPerFrame),
     gcUsPerFrame: perFrame((s) => s.serverGcUsPerFrame),
+    faultsPerKFrame: perFrame((s) => s.serverFaultsPerKFrame),
     renderUsPerFrame: perFrame((s) => s.serverRenderUsPerFrame).gateway,
     cpuCapacityRatio: cpu.bare / cpu.gateway,
     clientCpuAtBareMax: best.bare?.clientCpuShare ?? NaN,
@@ -325,6 +330,7 @@ function printSummary(s: Summary): void {
   log(`server CPU per frame (median of all runs): gateway ${fmt(s.cpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.cpuUsPerFrame.bare, 1)} us = capacity ratio ${fmt(s.cpuCapacityRatio)}x`);
   log(`  of which system (kernel): gateway ${fmt(s.systemCpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.systemCpuUsPerFrame.bare, 1)} us`);
   log(`  GC pauses of the main thread: gateway ${fmt(s.gcUsPerFrame.gateway, 2)} us, bare ${fmt(s.gcUsPerFrame.bare, 2)} us per frame`);
+  log(`  minor page faults: gateway ${fmt(s.faultsPerKFrame.gateway, 1)}, bare ${fmt(s.faultsPerKFrame.bare, 1)} per 1,000 frames`);
   log(`  the gateway's render + serialise of the views in the running server (stream_render_duration_seconds): ${fmt(s.renderUsPerFrame, 2)} us per frame;`);
   log(`  without it the gateway would use ${fmt(s.cpuUsPerFrame.gateway - s.renderUsPerFrame, 1)} us per frame (ratio ${fmt(s.cpuUsPerFrame.bare / (s.cpuUsPerFrame.gateway - s.renderUsPerFrame))}x)`);
   if (s.contended) {

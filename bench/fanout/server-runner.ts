@@ -46,6 +46,7 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
   const before = await server.counters();
   const cpuBefore = process.cpuUsage();
   const gcBefore = gcPauseMs;
+  const faultsBefore = process.resourceUsage().minorPageFault;
   const eluBefore = performance.eventLoopUtilization();
   const start = performance.now();
   let busy = 0;
@@ -72,6 +73,7 @@ async function run(server: BenchServer, hz: number, durationMs: number): Promise
     cpuSystemMs: cpu.system / 1000,
     tickMs: { mean: busy / ticks, max: maxTick },
     gcMs: gcPauseMs - gcBefore,
+    minorFaults: process.resourceUsage().minorPageFault - faultsBefore,
     eventLoopUtilization: performance.eventLoopUtilization(eluBefore).utilization,
     framesSent: after.sent - before.sent,
     framesSkipped: after.skipped - before.skipped,
