@@ -15,8 +15,12 @@ function matchingPositions(rows: readonly unknown[], plan: QueryPlan, now: numbe
   if (!filter && search === undefined && !inTimeRange) return undefined;
 
   const haystacks = search === undefined ? undefined : shared ? shared.haystacks() : haystackCacheFor(rows);
+  // with a memo, a filter that needs one of a few texts in a field only tests the rows its index lists there
+  const candidates = plan.filterIndex && shared?.textIndex(plan.filterIndex.field)?.candidates(plan.filterIndex.texts);
+  const count = candidates ? candidates.length : rows.length;
   const positions: number[] = [];
-  for (let i = 0; i < rows.length; i++) {
+  for (let c = 0; c < count; c++) {
+    const i = candidates ? candidates[c] : c;
     const row = rows[i];
     if (!isObjectRow(row)) continue;
     // cheapest tests first: search may have to build the row's haystack

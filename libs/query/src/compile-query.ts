@@ -147,6 +147,7 @@ function toPlan(effective: EffectiveQuery, parsed: ParsedParams, parts: Canonica
       };
   return {
     filter: effective.filters?.predicate,
+    filterIndex: effective.filters?.indexable,
     search: effective.search,
     timeRange,
     dedupeFields: effective.dedupeFields?.map(fieldName),

@@ -22,6 +22,11 @@ export interface CompiledCondition {
   readonly canonical: unknown;
   /** set for a non-numeric exact text condition (lowercase), so any-of lists can merge them into one Set */
   readonly plainText?: string;
+  /**
+   * Set when the condition matches exactly the texts (and booleans) equal, ignoring case, to one of these lowercase
+   * texts, and nothing else: a render pass can then find the matching rows in an index of the field's values.
+   */
+  readonly texts?: readonly string[];
 }
 
 /** A condition that cannot be compiled: the message says why. */
@@ -86,7 +91,7 @@ function matchNumericText(condition: string, asNumber: number): ValueMatcher {
 function compileText(condition: string): CompiledCondition {
   const lower = condition.toLowerCase();
   const asNumber = parseNumericString(condition);
-  if (Number.isNaN(asNumber)) return { matches: matchAnyText([lower]), canonical: lower, plainText: lower };
+  if (Number.isNaN(asNumber)) return { matches: matchAnyText([lower]), canonical: lower, plainText: lower, texts: [lower] };
   return { matches: matchNumericText(condition, asNumber), canonical: lower };
 }
 
@@ -146,6 +151,7 @@ function compileAnyOf(conditions: readonly unknown[]): CompiledCondition {
             return false;
           },
     canonical: canonical.map((text) => JSON.parse(text) as unknown),
+    texts: others.length === 0 ? texts : undefined,
   };
 }
 

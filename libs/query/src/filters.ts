@@ -24,6 +24,11 @@ export interface CompiledFilters {
   readonly canonical: Record<string, unknown>;
   /** one message per bad field condition */
   readonly problems: string[];
+  /**
+   * A field whose condition only matches the given lowercase texts (the first such, by name): every row the predicate
+   * keeps has one of them in that field, or lacks the field or holds a list there (`TextIndex.candidates`).
+   */
+  readonly indexable?: { readonly field: FieldName; readonly texts: readonly string[] };
 }
 
 function fieldPredicate(field: FieldName, matches: ValueMatcher): RowPredicate {
@@ -56,15 +61,18 @@ export function compileFilters(filters: ReadonlyMap<string, unknown>): CompiledF
   const predicates: RowPredicate[] = [];
   const canonical = Object.create(null) as Record<string, unknown>;
   const problems: string[] = [];
+  let indexable: CompiledFilters['indexable'];
   for (const name of [...filters.keys()].sort()) {
     try {
       const condition = compileCondition(filters.get(name));
-      predicates.push(fieldPredicate(fieldName(name), condition.matches));
+      const field = fieldName(name);
+      predicates.push(fieldPredicate(field, condition.matches));
+      if (indexable === undefined && condition.texts !== undefined) indexable = { field, texts: condition.texts };
       canonical[name] = condition.canonical;
     } catch (error) {
       if (!(error instanceof ConditionError)) throw error;
       problems.push(`field ${quoteClipped(name)}: ${error.message}`);
     }
   }
-  return { predicate: allOf(predicates), canonical, problems };
+  return { predicate: allOf(predicates), canonical, problems, indexable };
 }

@@ -15,6 +15,8 @@ export interface TimeRange {
 /** Everything `applyQuery` needs, prepared once by `compileQuery`. */
 export interface QueryPlan {
   readonly filter?: RowPredicate;
+  /** a field `filter` needs one of these texts in: with a memo, only the rows the field's index lists are tested */
+  readonly filterIndex?: { readonly field: FieldName; readonly texts: readonly string[] };
   /** lowercase needle */
   readonly search?: string;
   readonly timeRange?: TimeRange;

@@ -10,6 +10,7 @@
  */
 import type { FieldName } from './field-access';
 import { sortColumn, type SortColumn } from './sort';
+import { TextIndex } from './text-index';
 
 export const MAX_MEMO_ENTRIES = 256;
 
@@ -29,6 +30,8 @@ export class SnapshotMemo {
   private readonly orders = new Map<string, SortedPrefix>();
   private readonly columns = new Map<string, SortColumn>();
   private searchHaystacks?: Array<string | undefined>;
+  /** null: one text filter on the field so far */
+  private readonly textIndexes = new Map<string, TextIndex | null>();
 
   constructor(private readonly rows: readonly unknown[]) {}
 
@@ -37,6 +40,22 @@ export class SnapshotMemo {
     let column = this.columns.get(field.name);
     if (column === undefined && this.columns.size < MAX_MEMO_ENTRIES) this.columns.set(field.name, (column = sortColumn(this.rows, field)));
     return column;
+  }
+
+  /**
+   * The rows grouped by `field`'s text (`TextIndex`), shared by the text filters on it. Undefined for the first such
+   * filter of the pass (one scan with the filter costs less than building the index) and past the entry cap.
+   */
+  textIndex(field: FieldName): TextIndex | undefined {
+    const known = this.textIndexes.get(field.name);
+    if (known) return known;
+    if (known === null) {
+      const index = new TextIndex(this.rows, field);
+      this.textIndexes.set(field.name, index);
+      return index;
+    }
+    if (this.textIndexes.size < MAX_MEMO_ENTRIES) this.textIndexes.set(field.name, null);
+    return undefined;
   }
 
   /** The rows' search haystacks, built as searches need them and shared by every search of the pass. */
