@@ -101,6 +101,16 @@ describe('search', () => {
     expect(ids('dai dai')).toEqual([]);
   });
 
+  it('separates values exactly as a join would: empty strings and nested values included', async () => {
+    const { searchHaystack } = await import('./search');
+    const row = { a: '', b: 'Tether', c: ['', 'X', { d: 'Y', e: 1 }], f: 2, g: 'Z' };
+    expect(searchHaystack(row)).toBe(['', 'Tether', '', 'X', 'Y', 'Z'].join('\u0000').toLowerCase());
+    expect(searchHaystack({})).toBe('');
+    // a separator in the needle matches only between two values, never before the first one
+    expect(run([{ id: 1, name: 'usd' }], { search: '\u0000usd' }).rows).toEqual([]);
+    expect(run([{ id: 1, name: 'x', symbol: 'usd' }], { search: '\u0000usd' }).rows).toHaveLength(1);
+  });
+
   it('gives the same answers on a reused snapshot and after it changes', () => {
     expect(ids('dollar')).toEqual([4]);
     expect(ids('dollar')).toEqual([4]);

@@ -52,28 +52,43 @@ export interface SortColumn {
   readonly allNumeric: boolean;
 }
 
+/** Key arrays being filled; `strings` is only allocated once a key is a string (most sort fields are numbers). */
+interface KeyArrays {
+  kinds: Uint8Array;
+  numbers: Float64Array;
+  strings: Array<string | undefined>;
+}
+
+const NO_STRINGS: Array<string | undefined> = Object.freeze([]) as unknown as Array<string | undefined>;
+
+function keyArrays(size: number): KeyArrays {
+  return { kinds: new Uint8Array(size), numbers: new Float64Array(size), strings: NO_STRINGS };
+}
+
+function stringKey(keys: KeyArrays, at: number, text: string): number {
+  if (keys.strings === NO_STRINGS) keys.strings = new Array<string | undefined>(keys.kinds.length);
+  keys.strings[at] = text;
+  return (keys.kinds[at] = KIND_STRING);
+}
+
 export function sortColumn(rows: readonly unknown[], field: FieldName): SortColumn {
   const size = rows.length;
-  const keys = { kinds: new Uint8Array(size), numbers: new Float64Array(size), strings: new Array<string | undefined>(size) };
+  const keys = keyArrays(size);
   let allNumeric = true;
   for (let i = 0; i < size; i++) if (keyInto(rows[i], field, keys, i) !== KIND_NUMBER) allNumeric = false;
   return { ...keys, allNumeric };
 }
 
 /** Writes the key of `row`'s field into `keys` at `at` and returns its kind. */
-function keyInto(row: unknown, field: FieldName, keys: Omit<SortKeys, 'allNumeric'>, at: number): number {
+function keyInto(row: unknown, field: FieldName, keys: KeyArrays, at: number): number {
   const value = isObjectRow(row) ? readField(row, field) : MISSING;
   let numeric = NaN;
   if (typeof value === 'number') numeric = value;
   else if (typeof value === 'string') {
     numeric = parseNumericString(value);
-    if (Number.isNaN(numeric)) {
-      keys.strings[at] = value.toLowerCase();
-      return (keys.kinds[at] = KIND_STRING);
-    }
+    if (Number.isNaN(numeric)) return stringKey(keys, at, value.toLowerCase());
   } else if (typeof value === 'boolean') {
-    keys.strings[at] = String(value);
-    return (keys.kinds[at] = KIND_STRING);
+    return stringKey(keys, at, String(value));
   }
   if (Number.isNaN(numeric)) return (keys.kinds[at] = KIND_MISSING);
   keys.numbers[at] = numeric;
@@ -82,7 +97,7 @@ function keyInto(row: unknown, field: FieldName, keys: Omit<SortKeys, 'allNumeri
 
 function computeKeys(rows: readonly unknown[], positions: ArrayLike<number>, field: FieldName): SortKeys {
   const count = positions.length;
-  const keys = { kinds: new Uint8Array(count), numbers: new Float64Array(count), strings: new Array<string | undefined>(count) };
+  const keys = keyArrays(count);
   let allNumeric = true;
   for (let i = 0; i < count; i++) if (keyInto(rows[positions[i]], field, keys, i) !== KIND_NUMBER) allNumeric = false;
   return { ...keys, allNumeric };
@@ -165,13 +180,13 @@ function firstSorted(count: number, limit: number, compare: Compare, candidates?
  * indices into it (ties: the lower index, which is input order) keeps the `limit` best. Then heapsort in place.
  */
 function firstSortedNumbers(numbers: Float64Array, count: number, limit: number, descending: boolean, candidates?: ArrayLike<number>): number[] {
-  const keys = new Float64Array(count);
+  const keys = scratchKeys(count);
   for (let i = 0; i < count; i++) {
     const value = numbers[candidates === undefined ? i : candidates[i]];
     keys[i] = descending ? -value : value;
   }
   // max-heap on (key, index): the root is the worst of the best so far
-  const heap = new Int32Array(limit);
+  const heap = scratchHeap(limit);
   for (let i = 0; i < limit; i++) heap[i] = i;
   for (let i = (limit >> 1) - 1; i >= 0; i--) siftDownNumbers(heap, limit, i, keys);
   for (let i = limit; i < count; i++) {
@@ -191,6 +206,23 @@ function firstSortedNumbers(numbers: Float64Array, count: number, limit: number,
   const sorted = new Array<number>(limit);
   for (let i = 0; i < limit; i++) sorted[i] = candidates === undefined ? heap[i] : candidates[heap[i]];
   return sorted;
+}
+
+/**
+ * Scratch arrays of `firstSortedNumbers`, reused from call to call (it never runs inside itself): a render pass sorts
+ * dozens of small candidate sets, and a fresh typed array each time is an off-heap allocation the GC must track.
+ */
+let keysScratch = new Float64Array(1024);
+let heapScratch = new Int32Array(256);
+
+function scratchKeys(count: number): Float64Array {
+  if (keysScratch.length < count) keysScratch = new Float64Array(Math.max(count, keysScratch.length * 2));
+  return keysScratch;
+}
+
+function scratchHeap(limit: number): Int32Array {
+  if (heapScratch.length < limit) heapScratch = new Int32Array(Math.max(limit, heapScratch.length * 2));
+  return heapScratch;
 }
 
 /** Whether index `a` (key `keys[a]`) sorts after index `b`. */

@@ -538,10 +538,11 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       return false;
     }
     if (load.missing?.length) Object.assign(body, { partial: true, missing: load.missing });
-    const bodyJson = json ? json.view(body) : JSON.stringify(body);
+    // the body's members, without its braces: the frame puts the subscriber's fields before them and the tail after
+    const members = json ? json.members(body) : JSON.stringify(body).slice(1, -1);
     const stale = feed.failing || load.stale === true;
-    if (bodyJson === view.lastRendered && stale === view.lastStale && view.body) return false;
-    view.lastRendered = bodyJson;
+    if (members === view.lastRendered && stale === view.lastStale && view.body) return false;
+    view.lastRendered = members;
     view.lastStale = stale;
 
     // seconds from this frame to the refresh actually scheduled (jitter included), to the nearest second
@@ -552,7 +553,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       tail += `,"stale":true,"stale_age_seconds":${Math.max(0, Math.round((now - load.fetchedAt) / 1000))},"stale_reason":${JSON.stringify(reason)}`;
     }
     // the shared bytes, without the opening brace: each subscriber's sink writes its own prefix before them
-    view.body = Buffer.from(bodyJson.length > 2 ? `${bodyJson.slice(1, -1)},${tail}}` : `${tail}}`);
+    view.body = Buffer.from(members ? `${members},${tail}}` : `${tail}}`);
     return true;
   }
 

@@ -16,6 +16,7 @@ describe('RowJsonMemo', () => {
     const arrayWithToJson = Object.assign([row], { toJSON: () => 'custom array' });
     bodies.push({ page: arrayWithToJson });
     for (const body of bodies) expect(memo.view(body)).toBe(JSON.stringify(body));
+    for (const body of bodies) expect(`{${memo.members(body)}}`).toBe(Array.isArray(body) ? `{${JSON.stringify(body).slice(1, -1)}}` : JSON.stringify(body));
   });
 
   it('serialises a row shared by several views once per memo', () => {

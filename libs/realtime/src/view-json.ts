@@ -15,14 +15,23 @@ export class RowJsonMemo {
   view(body: Record<string, unknown>): string {
     if (Array.isArray(body)) return this.array(body);
     if (typeof body.toJSON === 'function') return JSON.stringify(body);
+    return `{${this.members(body)}}`;
+  }
+
+  /**
+   * The text between the braces of `view(body)` (`"data":[...],"count":3`; empty for `{}`): what the hub frames, with
+   * its own fields before and after. Built without the braces, so the text is never copied just to strip them.
+   */
+  members(body: Record<string, unknown>): string {
+    if (Array.isArray(body) || typeof body.toJSON === 'function') return JSON.stringify(body).slice(1, -1);
     let json = '';
     for (const key of Object.keys(body)) {
       const value = body[key];
       const valueJson = Array.isArray(value) ? this.array(value) : JSON.stringify(value);
       if (valueJson === undefined) continue; // undefined, functions and symbols are left out, as JSON.stringify does
-      json += `${json ? ',' : '{'}${JSON.stringify(key)}:${valueJson}`;
+      json += json ? `,${JSON.stringify(key)}:${valueJson}` : `${JSON.stringify(key)}:${valueJson}`;
     }
-    return json ? `${json}}` : '{}';
+    return json;
   }
 
   private array(items: readonly unknown[]): string {
