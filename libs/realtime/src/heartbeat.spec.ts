@@ -28,6 +28,40 @@ describe('Heartbeat', () => {
     expect(dead).toEqual([b]);
   });
 
+  it('beats the interval in slices: each member is pinged once per interval, in its own slice, and reaped in it', () => {
+    const members = [member(), member(), member(), member(), member(), member()];
+    const dead: unknown[] = [];
+    const heartbeat = new Heartbeat({ intervalMs: 3_000, slices: 3, members: () => members, onDead: (m) => dead.push(m) });
+    members.forEach((m) => heartbeat.watch(m));
+    const pings = () => members.map((m) => m.raw.pings);
+
+    heartbeat.beatSlice();
+    expect(pings()).toEqual([1, 0, 0, 1, 0, 0]);
+    heartbeat.beatSlice();
+    heartbeat.beatSlice();
+    expect(pings()).toEqual([1, 1, 1, 1, 1, 1]);
+
+    // all but the fourth answer; a slice later nothing is reaped yet, at its own slice the fourth is
+    members.forEach((m, i) => i !== 3 && m.raw.handlers.pong());
+    heartbeat.beatSlice();
+    expect(members[3].raw.terminated).toBe(true);
+    expect(dead).toEqual([members[3]]);
+    expect(pings()).toEqual([2, 1, 1, 1, 1, 1]);
+    heartbeat.beatSlice();
+    heartbeat.beatSlice();
+    expect(pings()).toEqual([2, 2, 2, 1, 2, 2]);
+    expect(dead).toEqual([members[3]]);
+  });
+
+  it('arms one job per slice of the interval', () => {
+    const every = jest.fn(() => ({ stop: () => undefined }));
+    const heartbeat = new Heartbeat({ intervalMs: 30_000, members: () => [], jobs: { every } as never });
+    heartbeat.start();
+    heartbeat.start();
+    expect(every).toHaveBeenCalledTimes(1);
+    expect(every).toHaveBeenCalledWith('realtime.heartbeat', 3_000, expect.any(Function));
+  });
+
   it('does not ping a socket that is not open', () => {
     const closing = member(WebSocket.CLOSING);
     const heartbeat = new Heartbeat({ intervalMs: 1_000, members: () => [closing] });

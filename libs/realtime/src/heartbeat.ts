@@ -16,28 +16,46 @@ export interface HeartbeatOptions<T extends HeartbeatMember> {
   onBeat?: (member: T) => void;
   /** where the beat is armed (`realtime.heartbeat`); a detached scheduler when absent (unit tests) */
   jobs?: JobScheduler;
+  /** the interval is beaten in this many slices, each pinging its share of the members (default 10) */
+  slices?: number;
 }
+
+const DEFAULT_SLICES = 10;
 
 /**
  * ws has no liveness check of its own: a half-open connection would pin its memory forever.
  * Ping every interval; a socket that did not answer the previous ping is terminated.
+ *
+ * The interval is beaten in slices: each member gets a slice when it is watched (round robin), and every
+ * interval / slices the members of the next slice are checked and pinged. Each socket is still pinged once per
+ * interval and reaped one interval after a ping it did not answer, but a beat no longer pings every socket at once:
+ * at 5,000 sockets a whole beat held the event loop for 125-225 ms (a write per ping), every stream stalled behind it
+ * every interval; a slice holds it for 15-17 ms. The CPU is the same (~140 ms per interval with the pongs).
  */
 export class Heartbeat<T extends HeartbeatMember> {
   private job?: ScheduledJob;
   private readonly jobs: JobScheduler;
+  private readonly slices: number;
+  /** members' slices; a member not watched here counts as slice 0 */
+  private readonly sliceOf = new WeakMap<T, number>();
+  private nextSlice = 0;
+  private due = 0;
 
   constructor(private readonly options: HeartbeatOptions<T>) {
     this.jobs = options.jobs ?? JobScheduler.detached();
+    this.slices = Math.max(1, Math.floor(options.slices ?? DEFAULT_SLICES));
   }
 
-  /** Marks the member alive whenever its socket answers a ping. */
+  /** Marks the member alive whenever its socket answers a ping; gives it the next slice of the interval. */
   watch(member: T): void {
+    this.sliceOf.set(member, this.nextSlice);
+    this.nextSlice = (this.nextSlice + 1) % this.slices;
     member.socket.on('pong', () => (member.alive = true));
   }
 
   start(): void {
-    // one job sweeps every socket: no timer per connection
-    this.job ??= this.jobs.every('realtime.heartbeat', this.options.intervalMs, () => this.beat());
+    // one job sweeps the sockets of a slice at a time: no timer per connection
+    this.job ??= this.jobs.every('realtime.heartbeat', Math.max(1, Math.round(this.options.intervalMs / this.slices)), () => this.beatSlice());
   }
 
   stop(): void {
@@ -45,17 +63,27 @@ export class Heartbeat<T extends HeartbeatMember> {
     this.job = undefined;
   }
 
+  /** Checks and pings the members of the slice that is due, and moves on to the next slice. */
+  beatSlice(): void {
+    const slice = this.due;
+    this.due = (slice + 1) % this.slices;
+    for (const member of this.options.members()) if ((this.sliceOf.get(member) ?? 0) === slice) this.check(member);
+  }
+
+  /** Checks and pings every member at once (a whole interval's slices). */
   beat(): void {
-    for (const member of this.options.members()) {
-      if (!member.alive) {
-        this.options.onDead?.(member);
-        member.socket.terminate();
-        continue;
-      }
-      member.alive = false;
-      if (member.socket.readyState !== WebSocket.OPEN) continue;
-      member.socket.ping();
-      this.options.onBeat?.(member);
+    for (const member of this.options.members()) this.check(member);
+  }
+
+  private check(member: T): void {
+    if (!member.alive) {
+      this.options.onDead?.(member);
+      member.socket.terminate();
+      return;
     }
+    member.alive = false;
+    if (member.socket.readyState !== WebSocket.OPEN) return;
+    member.socket.ping();
+    this.options.onBeat?.(member);
   }
 }
