@@ -12,16 +12,17 @@ describe('Heartbeat', () => {
     const b = member();
     const dead: unknown[] = [];
     const beats: unknown[] = [];
-    const heartbeat = new Heartbeat({ intervalMs: 1_000, members: () => [a, b], onDead: (m) => dead.push(m), onBeat: (m) => beats.push(m) });
+    // one slice: every beat checks every member
+    const heartbeat = new Heartbeat({ intervalMs: 1_000, slices: 1, members: () => [a, b], onDead: (m) => dead.push(m), onBeat: (m) => beats.push(m) });
     heartbeat.watch(a);
     heartbeat.watch(b);
 
-    heartbeat.beat();
+    heartbeat.beatSlice();
     expect([a.raw.pings, b.raw.pings]).toEqual([1, 1]);
     expect(beats).toEqual([a, b]);
     a.raw.handlers.pong(); // only a answers
 
-    heartbeat.beat();
+    heartbeat.beatSlice();
     expect(a.raw.terminated).toBe(false);
     expect(a.raw.pings).toBe(2);
     expect(b.raw.terminated).toBe(true);
@@ -64,8 +65,8 @@ describe('Heartbeat', () => {
 
   it('does not ping a socket that is not open', () => {
     const closing = member(WebSocket.CLOSING);
-    const heartbeat = new Heartbeat({ intervalMs: 1_000, members: () => [closing] });
-    heartbeat.beat();
+    const heartbeat = new Heartbeat({ intervalMs: 1_000, slices: 1, members: () => [closing] });
+    heartbeat.beatSlice();
     expect(closing.raw.pings).toBe(0);
     expect(closing.alive).toBe(false);
   });

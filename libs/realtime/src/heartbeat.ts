@@ -70,11 +70,6 @@ export class Heartbeat<T extends HeartbeatMember> {
     for (const member of this.options.members()) if ((this.sliceOf.get(member) ?? 0) === slice) this.check(member);
   }
 
-  /** Checks and pings every member at once (a whole interval's slices). */
-  beat(): void {
-    for (const member of this.options.members()) this.check(member);
-  }
-
   private check(member: T): void {
     if (!member.alive) {
       this.options.onDead?.(member);
