@@ -2,6 +2,9 @@ import { API_KEY_STORE, type ApiKeyStore } from '@app/api-keys';
 import { signRequest } from '@app/api-keys/signing';
 import { ConnectionRegistry, REALTIME_OPTIONS, type RealtimeOptions } from '@app/realtime';
 import { SignJWT } from 'jose';
+import type { IncomingMessage, Server } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
 import { CapitalFlowService } from '../apps/gateway/src/capital-flow/capital-flow.service';
 import { OpenApiAccess } from '../apps/gateway/src/capital-flow/open-api-access';
@@ -169,6 +172,46 @@ describe('realtime limits across every WebSocket surface (e2e)', () => {
     const started = Date.now();
     expect((await silent.closed).code).toBe(1006);
     expect(Date.now() - started).toBeLessThan(HEARTBEAT_MS * 3 + 1_000);
+  });
+
+  it('keeps no upgrade request alive for the life of a socket, on any surface (heap per connection)', async () => {
+    // each upgrade request holds its raw headers and stream state (~1 KiB): 5,000 sockets must not keep 5,000 of them
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const requests: Array<{ url?: string; ref: WeakRef<IncomingMessage> }> = [];
+    const server = gateway.app.getHttpServer() as Server;
+    const remember = (request: IncomingMessage) => requests.push({ url: request.url, ref: new WeakRef(request) });
+    server.prependListener('upgrade', remember);
+    try {
+      const key = await addKey('contract', 1_000);
+      // two sockets per surface, one after the other: Nest's gateway plumbing (an RxJS distinctUntilChanged on the
+      // connection arguments) holds the latest connection of each Nest gateway path until the next one arrives
+      for (let round = 0; round < 2; round++) {
+        const hub = await hubClient();
+        const dex = track(StreamClient.connect(gateway.wsUrl(DEX_LIVE)));
+        const spreads = track(StreamClient.connect(gateway.wsUrl(SPREADS_LIVE, { api_key: key.key })));
+        const flow = track(new StreamClient(new WebSocket(gateway.wsUrl(CAPITAL_FLOW_LIVE, { vsTokenId: 1 }), { headers: signedUpgrade(key, 1) })));
+        const mux = track(StreamClient.connect(gateway.wsUrl('/v1/stream'), { authorization: `Bearer ${await accessToken()}` }));
+        await mux.opened;
+        mux.send({ op: 'subscribe', id: 'table', stream: 'stablecoins.main_table', params: {} });
+        mux.send({ op: 'subscribe', id: 'spreads', stream: 'spreads.live', params: { api_key: key.key } });
+        expect(await hub.next()).toMatchObject({ type: 'view' });
+        expect(await dex.next()).toMatchObject({ type: 'welcome' });
+        expect(await spreads.next()).toMatchObject({ type: 'welcome' });
+        expect(await flow.next((frame) => frame.type === 'welcome')).toMatchObject({ type: 'welcome' });
+        expect(await mux.next((frame) => frame.sub === 'table' && frame.type === 'view')).toMatchObject({ type: 'view' });
+        expect(await mux.next((frame) => frame.sub === 'spreads' && frame.type === 'welcome')).toMatchObject({ stream: 'spreads.live' });
+      }
+      expect(requests).toHaveLength(10);
+      await sleep(50); // past the job that made the WeakRefs (a WeakRef keeps its target alive until that job ends)
+      gc();
+      gc();
+      const firstRound = requests.slice(0, 5);
+      expect(firstRound.filter(({ ref }) => ref.deref() !== undefined).map(({ url }) => url)).toEqual([]);
+      expect(registry.size).toBe(10); // every socket still open
+    } finally {
+      server.removeListener('upgrade', remember);
+    }
   });
 
   it('closes a seed-000 socket with 4401 when its 2-second token expires', async () => {

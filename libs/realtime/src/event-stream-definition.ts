@@ -26,9 +26,21 @@ export interface Refusal {
 
 export type Verdict<T> = { ok: true; value: T } | Refusal;
 
+/**
+ * What a stream may read of its socket's upgrade request: headers, method, path and the TCP socket. `/v1/stream` keeps
+ * only these for its later subscriptions, not the `IncomingMessage` itself (its raw headers and stream state, ~1 KiB
+ * a socket for the socket's whole life).
+ */
+export type UpgradeRequest = Pick<IncomingMessage, 'headers' | 'method' | 'url' | 'socket'>;
+
+/** The parts of an upgrade request a `/v1/stream` session keeps. */
+export function upgradeRequestOf(request: IncomingMessage): UpgradeRequest {
+  return { headers: request.headers, method: request.method, url: request.url, socket: request.socket };
+}
+
 export interface EventStreamContext {
   /** the upgrade request of the socket (its headers, its signed path) */
-  request: IncomingMessage;
+  request: UpgradeRequest;
   /** on `/v1/stream`: called once the subscription is accepted, before its welcome, with the welcome's `seq` */
   subscribed?(seq: number): void;
 }

@@ -164,7 +164,7 @@ export class EventStreams implements OnApplicationShutdown {
       const principal = await definition.authenticate(parsed.value, context, rest);
       if (!principal.ok) return refuse(principal);
       if (sink.connection.socket.readyState !== WebSocket.OPEN) return undefined;
-      subscription = new Subscription(this, definition, sink, parsed.value, principal.value, definition.select(principal.value, parsed.value), context);
+      subscription = new Subscription(this, definition, sink, parsed.value, principal.value, definition.select(principal.value, parsed.value), context.subscribed);
     } catch (error) {
       this.logger.error(`${definition.name}: opening failed: ${error instanceof Error ? error.message : String(error)}`);
       return refuse(refusal('overloaded', 'could not open the stream, try again', CloseCode.TryAgainLater));
@@ -246,7 +246,8 @@ class Subscription implements EventSubscription {
     private readonly params: unknown,
     private readonly principal: unknown,
     private readonly selection: EventSelection<unknown>,
-    private readonly context: EventStreamContext,
+    /** only the callback of the context: the upgrade request is not kept for the life of the subscription */
+    private readonly subscribed: EventStreamContext['subscribed'],
   ) {}
 
   get stream(): string {
@@ -301,7 +302,7 @@ class Subscription implements EventSubscription {
       heartbeat_ms: realtime.heartbeatMs,
       ...(this.definition.welcome?.(this.principal, this.params) ?? {}),
     };
-    this.context.subscribed?.(this.seq);
+    this.subscribed?.(this.seq);
     this.sink.write('', objectBody(JSON.stringify(welcome)));
     // the initial state stands for everything up to the head: it is taken whatever its seqs
     for (const event of [...initial].sort((a, b) => a.seq - b.seq)) {

@@ -9,6 +9,7 @@ import { StreamCatalog } from './stream-catalog';
 import { StreamHub, closeAtExpiry, type ViewHandle } from './stream-hub';
 import { SubscriptionError, resolveSubscription } from './subscription';
 import { CloseCode, errorBody, type ErrorCode, type ErrorDetail } from './ws-protocol';
+import { upgradeRequestOf, type UpgradeRequest } from './event-stream-definition';
 
 /** The multiplexed path: many subscriptions, to any streams, on one socket. */
 export const STREAM_MULTIPLEX_PATH = '/v1/stream';
@@ -22,7 +23,7 @@ const MAX_STREAM_NAME_CHARS = 100;
 /** What `/v1/stream` gives an event stream when it opens a subscription on it. */
 export interface EventSubscriptionContext {
   /** the `/v1/stream` upgrade request (signed headers, client IP) */
-  readonly request: IncomingMessage;
+  readonly request: UpgradeRequest;
   /**
    * Call once the subscription is accepted and before its first frame (the welcome): the multiplexer then sends
    * `{type:"subscribed", id, stream, seq}` with this `seq` (the welcome's: the stream head or the resume point), and
@@ -131,7 +132,8 @@ class Session {
 
   constructor(
     readonly connection: Connection,
-    readonly request: IncomingMessage,
+    /** what later subscriptions authenticate with (signed headers, client IP), not the whole `IncomingMessage` */
+    readonly request: UpgradeRequest,
     limits: { maxMessagesPerSecond: number },
   ) {
     this.inbound = new InboundMessages(limits);
@@ -174,7 +176,7 @@ export class StreamMultiplexer implements BeforeApplicationShutdown {
     };
     const connection = this.connections.register(socket, request, { stream: METRICS_LABEL, onBeat });
     if (!connection) return;
-    session = new Session(connection, request, this.options);
+    session = new Session(connection, upgradeRequestOf(request), this.options);
     this.sessions.add(session);
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(session, data, isBinary));
     socket.once('close', () => this.disconnect(session));

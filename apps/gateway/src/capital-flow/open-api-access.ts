@@ -15,7 +15,8 @@ export const POINTS_COST = { snapshot: 3, tokenList: 0 } as const;
 
 export const POINTS_HEADERS = { limit: 'x-points-limit', remaining: 'x-points-remaining', reset: 'x-points-reset', cost: 'x-points-cost' } as const;
 
-type RawRequest = IncomingMessage & { rawBody?: Buffer };
+/** what a signature covers: an HTTP call (its raw body too), or a WebSocket upgrade's headers and path */
+type RawRequest = Pick<IncomingMessage, 'headers' | 'method' | 'url'> & { rawBody?: Buffer };
 export type SignedHttpRequest = Request & {
   rawBody?: Buffer;
   apiConsumer?: ApiConsumer;
@@ -26,7 +27,7 @@ export type SignedHttpRequest = Request & {
 /** a refused signature as the open API answers it: 401 and the reason's own code */
 const signatureRefusal = (error: SignedRequestError): OpenApiError => new OpenApiError(SIGNATURE_FAILURE_CODES[error.reason], 401, error.message);
 
-const header = (request: IncomingMessage, name: string): string | undefined => {
+const header = (request: RawRequest, name: string): string | undefined => {
   const value = request.headers[name];
   return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
 };

@@ -17,9 +17,9 @@ import {
   type LoggedEvent,
   type RawParams,
   type StreamEvent,
+  type UpgradeRequest,
   type Verdict,
 } from '@app/realtime';
-import type { IncomingMessage } from 'node:http';
 import { CAPITAL_FLOW_PATHS } from './capital-flow.controller';
 import { CapitalFlowMetrics } from './capital-flow.metrics';
 import { CapitalFlowService } from './capital-flow.service';
@@ -67,7 +67,7 @@ export class SnapshotLiveStream implements EventStreamDefinition<SnapshotEvent, 
   private readonly appendFailures = new OncePerWindow(60_000, 1);
   private readonly latestByToken = new Map<number, LoggedEvent<SnapshotEvent>>();
   /** one verification per upgrade: the replay guard refuses a second check of the same signature */
-  private readonly verified = new WeakMap<IncomingMessage, Promise<ApiConsumer>>();
+  private readonly verified = new WeakMap<UpgradeRequest, Promise<ApiConsumer>>();
   private readonly stopSync: () => void;
   private readonly stopLog: () => void;
 
