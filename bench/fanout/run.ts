@@ -21,7 +21,8 @@ import { latencySummary, type LatencySummary } from './stats';
 const WORKERS = Number(process.env.FANOUT_WORKERS ?? 2);
 const STEP_MS = Number(process.env.FANOUT_STEP_MS ?? 2_500);
 const RATES = (process.env.FANOUT_RATES ?? '1,2,4,6,8,10,12,14,16').split(',').map(Number);
-const REPEATS = Number(process.env.FANOUT_REPEATS ?? 2);
+// four runs per server and rate: with two, the same code's capacity ratio moved by up to ±0.09 from one ladder to the next
+const REPEATS = Number(process.env.FANOUT_REPEATS ?? 4);
 /** a run has at least this many ticks: one disturbed tick shifts 5,000 latency samples, so few ticks make a noisy p99 */
 const MIN_TICKS = 6;
 /** FANOUT_PIN=split (default when taskset exists): servers on CPU 0, clients and this process on CPU 1; none: the OS places them */
@@ -140,8 +141,8 @@ async function main(): Promise<void> {
   const { cpuMsPerTick: renderCpuMsPerTick } = await servers.gateway.request<{ cpuMsPerTick: number }>({ type: 'probe', ticks: 20 });
   log(`gateway load + render + serialise of the ${GROUPS} views, without sending: ${fmt(renderCpuMsPerTick, 1)} ms CPU per tick (${fmt((renderCpuMsPerTick * 1000) / CLIENTS, 1)} us per frame)`);
 
-  // --- the ladder: at each rate both servers twice, in ABBA order against drift in the machine's load;
-  // a rate passes for a server if either of its runs sustained it; a server leaves after two failed rates
+  // --- the ladder: at each rate both servers REPEATS times, in ABBA order (ABBA ABBA) against drift in the machine's load;
+  // a rate passes for a server if any of its runs sustained it; a server leaves after two failed rates
   const steps: Step[] = [];
   const failures: Record<ServerKind, number> = { gateway: 0, bare: 0 };
   log(header());
@@ -239,6 +240,9 @@ interface Summary {
   renderUsPerFrame: number;
   /** bare CPU per frame / gateway CPU per frame: frames per CPU-second of the gateway relative to bare */
   cpuCapacityRatio: number;
+  /** the median of bare / gateway CPU per frame over the adjacent runs of the two servers at one rate (AB or BA) */
+  pairedCapacityRatio: number;
+  pairedRuns: number;
   /** client CPU (share of one core) in bare's best run at its max rate: near 1 means the clients were the limit */
   clientCpuAtBareMax: number;
   /** median over all runs of the server's CPU share while ticking; well under 1: a contended machine */
@@ -248,7 +252,7 @@ interface Summary {
   /** best run of each side at each rate both ran */
   pairs: RatePair[];
   memory: Record<ServerKind, { rssKiB: number; heapKiB: number }>;
-  targets: { throughput: { ratio: number; basis: string; pass: boolean }; p99: { ms: number; hz: number; pass: boolean }; memory: { pass: boolean } };
+  targets: { throughput: { ratio: number; basis: string; pass: boolean }; capacity: { ratio: number; pass: boolean }; p99: { ms: number; hz: number; pass: boolean }; memory: { pass: boolean } };
 }
 
 function bestRun(steps: Step[], server: ServerKind, hz: number): Step | undefined {
@@ -300,6 +304,8 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     faultsPerKFrame: perFrame((s) => s.serverFaultsPerKFrame),
     renderUsPerFrame: perFrame((s) => s.serverRenderUsPerFrame).gateway,
     cpuCapacityRatio: cpu.bare / cpu.gateway,
+    pairedCapacityRatio: median(adjacentPairs(steps).map(([gateway, bare]) => bare.serverCpuUsPerFrame / gateway.serverCpuUsPerFrame)),
+    pairedRuns: adjacentPairs(steps).length,
     clientCpuAtBareMax: best.bare?.clientCpuShare ?? NaN,
     serverCpuWhileTicking,
     contended,
@@ -311,10 +317,26 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     },
     targets: {
       throughput: { ...throughput, pass: throughput.ratio >= 0.8 },
+      capacity: { ratio: cpu.bare / cpu.gateway, pass: cpu.bare / cpu.gateway >= 0.9 },
       p99: { ms: p99Run?.latencyMs.p99 ?? NaN, hz: p99Run?.hz ?? NaN, pass: (p99Run?.latencyMs.p99 ?? Infinity) < P99_LIMIT_MS },
       memory: { pass: memory.gateway.rssPerConnKiB < 16 },
     },
   };
+}
+
+/**
+ * The runs of the two servers that ran back to back at one rate (the ABBA order makes AB, BA, AB, ...), as
+ * [gateway, bare]: each pair saw the same machine, so its ratio is free of the drift between minutes.
+ */
+function adjacentPairs(steps: Step[]): Array<[Step, Step]> {
+  const pairs: Array<[Step, Step]> = [];
+  for (let i = 0; i + 1 < steps.length; i++) {
+    const [a, b] = [steps[i], steps[i + 1]];
+    if (a.hz !== b.hz || a.server === b.server || a.serverFramesSent === 0 || b.serverFramesSent === 0) continue;
+    pairs.push(a.server === 'gateway' ? [a, b] : [b, a]);
+    i++;
+  }
+  return pairs;
 }
 
 function printSummary(s: Summary): void {
@@ -328,6 +350,7 @@ function printSummary(s: Summary): void {
   log(`  gateway ${g ? `${g.hz} Hz = ${fmt(g.framesPerSecond, 0)} frames/s` : 'none'}; bare ws ${b ? `${b.hz} Hz = ${fmt(b.framesPerSecond, 0)} frames/s` : 'none'}; ratio ${fmt(s.throughputRatio)}x`);
   log(`  client CPU in bare's best run at its max rate: ${fmt(s.clientCpuAtBareMax * 100, 0)} % of one core${s.clientBound ? ' (the clients were the limit)' : ''}`);
   log(`server CPU per frame (median of all runs): gateway ${fmt(s.cpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.cpuUsPerFrame.bare, 1)} us = capacity ratio ${fmt(s.cpuCapacityRatio)}x`);
+  log(`  paired: median of bare / gateway over the ${s.pairedRuns} pairs of back-to-back runs at one rate: ${fmt(s.pairedCapacityRatio)}x`);
   log(`  of which system (kernel): gateway ${fmt(s.systemCpuUsPerFrame.gateway, 1)} us, bare ${fmt(s.systemCpuUsPerFrame.bare, 1)} us`);
   log(`  GC pauses of the main thread: gateway ${fmt(s.gcUsPerFrame.gateway, 2)} us, bare ${fmt(s.gcUsPerFrame.bare, 2)} us per frame`);
   log(`  minor page faults: gateway ${fmt(s.faultsPerKFrame.gateway, 1)}, bare ${fmt(s.faultsPerKFrame.bare, 1)} per 1,000 frames`);
@@ -340,6 +363,7 @@ function printSummary(s: Summary): void {
   const t = s.targets;
   log(`targets:`);
   log(`  throughput gateway/bare ${fmt(t.throughput.ratio)}x (${t.throughput.basis}) >= 0.8x: ${verdict(t.throughput.pass)}`);
+  log(`  server capacity gateway/bare ${fmt(t.capacity.ratio)}x (server CPU per frame, issue 10) >= 0.9x: ${verdict(t.capacity.pass)}`);
   log(`  gateway p99 ${fmt(t.p99.ms)} ms at ${t.p99.hz} Hz < ${P99_LIMIT_MS} ms: ${verdict(t.p99.pass)}${s.contended && !t.p99.pass ? ' (contended machine: compare with bare above)' : ''}`);
   log(`  RSS per idle connection ${fmt(s.memory.gateway.rssKiB, 1)} KiB < 16 KiB: ${verdict(t.memory.pass)} (bare ${fmt(s.memory.bare.rssKiB, 1)} KiB; heap ${fmt(s.memory.gateway.heapKiB, 1)} vs ${fmt(s.memory.bare.heapKiB, 1)} KiB)`);
 }
