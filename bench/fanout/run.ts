@@ -285,6 +285,7 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     return { gateway: of('gateway'), bare: of('bare') };
   };
   const cpu = perFrame((s) => s.serverCpuUsPerFrame);
+  const backToBack = adjacentPairs(steps);
   const throughputRatio = best.gateway && best.bare ? best.gateway.framesPerSecond / best.bare.framesPerSecond : NaN;
   const serverCpuWhileTicking = median(steps.map((s) => s.serverCpuWhileTicking));
   const contended = serverCpuWhileTicking < 0.8;
@@ -304,8 +305,8 @@ function summarise(steps: Step[], memory: Record<string, { rssPerConnKiB: number
     faultsPerKFrame: perFrame((s) => s.serverFaultsPerKFrame),
     renderUsPerFrame: perFrame((s) => s.serverRenderUsPerFrame).gateway,
     cpuCapacityRatio: cpu.bare / cpu.gateway,
-    pairedCapacityRatio: median(adjacentPairs(steps).map(([gateway, bare]) => bare.serverCpuUsPerFrame / gateway.serverCpuUsPerFrame)),
-    pairedRuns: adjacentPairs(steps).length,
+    pairedCapacityRatio: median(backToBack.map(([gateway, bare]) => bare.serverCpuUsPerFrame / gateway.serverCpuUsPerFrame)),
+    pairedRuns: backToBack.length,
     clientCpuAtBareMax: best.bare?.clientCpuShare ?? NaN,
     serverCpuWhileTicking,
     contended,

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, Optional } from 
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { ConnectionRegistry, closeGracefully, type Connection } from './connection-registry';
+import { upgradeRequestOf, type UpgradeRequest } from './event-stream-definition';
 import type { FrameSink, SharedFrame } from './frame-sink';
 import { InboundMessages, parseClientMessage } from './inbound-messages';
 import { REALTIME_OPTIONS, STREAM_AUTHENTICATOR, type RealtimeOptions, type StreamAuthenticator } from './realtime.options';
@@ -9,7 +10,6 @@ import { StreamCatalog } from './stream-catalog';
 import { StreamHub, closeAtExpiry, type ViewHandle } from './stream-hub';
 import { SubscriptionError, resolveSubscription } from './subscription';
 import { CloseCode, errorBody, type ErrorCode, type ErrorDetail } from './ws-protocol';
-import { upgradeRequestOf, type UpgradeRequest } from './event-stream-definition';
 
 /** The multiplexed path: many subscriptions, to any streams, on one socket. */
 export const STREAM_MULTIPLEX_PATH = '/v1/stream';
