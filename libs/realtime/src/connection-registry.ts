@@ -93,7 +93,6 @@ export class ConnectionRegistry implements OnApplicationShutdown {
       get intervalMs() {
         return options.heartbeatMs;
       },
-      members: () => this.connections,
       onDead: () => metrics.wsSocketsTerminated.inc({ reason: 'heartbeat' }),
       onBeat: (connection) => connection.onBeat?.(),
       jobs,
@@ -236,6 +235,7 @@ export class ConnectionRegistry implements OnApplicationShutdown {
     this.shared?.change(connection.ip, -1);
     this.metrics.wsConnections.dec({ stream: connection.stream });
     this.sender.forget(connection.outlet);
+    this.heartbeat.unwatch(connection);
     if (this.connections.size === 0) this.heartbeat.stop();
   }
 }

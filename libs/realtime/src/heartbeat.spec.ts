@@ -13,7 +13,7 @@ describe('Heartbeat', () => {
     const dead: unknown[] = [];
     const beats: unknown[] = [];
     // one slice: every beat checks every member
-    const heartbeat = new Heartbeat({ intervalMs: 1_000, slices: 1, members: () => [a, b], onDead: (m) => dead.push(m), onBeat: (m) => beats.push(m) });
+    const heartbeat = new Heartbeat({ intervalMs: 1_000, slices: 1, onDead: (m) => dead.push(m), onBeat: (m) => beats.push(m) });
     heartbeat.watch(a);
     heartbeat.watch(b);
 
@@ -32,7 +32,7 @@ describe('Heartbeat', () => {
   it('beats the interval in slices: each member is pinged once per interval, in its own slice, and reaped in it', () => {
     const members = [member(), member(), member(), member(), member(), member()];
     const dead: unknown[] = [];
-    const heartbeat = new Heartbeat({ intervalMs: 3_000, slices: 3, members: () => members, onDead: (m) => dead.push(m) });
+    const heartbeat = new Heartbeat({ intervalMs: 3_000, slices: 3, onDead: (m) => dead.push(m) });
     members.forEach((m) => heartbeat.watch(m));
     const pings = () => members.map((m) => m.raw.pings);
 
@@ -56,7 +56,7 @@ describe('Heartbeat', () => {
 
   it('arms one job per slice of the interval', () => {
     const every = jest.fn(() => ({ stop: () => undefined }));
-    const heartbeat = new Heartbeat({ intervalMs: 30_000, members: () => [], jobs: { every } as never });
+    const heartbeat = new Heartbeat({ intervalMs: 30_000, jobs: { every } as never });
     heartbeat.start();
     heartbeat.start();
     expect(every).toHaveBeenCalledTimes(1);
@@ -65,9 +65,32 @@ describe('Heartbeat', () => {
 
   it('does not ping a socket that is not open', () => {
     const closing = member(WebSocket.CLOSING);
-    const heartbeat = new Heartbeat({ intervalMs: 1_000, slices: 1, members: () => [closing] });
+    const heartbeat = new Heartbeat({ intervalMs: 1_000, slices: 1 });
+    heartbeat.watch(closing);
     heartbeat.beatSlice();
     expect(closing.raw.pings).toBe(0);
     expect(closing.alive).toBe(false);
+  });
+
+  it('checks only watched members: an unwatched one is neither pinged nor reaped, a reaped one is reaped once', () => {
+    const [kept, gone, silent] = [member(), member(), member()];
+    const dead: unknown[] = [];
+    const heartbeat = new Heartbeat({ intervalMs: 1_000, slices: 1, onDead: (m) => dead.push(m) });
+    [kept, gone, silent].forEach((m) => heartbeat.watch(m));
+    heartbeat.beatSlice();
+    expect([kept.raw.pings, gone.raw.pings, silent.raw.pings]).toEqual([1, 1, 1]);
+
+    heartbeat.unwatch(gone);
+    kept.raw.handlers.pong();
+    heartbeat.beatSlice();
+    expect([kept.raw.pings, gone.raw.pings]).toEqual([2, 1]);
+    expect(gone.raw.terminated).toBe(false); // it missed the pong, but it is no longer watched
+    expect(silent.raw.terminated).toBe(true);
+    expect(dead).toEqual([silent]);
+
+    kept.raw.handlers.pong();
+    heartbeat.beatSlice();
+    expect(dead).toEqual([silent]);
+    expect(kept.raw.pings).toBe(3);
   });
 });
